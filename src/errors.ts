@@ -1,0 +1,44 @@
+/**
+ * The error types every module throws, and the fixed exit codes they map to.
+ *
+ * Library code throws; only `main.ts` prints (one line) and exits. A user error
+ * never shows a stack trace; anything that is not an {@link FdrestoreError} is a
+ * bug and does.
+ */
+
+/** Exit codes of the fdrestore command. Documented in `--help` and the README. */
+export const EXIT = {
+  /** Success. */
+  OK: 0,
+  /** The restore (or check) failed: a file could not be opened, a task died... */
+  FAILURE: 1,
+  /** Bad command line: unknown option, missing value, conflicting options. */
+  USAGE: 2,
+  /** An image is missing, truncated, corrupt or of an unsupported kind. */
+  IMAGE: 3,
+  /** An `--inherit-fd` argument is malformed, or its fd is not usable. */
+  INHERIT: 4,
+  /** A system call failed outside a restore (permissions, limits, no /proc...). */
+  SYSTEM: 5,
+} as const;
+
+export type ExitCode = typeof EXIT[keyof typeof EXIT];
+
+/** Base of every error that is the user's or the environment's, not a bug. */
+export class FdrestoreError extends Error {
+  /** The process exit code this error ends the command with. */
+  readonly exitCode: ExitCode;
+
+  constructor(message: string, exitCode: ExitCode, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The command line is wrong. */
+export class UsageError extends FdrestoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, EXIT.USAGE, options);
+  }
+}
