@@ -1,0 +1,109 @@
+/**
+ * Numeric constants of x86_64 Linux glibc used by `src/sys/` and its callers.
+ *
+ * @module
+ */
+
+/** open(2) flags (octal, as in the kernel headers). */
+export const O = {
+  RDONLY: 0,
+  WRONLY: 0o1,
+  RDWR: 0o2,
+  ACCMODE: 0o3,
+  CREAT: 0o100,
+  EXCL: 0o200,
+  NOCTTY: 0o400,
+  TRUNC: 0o1000,
+  APPEND: 0o2000,
+  NONBLOCK: 0o4000,
+  DSYNC: 0o10000,
+  ASYNC: 0o20000,
+  DIRECT: 0o40000,
+  LARGEFILE: 0o100000,
+  DIRECTORY: 0o200000,
+  NOFOLLOW: 0o400000,
+  NOATIME: 0o1000000,
+  CLOEXEC: 0o2000000,
+  PATH: 0o10000000,
+  TMPFILE: 0o20200000,
+} as const;
+
+/** fcntl(2) commands and values. */
+export const F = {
+  DUPFD: 0,
+  GETFD: 1,
+  SETFD: 2,
+  GETFL: 3,
+  SETFL: 4,
+  SETOWN: 8,
+  GETOWN: 9,
+  SETSIG: 10,
+  GETSIG: 11,
+  SETOWN_EX: 15,
+  GETOWN_EX: 16,
+  DUPFD_CLOEXEC: 1030,
+  SETPIPE_SZ: 1031,
+  GETPIPE_SZ: 1032,
+  OWNER_TID: 0,
+  OWNER_PID: 1,
+  OWNER_PGRP: 2,
+} as const;
+
+/** The only fd flag. */
+export const FD_CLOEXEC = 1;
+
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_FOLLOW = 0x400;
+export const AT_EMPTY_PATH = 0x1000;
+
+export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
+
+export const AF = { UNIX: 1, INET: 2, INET6: 10 } as const;
+
+export const SOCK = {
+  STREAM: 1,
+  DGRAM: 2,
+  RAW: 3,
+  SEQPACKET: 5,
+  NONBLOCK: 0o4000,
+  CLOEXEC: 0o2000000,
+} as const;
+
+export const SOL_SOCKET = 1;
+export const SCM_RIGHTS = 1;
+export const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, SNDBUF: 7, RCVBUF: 8, PASSCRED: 16 } as const;
+export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
+
+export const MSG = {
+  CTRUNC: 0x8,
+  TRUNC: 0x20,
+  DONTWAIT: 0x40,
+  NOSIGNAL: 0x4000,
+  CMSG_CLOEXEC: 0x40000000,
+} as const;
+
+/** Linux SCM_MAX_FD: the most fds one SCM_RIGHTS message may carry. */
+export const SCM_MAX_FD = 253;
+
+export const EFD = { SEMAPHORE: 1, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
+export const SFD = { NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
+export const TFD = { NONBLOCK: 0o4000, CLOEXEC: 0o2000000, TIMER_ABSTIME: 1 } as const;
+export const CLOCK = { REALTIME: 0, MONOTONIC: 1, BOOTTIME: 7 } as const;
+export const EPOLL = { CLOEXEC: 0o2000000, CTL_ADD: 1, CTL_DEL: 2, CTL_MOD: 3 } as const;
+export const EPOLLIN = 0x1;
+export const EPOLLOUT = 0x4;
+export const IN = { NONBLOCK: 0o4000, CLOEXEC: 0o2000000, ALL_EVENTS: 0xfff } as const;
+export const MFD = { CLOEXEC: 1, ALLOW_SEALING: 2 } as const;
+export const CLOSE_RANGE = { UNSHARE: 2, CLOEXEC: 4 } as const;
+
+export const POSIX_SPAWN = {
+  RESETIDS: 0x1,
+  SETPGROUP: 0x2,
+  SETSIGDEF: 0x4,
+  SETSIGMASK: 0x8,
+  SETSID: 0x80,
+} as const;
+
+export const WNOHANG = 1;
+export const RLIMIT_NOFILE = 7;
+export const SIG = { HUP: 1, INT: 2, KILL: 9, USR1: 10, PIPE: 13, TERM: 15, CHLD: 17 } as const;

@@ -1,0 +1,142 @@
+/**
+ * The libc symbol table: every foreign function fdrestore calls, in one place.
+ *
+ * Each parameter carries its C type in a comment. Variadic functions (`open`,
+ * `openat`, `fcntl`, `prctl`, `ioctl`) are declared with fixed trailing
+ * parameters, which is sound on the x86_64 SysV ABI. Package-private: only the
+ * wrappers in `src/sys/` may use {@link libc}.
+ *
+ * @module
+ */
+
+const I32 = "i32" as const;
+const U32 = "u32" as const;
+const I64 = "i64" as const;
+const U64 = "u64" as const;
+const ISIZE = "isize" as const;
+const USIZE = "usize" as const;
+const BUF = "buffer" as const;
+const PTR = "pointer" as const;
+
+export const SYMBOLS = {
+  __errno_location: { parameters: [], result: PTR }, // int *(void)
+  strerror: { parameters: [I32], result: PTR }, // char *(int errnum)
+  // glibc >= 2.32: locale-independent name and text.
+  strerrorname_np: { parameters: [I32], result: PTR, optional: true }, // const char *(int)
+  strerrordesc_np: { parameters: [I32], result: PTR, optional: true }, // const char *(int)
+
+  // int open(const char *path, int flags, mode_t mode)
+  open: { parameters: [BUF, I32, U32], result: I32 },
+  // int openat(int dirfd, const char *path, int flags, mode_t mode)
+  openat: { parameters: [I32, BUF, I32, U32], result: I32 },
+  close: { parameters: [I32], result: I32 }, // int close(int fd)
+  dup: { parameters: [I32], result: I32 }, // int dup(int fd)
+  dup2: { parameters: [I32, I32], result: I32 }, // int dup2(int old, int new)
+  dup3: { parameters: [I32, I32, I32], result: I32 }, // int dup3(int old, int new, int flags)
+  // int fcntl(int fd, int cmd, long arg): F_DUPFD*, F_[GS]ETFD, F_[GS]ETFL, F_[GS]ETSIG, PIPE_SZ
+  fcntl_int: { name: "fcntl", parameters: [I32, I32, I64], result: I32 },
+  // int fcntl(int fd, int cmd, struct f_owner_ex *arg): F_SETOWN_EX, F_GETOWN_EX
+  fcntl_ptr: { name: "fcntl", parameters: [I32, I32, BUF], result: I32 },
+  lseek: { parameters: [I32, I64, I32], result: I64 }, // off_t lseek(int fd, off_t off, int whence)
+  read: { parameters: [I32, BUF, USIZE], result: ISIZE }, // ssize_t read(int fd, void *buf, size_t n)
+  write: { parameters: [I32, BUF, USIZE], result: ISIZE }, // ssize_t write(int, const void *, size_t)
+  pipe2: { parameters: [BUF, I32], result: I32 }, // int pipe2(int fds[2], int flags)
+  mkfifo: { parameters: [BUF, U32], result: I32 }, // int mkfifo(const char *path, mode_t mode)
+  fstat: { parameters: [I32, BUF], result: I32 }, // int fstat(int fd, struct stat *st)
+  // ssize_t readlink(const char *path, char *buf, size_t size)
+  readlink: { parameters: [BUF, BUF, USIZE], result: ISIZE },
+  unlink: { parameters: [BUF], result: I32 }, // int unlink(const char *path)
+  // int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
+  linkat: { parameters: [I32, BUF, I32, BUF, I32], result: I32 },
+  // int close_range(unsigned first, unsigned last, int flags) -- glibc >= 2.34
+  close_range: { parameters: [U32, U32, I32], result: I32, optional: true },
+
+  socket: { parameters: [I32, I32, I32], result: I32 }, // int socket(int domain, int type, int proto)
+  // int socketpair(int domain, int type, int proto, int sv[2])
+  socketpair: { parameters: [I32, I32, I32, BUF], result: I32 },
+  // int bind(int fd, const struct sockaddr *addr, socklen_t len)
+  bind: { parameters: [I32, BUF, U32], result: I32 },
+  listen: { parameters: [I32, I32], result: I32 }, // int listen(int fd, int backlog)
+  // int connect(int fd, const struct sockaddr *addr, socklen_t len)
+  connect: { parameters: [I32, BUF, U32], result: I32 },
+  shutdown: { parameters: [I32, I32], result: I32 }, // int shutdown(int fd, int how)
+  // int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+  setsockopt: { parameters: [I32, I32, I32, BUF, U32], result: I32 },
+  // int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+  getsockopt: { parameters: [I32, I32, I32, BUF, BUF], result: I32 },
+  // int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+  getsockname: { parameters: [I32, BUF, BUF], result: I32 },
+  // ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+  sendmsg: { parameters: [I32, BUF, I32], result: ISIZE },
+  // ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+  recvmsg: { parameters: [I32, BUF, I32], result: ISIZE },
+
+  eventfd: { parameters: [U32, I32], result: I32 }, // int eventfd(unsigned initval, int flags)
+  // int signalfd(int fd, const sigset_t *mask, int flags)
+  signalfd: { parameters: [I32, BUF, I32], result: I32 },
+  timerfd_create: { parameters: [I32, I32], result: I32 }, // int timerfd_create(int clock, int flags)
+  // int timerfd_settime(int fd, int flags, const struct itimerspec *new, struct itimerspec *old)
+  timerfd_settime: { parameters: [I32, I32, BUF, BUF], result: I32 },
+  // int timerfd_gettime(int fd, struct itimerspec *cur)
+  timerfd_gettime: { parameters: [I32, BUF], result: I32 },
+  epoll_create1: { parameters: [I32], result: I32 }, // int epoll_create1(int flags)
+  // int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+  epoll_ctl: { parameters: [I32, I32, I32, BUF], result: I32 },
+  inotify_init1: { parameters: [I32], result: I32 }, // int inotify_init1(int flags)
+  // int inotify_add_watch(int fd, const char *path, uint32_t mask)
+  inotify_add_watch: { parameters: [I32, BUF, U32], result: I32 },
+  // int memfd_create(const char *name, unsigned flags)
+  memfd_create: { parameters: [BUF, U32], result: I32 },
+  ioctl: { parameters: [I32, USIZE, BUF], result: I32 }, // int ioctl(int fd, unsigned long req, void *arg)
+
+  // int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+  //                 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+  posix_spawn: { parameters: [BUF, BUF, BUF, BUF, BUF, BUF], result: I32 },
+  posix_spawnp: { parameters: [BUF, BUF, BUF, BUF, BUF, BUF], result: I32 }, // same, PATH search
+  // int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa), and _destroy
+  posix_spawn_file_actions_init: { parameters: [BUF], result: I32 },
+  posix_spawn_file_actions_destroy: { parameters: [BUF], result: I32 },
+  // int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)
+  posix_spawn_file_actions_adddup2: { parameters: [BUF, I32, I32], result: I32 },
+  // int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd)
+  posix_spawn_file_actions_addclose: { parameters: [BUF, I32], result: I32 },
+  // int ..._addopen(posix_spawn_file_actions_t *fa, int fd, const char *path, int flags, mode_t)
+  posix_spawn_file_actions_addopen: { parameters: [BUF, I32, BUF, I32, U32], result: I32 },
+  // int ..._addchdir_np(posix_spawn_file_actions_t *fa, const char *path) -- glibc >= 2.29
+  posix_spawn_file_actions_addchdir_np: { parameters: [BUF, BUF], result: I32, optional: true },
+  // int ..._addclosefrom_np(posix_spawn_file_actions_t *fa, int from) -- glibc >= 2.34
+  posix_spawn_file_actions_addclosefrom_np: { parameters: [BUF, I32], result: I32, optional: true },
+  // int posix_spawnattr_init(posix_spawnattr_t *attr), and _destroy
+  posix_spawnattr_init: { parameters: [BUF], result: I32 },
+  posix_spawnattr_destroy: { parameters: [BUF], result: I32 },
+  // int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)
+  posix_spawnattr_setflags: { parameters: [BUF, "i16"], result: I32 },
+  // int posix_spawnattr_setsigdefault(posix_spawnattr_t *attr, const sigset_t *set)
+  posix_spawnattr_setsigdefault: { parameters: [BUF, BUF], result: I32 },
+  // int posix_spawnattr_setsigmask(posix_spawnattr_t *attr, const sigset_t *set)
+  posix_spawnattr_setsigmask: { parameters: [BUF, BUF], result: I32 },
+  // int posix_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup)
+  posix_spawnattr_setpgroup: { parameters: [BUF, I32], result: I32 },
+
+  waitpid: { parameters: [I32, BUF, I32], result: I32 }, // pid_t waitpid(pid_t, int *status, int opts)
+  kill: { parameters: [I32, I32], result: I32 }, // int kill(pid_t pid, int sig)
+  // int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
+  prctl: { parameters: [I32, U64, U64, U64, U64], result: I32 },
+  umask: { parameters: [U32], result: U32 }, // mode_t umask(mode_t mask)
+  chdir: { parameters: [BUF], result: I32 }, // int chdir(const char *path)
+  chroot: { parameters: [BUF], result: I32 }, // int chroot(const char *path)
+  // int prlimit(pid_t pid, int resource, const struct rlimit *new, struct rlimit *old)
+  prlimit: { parameters: [I32, I32, BUF, BUF], result: I32 },
+  getpid: { parameters: [], result: I32 }, // pid_t getpid(void)
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The bound libc symbols. */
+export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+
+/** The libc symbols, opening `libc.so.6` on first use (needs `--allow-ffi`). */
+export function libc(): Libc {
+  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
+  return lib.symbols;
+}

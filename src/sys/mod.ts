@@ -1,0 +1,25 @@
+/**
+ * `src/sys`: libc through `Deno.dlopen` — the only place that touches pointers
+ * and struct layouts. Every wrapper checks its result and throws {@link SysError}
+ * (`fstat(fd 7): EBADF (Bad file descriptor)`); EINTR is retried.
+ *
+ * ```ts
+ * import { dupAbove, fstat } from "./src/sys/mod.ts";
+ * const staged = dupAbove(0, 1000); // a close-on-exec copy of stdin at >= 1000
+ * console.log(fstat(staged).ino);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./consts.ts";
+export {
+  type CallArg,
+  ERRNO,
+  errnoName,
+  errnoText,
+  type FaultInjector,
+  setFaultInjector,
+  SysError,
+} from "./errno.ts";
+export * from "./fd.ts";
