@@ -1,7 +1,8 @@
 /**
  * `src/sys`: libc through `Deno.dlopen` — the only place that touches pointers
  * and struct layouts. Every wrapper checks its result and throws {@link SysError}
- * (`fstat(fd 7): EBADF (Bad file descriptor)`); EINTR is retried.
+ * (`fstat(fd 7): EBADF (Bad file descriptor)`); EINTR is retried. Needs
+ * `--allow-ffi`.
  *
  * ```ts
  * import { dupAbove, fstat } from "./src/sys/mod.ts";
@@ -23,3 +24,16 @@ export {
   SysError,
 } from "./errno.ts";
 export * from "./fd.ts";
+export * from "./kinds.ts";
+export * from "./proc.ts";
+export * from "./socket.ts";
+export * from "./move.ts";
+export * from "./spawn.ts";
+export {
+  encodeSockaddrIn,
+  encodeSockaddrIn6,
+  encodeSockaddrUn,
+  OFFSETOF,
+  RLIM_INFINITY,
+  SIZEOF,
+} from "./structs.ts";

@@ -272,3 +272,75 @@ export function decodeRlimit(buf: Uint8Array<ArrayBuffer>): Rlimit {
   const v = view(buf);
   return { cur: v.getBigUint64(0, true), max: v.getBigUint64(8, true) };
 }
+
+/** A socket address ready for bind/connect: the buffer and the addrlen to pass. */
+export interface SockAddrBuf {
+  buf: Uint8Array<ArrayBuffer>;
+  len: number;
+}
+
+/** A unix socket name: a filesystem path, an abstract name (no leading NUL), or unnamed. */
+export type UnixName =
+  | { path: string }
+  | { abstract: string | Uint8Array }
+  | { unnamed: true };
+
+const SUN_PATH_MAX = 108;
+
+/** `struct sockaddr_un`. Path: addrlen 2 + length + NUL; abstract: 3 + name length. */
+export function encodeSockaddrUn(name: UnixName): SockAddrBuf {
+  const buf = alloc(SIZEOF.sockaddr_un);
+  view(buf).setUint16(0, 1, true); // AF_UNIX
+  if ("unnamed" in name) return { buf, len: 2 };
+  const abstract = "abstract" in name;
+  const raw = abstract ? name.abstract : name.path;
+  const bytes = typeof raw === "string" ? encoder.encode(raw) : raw;
+  const start = abstract ? 3 : 2;
+  if (!abstract && (bytes.length === 0 || bytes.includes(0))) {
+    throw new TypeError(`bad unix socket path ${JSON.stringify(raw)}`);
+  }
+  if (bytes.length > SUN_PATH_MAX - 1) {
+    throw new RangeError(`unix socket name longer than 107 bytes (${bytes.length})`);
+  }
+  buf.set(bytes, start);
+  return { buf, len: start + bytes.length + (abstract ? 0 : 1) };
+}
+
+/** Reads a `struct sockaddr_un` of length `len` as returned by getsockname. */
+export function decodeSockaddrUn(buf: Uint8Array<ArrayBuffer>, len: number): UnixName {
+  if (len <= 2) return { unnamed: true };
+  if (buf[2] === 0) return { abstract: buf.slice(3, len) };
+  let end = 2;
+  while (end < len && buf[end] !== 0) end++;
+  return { path: new TextDecoder().decode(buf.subarray(2, end)) };
+}
+
+/** `struct sockaddr_in`: a 4-byte address and a port (stored big-endian). */
+export function encodeSockaddrIn(addr: ArrayLike<number>, port: number): SockAddrBuf {
+  if (addr.length !== 4) throw new RangeError(`IPv4 address needs 4 bytes, got ${addr.length}`);
+  const buf = alloc(SIZEOF.sockaddr_in);
+  const v = view(buf);
+  v.setUint16(0, 2, true); // AF_INET
+  v.setUint16(2, port, false);
+  buf.set(Array.from(addr), 4);
+  return { buf, len: SIZEOF.sockaddr_in };
+}
+
+/** `struct sockaddr_in6`: a 16-byte address, port, flow info and scope id. */
+export function encodeSockaddrIn6(
+  addr: ArrayLike<number>,
+  port: number,
+  flowinfo = 0,
+  scopeId = 0,
+): SockAddrBuf {
+  if (addr.length !== 16) throw new RangeError(`IPv6 address needs 16 bytes, got ${addr.length}`);
+  const buf = alloc(SIZEOF.sockaddr_in6);
+  const v = view(buf);
+  const o = OFFSETOF.sockaddr_in6;
+  v.setUint16(0, 10, true); // AF_INET6
+  v.setUint16(o.sin6_port, port, false);
+  v.setUint32(o.sin6_flowinfo, flowinfo, false);
+  buf.set(Array.from(addr), o.sin6_addr);
+  v.setUint32(o.sin6_scope_id, scopeId, true);
+  return { buf, len: SIZEOF.sockaddr_in6 };
+}
