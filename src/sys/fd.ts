@@ -175,7 +175,7 @@ function owned(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 /** pipe2(2): `[read end, write end]`. */
-export function pipe2(flags = O.CLOEXEC): [number, number] {
+export function pipe2(flags: number = O.CLOEXEC): [number, number] {
   const c = libc();
   const buf = alloc(8);
   check("pipe2", () => c.pipe2(buf, flags));
