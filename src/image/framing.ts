@@ -1,0 +1,167 @@
+/**
+ * Image framing: head magic, image magic, then entries of `u32 LE length +
+ * protobuf`, some followed by raw bytes whose size an entry field gives.
+ */
+import { basename } from "node:path";
+import { hex, ImageError } from "./image_error.ts";
+import type { ImageKind } from "./image_kinds.ts";
+import {
+  byteSwapped,
+  HEAD_MAGIC_COMMON,
+  HEAD_MAGIC_SERVICE,
+  headMagicOf,
+  magicName,
+  MAGICS,
+} from "./magic.ts";
+import { messageType } from "./schema.ts";
+import { type Decoded, decodeMessage, WireError } from "./wire_decode.ts";
+import { type MessagePlan, planOf } from "./wire_plan.ts";
+
+export interface ImageHeader {
+  /** crit's image name, e.g. "FDINFO". */
+  readonly name: string;
+  readonly magic: number;
+  /** The head word, or undefined for inventory and v1 images. */
+  readonly head: number | undefined;
+  /** Offset of the first entry. */
+  readonly bodyStart: number;
+}
+
+/**
+ * Reads the magic words. With `expected` (an image name) the image must be of
+ * that kind, as CRIU checks it; without, any known magic is accepted.
+ */
+export function readHeader(bytes: Uint8Array, path: string, expected?: string): ImageHeader {
+  const word = (at: number): number => {
+    if (bytes.length < at + 4) {
+      throw new ImageError(
+        `cannot read ${basename(path)}: header truncated at offset ${hex(at)} ` +
+          `(wanted 4 bytes, got ${Math.max(0, bytes.length - at)})`,
+        { image: path, entry: -1, offset: at },
+      );
+    }
+    return (bytes[at] | bytes[at + 1] << 8 | bytes[at + 2] << 16 | bytes[at + 3] << 24) >>> 0;
+  };
+  const first = word(0);
+  const isHead = first === HEAD_MAGIC_COMMON || first === HEAD_MAGIC_SERVICE;
+  const magic = isHead ? word(4) : first;
+  const at = isHead ? 4 : 0;
+  const name = magicName(magic);
+  if (expected !== undefined) {
+    const want = MAGICS[expected];
+    if (expected !== "INVENTORY" && !isHead && first !== want) {
+      throw magicError("Head magic", path, first, headMagicOf(expected), 0);
+    }
+    if (isHead && first !== headMagicOf(expected)) {
+      throw magicError("Head magic", path, first, headMagicOf(expected), 0);
+    }
+    if (magic !== want) throw magicError("Magic", path, magic, want, at);
+  } else if (name === undefined) {
+    throw magicError("Magic", path, magic, undefined, at);
+  } else if (isHead && first !== headMagicOf(name)) {
+    throw magicError("Head magic", path, first, headMagicOf(name), 0);
+  }
+  return {
+    name: expected ?? name as string,
+    magic,
+    head: isHead ? first : undefined,
+    bodyStart: at + 4,
+  };
+}
+
+function magicError(
+  what: string,
+  path: string,
+  found: number,
+  want: number | undefined,
+  at: number,
+) {
+  const swapped = magicName(byteSwapped(found)) !== undefined ||
+    byteSwapped(found) === HEAD_MAGIC_COMMON || byteSwapped(found) === HEAD_MAGIC_SERVICE;
+  const detail = want === undefined
+    ? `unknown magic ${hex(found)}`
+    : `found ${hex(found)}, expected ${hex(want)}${magicName(want) ? ` (${magicName(want)})` : ""}`;
+  return new ImageError(
+    `${what} doesn't match for ${path}: ${detail} at offset ${hex(at)}` +
+      (swapped ? " (byte-swapped: a big-endian image?)" : ""),
+    { image: path, entry: -1, offset: at },
+  );
+}
+
+/** Decodes every entry after the header; raw payloads land in `extra` as views. */
+export function decodeBody(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  kind: ImageKind,
+  path: string,
+  withDefaults: boolean,
+): Decoded[] {
+  const name = basename(path);
+  const len = bytes.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entries: Decoded[] = [];
+  let plan = planOf(messageType(kind.message));
+  let extra = kind.extra;
+  let off = header.bodyStart;
+  const truncated = (index: number, at: number, wanted: number | bigint, got: number) =>
+    new ImageError(
+      `cannot read ${name}: entry ${index} truncated at offset ${hex(at)} ` +
+        `(wanted ${wanted} bytes, got ${got})`,
+      { image: path, entry: index, offset: at },
+    );
+  const take = (index: number, size: number | bigint): Uint8Array => {
+    if (BigInt(size) > BigInt(len - off)) throw truncated(index, off, size, len - off);
+    const part = bytes.subarray(off, off + Number(size));
+    off += Number(size);
+    return part;
+  };
+  while (off < len) {
+    const index = entries.length;
+    if (len - off < 4) throw truncated(index, off, 4, len - off);
+    const size = view.getUint32(off, true);
+    const start = off + 4;
+    if (size > len - start) throw truncated(index, start, size, len - start);
+    const entry = decodeEntry(plan, bytes, start, size, withDefaults, name, path, index, off);
+    off = start + size;
+    if (extra !== undefined) {
+      const parts = extra.map((field) => take(index, entry[field] as number | bigint));
+      entry.extra = parts.length === 1 ? parts[0] : parts;
+    }
+    entries.push(entry);
+    if (index === 0 && kind.layout === "pagemap") {
+      plan = planOf(messageType("pagemap_entry"));
+    } else if (index === 0 && kind.layout === "ghost") {
+      if (entry.chunks !== true) {
+        entry.extra = take(index, len - off); // the whole content follows
+      } else {
+        plan = planOf(messageType("ghost_chunk_entry"));
+        extra = ["len"];
+      }
+    }
+  }
+  return entries;
+}
+
+function decodeEntry(
+  plan: MessagePlan,
+  bytes: Uint8Array,
+  start: number,
+  size: number,
+  withDefaults: boolean,
+  name: string,
+  path: string,
+  index: number,
+  at: number,
+): Decoded {
+  try {
+    return decodeMessage(plan, bytes, start, start + size, withDefaults);
+  } catch (e) {
+    if (!(e instanceof WireError)) throw e;
+    throw new ImageError(
+      `cannot read ${name}: entry ${index} at offset ${hex(at)} is not a valid ${plan.name}: ` +
+        `${e.message} (at offset ${hex(e.offset)})`,
+      { image: path, entry: index, offset: e.offset },
+      { cause: e },
+    );
+  }
+}
