@@ -61,7 +61,15 @@ function readJson(path: URL): Json {
   return JSON.parse(Deno.readTextFileSync(path)) as Json;
 }
 
+const cache = new Map<string, Json[]>();
+
 function entries(scenario: string, image: string): Json[] {
+  const id = `${scenario}/${image}`;
+  if (!cache.has(id)) cache.set(id, readEntries(scenario, image));
+  return cache.get(id) as Json[];
+}
+
+function readEntries(scenario: string, image: string): Json[] {
   const url = new URL(`${scenario}/decoded/${image}.img.json`, CORPUS);
   try {
     return readJson(url).entries as Json[];
@@ -89,9 +97,18 @@ function corpusScenarios(): string[] {
   }
 }
 
+const fileMaps = new Map<string, Map<number, Json>>();
+
+function fileMap(scenario: string): Map<number, Json> {
+  if (!fileMaps.has(scenario)) {
+    fileMaps.set(scenario, new Map(entries(scenario, "files").map((e) => [e.id as number, e])));
+  }
+  return fileMaps.get(scenario) as Map<number, Json>;
+}
+
 /** The key computed with our functions from the decoded images, or null for keyless types. */
 function keyFor(scenario: string, fileId: number): string | null {
-  const files = new Map(entries(scenario, "files").map((e) => [e.id as number, e]));
+  const files = fileMap(scenario);
   const file = files.get(fileId);
   assert.ok(file, `${scenario}: file id ${fileId} not in files.img`);
   const reg = (id: number) => {
