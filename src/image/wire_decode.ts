@@ -146,7 +146,7 @@ function readValue(
       return view.getFloat64(pos - 8, true);
     case Kind.STRING: {
       const stop = checkedEnd(varint32(end), end);
-      const s = stop - pos < 48 ? shortString(stop) : utf8.decode(buf.subarray(pos, stop));
+      const s = utf8.decode(buf.subarray(pos, stop));
       pos = stop;
       return s;
     }
@@ -162,17 +162,6 @@ function readValue(
       return readMessage(sub as MessagePlan, stop, defaults, target);
     }
   }
-}
-
-/** ASCII fast path: TextDecoder costs more than the string for short names. */
-function shortString(stop: number): string {
-  let s = "";
-  for (let i = pos; i < stop; i++) {
-    const c = buf[i];
-    if (c >= 0x80) return utf8.decode(buf.subarray(pos, stop));
-    s += String.fromCharCode(c);
-  }
-  return s;
 }
 
 function need(n: number, end: number): void {

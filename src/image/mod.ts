@@ -1,0 +1,29 @@
+/**
+ * Reading CRIU images: framing, typed entries, and crit-compatible JSON.
+ *
+ * @example
+ * ```ts
+ * import { readEntries, decodeImageToJson, renderJson } from "./src/image/mod.ts";
+ * const fds = readEntries("images", "fdinfo", 2); // FdinfoEntry[]
+ * console.log(renderJson(decodeImageToJson("images/files.img", { pretty: true }), true));
+ * ```
+ */
+export { ImageError, type ImageErrorInfo } from "./image_error.ts";
+export { type ImageFile, readImageFile } from "./image_file.ts";
+export { type CritJsonOptions, decodeImageToJson, imageBytesToJson } from "./crit_json.ts";
+export { type JsonValue, renderJson } from "./json_render.ts";
+export { HEAD_MAGIC_COMMON, HEAD_MAGIC_SERVICE, magicName, MAGICS } from "./magic.ts";
+export {
+  type EntryTypes,
+  imageFileName,
+  type ImageName,
+  readEntries,
+  readPagemap,
+} from "./readers.ts";
+export { encodeImage, type ImageWriteOptions, writeImage } from "./writer.ts";
+export type * from "./types_task.ts";
+export type * from "./types_files.ts";
+export type * from "./types_side.ts";
+export { TASK_STATE } from "./types_task.ts";
+export { FD_TYPE } from "./types_files.ts";
+export { REMAP_TYPE } from "./types_side.ts";

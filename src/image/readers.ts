@@ -1,0 +1,148 @@
+/**
+ * Typed readers of the images the restorer needs, by CRIU's file names.
+ * A missing image file reads as zero entries, as in CRIU.
+ */
+import { join } from "node:path";
+import { decodeBody, readHeader } from "./framing.ts";
+import { readImageBytes } from "./image_file.ts";
+import { type ImageKind, imageKind } from "./image_kinds.ts";
+import type {
+  GhostChunkEntry,
+  GhostFileEntry,
+  MemfdInodeEntry,
+  PipeDataEntry,
+} from "./types_side.ts";
+import type {
+  RemapFilePathEntry,
+  SkPacketEntry,
+  TtyDataEntry,
+  TtyInfoEntry,
+} from "./types_side.ts";
+import type { CoreEntry, FsEntry, InventoryEntry, MmEntry, PagemapEntry } from "./types_task.ts";
+import type { PagemapHead, PstreeEntry, TaskKobjIdsEntry } from "./types_task.ts";
+import type { EventfdFileEntry, EventpollFileEntry, EventpollTfdEntry } from "./types_files.ts";
+import type {
+  FdinfoEntry,
+  FifoEntry,
+  FileEntry,
+  InetSkEntry,
+  InotifyFileEntry,
+} from "./types_files.ts";
+import type { PipeEntry, RegFileEntry, SignalfdEntry, TimerfdEntry } from "./types_files.ts";
+import type { TtyFileEntry, UnixSkEntry } from "./types_files.ts";
+
+/** Entry type of each image, by the name the readers take. */
+export interface EntryTypes {
+  inventory: InventoryEntry;
+  pstree: PstreeEntry;
+  core: CoreEntry;
+  ids: TaskKobjIdsEntry;
+  fs: FsEntry;
+  mm: MmEntry;
+  /** The first entry is a {@link PagemapHead}; see {@link readPagemap}. */
+  pagemap: PagemapHead | PagemapEntry;
+  "pagemap-shmem": PagemapHead | PagemapEntry;
+  fdinfo: FdinfoEntry;
+  files: FileEntry;
+  "pipes-data": PipeDataEntry;
+  "fifo-data": PipeDataEntry;
+  "sk-queues": SkPacketEntry;
+  "remap-fpath": RemapFilePathEntry;
+  /** The first entry is a {@link GhostFileEntry}; chunks may follow. */
+  "ghost-file": GhostFileEntry | GhostChunkEntry;
+  "tty-info": TtyInfoEntry;
+  "tty-data": TtyDataEntry;
+  memfd: MemfdInodeEntry;
+  // Per-type images of CRIU before files.img (read only when files.img is absent).
+  "reg-files": RegFileEntry;
+  pipes: PipeEntry;
+  fifo: FifoEntry;
+  unixsk: UnixSkEntry;
+  inetsk: InetSkEntry;
+  eventfd: EventfdFileEntry;
+  eventpoll: EventpollFileEntry;
+  "eventpoll-tfd": EventpollTfdEntry;
+  signalfd: SignalfdEntry;
+  timerfd: TimerfdEntry;
+  inotify: InotifyFileEntry;
+  tty: TtyFileEntry;
+}
+
+export type ImageName = keyof EntryTypes;
+
+/** CRIU's image name for each reader name; per-id images take the id in the file name. */
+const IMAGES: Record<ImageName, { magic: string; perId?: "dec" | "hex" }> = {
+  inventory: { magic: "INVENTORY" },
+  pstree: { magic: "PSTREE" },
+  core: { magic: "CORE", perId: "dec" },
+  ids: { magic: "IDS", perId: "dec" },
+  fs: { magic: "FS", perId: "dec" },
+  mm: { magic: "MM", perId: "dec" },
+  pagemap: { magic: "PAGEMAP", perId: "dec" },
+  "pagemap-shmem": { magic: "PAGEMAP", perId: "dec" },
+  fdinfo: { magic: "FDINFO", perId: "dec" },
+  files: { magic: "FILES" },
+  "pipes-data": { magic: "PIPES_DATA" },
+  "fifo-data": { magic: "FIFO_DATA" },
+  "sk-queues": { magic: "SK_QUEUES" },
+  "remap-fpath": { magic: "REMAP_FPATH" },
+  "ghost-file": { magic: "GHOST_FILE", perId: "hex" },
+  "tty-info": { magic: "TTY_INFO" },
+  "tty-data": { magic: "TTY_DATA" },
+  memfd: { magic: "MEMFD_INODE" },
+  "reg-files": { magic: "REG_FILES" },
+  pipes: { magic: "PIPES" },
+  fifo: { magic: "FIFO" },
+  unixsk: { magic: "UNIXSK" },
+  inetsk: { magic: "INETSK" },
+  eventfd: { magic: "EVENTFD_FILE" },
+  eventpoll: { magic: "EVENTPOLL_FILE" },
+  "eventpoll-tfd": { magic: "EVENTPOLL_TFD" },
+  signalfd: { magic: "SIGNALFD" },
+  timerfd: { magic: "TIMERFD" },
+  inotify: { magic: "INOTIFY_FILE" },
+  tty: { magic: "TTY_FILES" },
+};
+
+/** The file name of an image: `imageFileName("fdinfo", 2)` is "fdinfo-2.img". */
+export function imageFileName(image: ImageName, id?: number): string {
+  const desc = IMAGES[image];
+  if (desc.perId === undefined) return `${image}.img`;
+  if (id === undefined) throw new TypeError(`the ${image} image needs an id`);
+  return `${image}-${desc.perId === "hex" ? id.toString(16) : id}.img`;
+}
+
+/**
+ * Entries of one image in `dir`, checked against the image's magic, with
+ * declared defaults applied (mnt_id = -1...). Zero entries when the file is
+ * missing or empty. Throws ImageError for anything malformed.
+ */
+export function readEntries<K extends ImageName>(
+  dir: string,
+  image: K,
+  id?: number,
+): EntryTypes[K][] {
+  const path = join(dir, imageFileName(image, id));
+  const bytes = readImageBytes(path, true);
+  if (bytes === undefined || bytes.length === 0) return [];
+  const magic = IMAGES[image].magic;
+  const header = readHeader(bytes, path, magic);
+  return decodeBody(
+    bytes,
+    header,
+    imageKind(magic) as ImageKind,
+    path,
+    true,
+  ) as unknown as EntryTypes[K][];
+}
+
+/** A pagemap image split into its head and its entries; undefined when missing. */
+export function readPagemap(
+  dir: string,
+  pid: number,
+  image: "pagemap" | "pagemap-shmem" = "pagemap",
+): { head: PagemapHead; entries: PagemapEntry[] } | undefined {
+  const all = readEntries(dir, image, pid);
+  if (all.length === 0) return undefined;
+  return { head: all[0] as PagemapHead, entries: all.slice(1) as PagemapEntry[] };
+}
