@@ -1,0 +1,202 @@
+/**
+ * Builds the restore model from an image directory, the way CRIU's restore
+ * collects it: tasks from pstree, fd tables by files_id (a child sharing its
+ * parent's table is restored by the parent), files from files.img (or the
+ * legacy per-type images), fd entries ordered by pid so that the master of a
+ * file is its entry in the lowest pid, lowest fd.
+ */
+import type { Entry, ImageSource } from "./source.ts";
+import { readProcessArgs } from "./memory.ts";
+import {
+  type Checkpoint,
+  type FdEntry,
+  type FileDesc,
+  fileKey,
+  type PipeData,
+  type SocketPacket,
+  type Task,
+} from "./types.ts";
+import { collectFiles } from "./files.ts";
+
+/** The kernel's limit on fd numbers; CRIU refuses targets at or above it. */
+export function readNrOpen(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/sys/fs/nr_open").trim());
+  } catch {
+    return 1048576;
+  }
+}
+
+export interface BuildOptions {
+  /** Read argv and environment from the memory images (default true). */
+  readonly args?: boolean;
+  /** Upper bound for fd numbers (default: /proc/sys/fs/nr_open). */
+  readonly nrOpen?: number;
+}
+
+export function buildCheckpoint(src: ImageSource, opts: BuildOptions = {}): Checkpoint {
+  checkInventory(src);
+  const tasks = readTasks(src);
+  const root = tasks.find((t) => t.ppid === 0) ?? tasks[0];
+  const files = collectFiles(src);
+  const nrOpen = opts.nrOpen ?? readNrOpen();
+  for (const task of tasks) {
+    if (task.tableOwner === task) readFdTable(src, task, files, nrOpen);
+  }
+  // A file's entries in restore priority: by pid, stable within a pid.
+  for (const file of files.values()) {
+    if (file.fds.length > 1) file.fds.sort((a, b) => a.task.pid - b.task.pid);
+  }
+  for (const task of tasks) readFs(src, task, files, opts.args ?? true);
+  return {
+    dir: src.dir,
+    tasks,
+    root,
+    files,
+    pipeData: readPipeData(src, "pipes-data"),
+    fifoData: readPipeData(src, "fifo-data"),
+    socketQueues: readQueues(src),
+    remaps: new Map(src.entries("remap-fpath").map((e) => [Number(e.orig_id), e])),
+    ttyInfo: new Map(src.entries("tty-info").map((e) => [Number(e.id), e])),
+    memfdInodes: new Map(src.entries("memfd").map((e) => [BigInt(e.inode_id as bigint), e])),
+  };
+}
+
+function checkInventory(src: ImageSource): void {
+  const inv = src.entries("inventory", undefined, { required: true })[0];
+  if (!inv) throw src.error("inventory.img", "Inventory image is empty");
+  const version = Number(inv.img_version);
+  if (version !== 1 && version !== 2) {
+    throw src.error("inventory.img", `Not supported images version ${version}`);
+  }
+  if (inv.fdinfo_per_id !== true) {
+    throw src.error("inventory.img", "Too old image, no longer supported");
+  }
+}
+
+function readTasks(src: ImageSource): Task[] {
+  const entries = src.entries("pstree", undefined, { required: true });
+  if (entries.length === 0) throw src.error("pstree.img", "pstree.img has no tasks");
+  const tasks: Task[] = [];
+  const byPid = new Map<number, Task>();
+  for (const e of entries) {
+    const pid = Number(e.pid);
+    if (byPid.has(pid)) throw src.error("pstree.img", `task ${pid} is listed twice`);
+    const core = src.entries("core", pid)[0];
+    const tc = core?.tc as Entry | undefined;
+    const ids = src.entries("ids", pid)[0];
+    const task: Task = {
+      pid,
+      ppid: Number(e.ppid),
+      pgid: Number(e.pgid),
+      sid: Number(e.sid),
+      threads: ((e.threads as number[] | undefined) ?? []).map(Number),
+      state: Number(tc?.task_state ?? 0),
+      comm: String(tc?.comm ?? ""),
+      filesId: ids?.files_id === undefined ? undefined : Number(ids.files_id),
+      fds: [],
+      children: [],
+    };
+    const parent = byPid.get(task.ppid);
+    if (parent) {
+      task.parent = parent;
+      parent.children.push(task);
+    } else if (task.ppid !== 0) {
+      throw src.error("pstree.img", `task ${pid} names parent ${task.ppid}, listed nowhere before it`);
+    }
+    // Dead tasks (zombies) and tasks without ids have no fd table.
+    if (task.filesId !== undefined && task.state !== 2) {
+      const p = task.parent;
+      task.tableOwner = p && p.filesId === task.filesId && p.tableOwner ? p.tableOwner : task;
+    }
+    byPid.set(pid, task);
+    tasks.push(task);
+  }
+  return tasks;
+}
+
+function readFdTable(
+  src: ImageSource,
+  task: Task,
+  files: Map<string, FileDesc>,
+  nrOpen: number,
+): void {
+  const image = `fdinfo-${task.filesId}.img`;
+  const entries = src.entries("fdinfo", task.filesId);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    const fd = Number(e.fd);
+    const id = Number(e.id);
+    const type = Number(e.type);
+    if (fd >= nrOpen) throw src.error(image, `Too big FD number to restore ${fd}`, i);
+    const file = files.get(fileKey(type, id));
+    if (!file) throw src.error(image, `No file for fd ${fd} id ${hexId(id)}`, i);
+    const prev = task.fds[task.fds.length - 1];
+    if (prev && prev.fd >= fd) {
+      throw src.error(image, `fd ${fd} of task ${task.pid} is listed twice or out of order`, i);
+    }
+    const entry: FdEntry = { task, fd, file, fdFlags: Number(e.flags ?? 0) };
+    task.fds.push(entry);
+    file.fds.push(entry);
+  }
+}
+
+function hexId(id: number): string {
+  return "0x" + id.toString(16);
+}
+
+function regName(files: Map<string, FileDesc>, id: unknown): string | undefined {
+  if (id === undefined) return undefined;
+  const f = files.get(fileKey(1, Number(id)));
+  return f ? String(f.payload.name) : undefined;
+}
+
+function readFs(src: ImageSource, task: Task, files: Map<string, FileDesc>, args: boolean): void {
+  const fs = src.entries("fs", task.pid)[0];
+  if (fs) {
+    task.cwd = regName(files, fs.cwd_id);
+    task.root = regName(files, fs.root_id);
+    if (fs.umask !== undefined) task.umask = Number(fs.umask);
+  }
+  const mm = src.entries("mm", task.pid)[0];
+  if (mm) {
+    task.exe = regName(files, mm.exe_file_id);
+    if (args) {
+      const found = readProcessArgs(src, task.pid, mm);
+      task.argv = found.argv;
+      task.env = found.env;
+    }
+  }
+}
+
+function readPipeData(src: ImageSource, image: "pipes-data" | "fifo-data"): Map<number, PipeData> {
+  const map = new Map<number, PipeData>();
+  const entries = src.entries(image);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    const pipeId = Number(e.pipe_id) >>> 0;
+    if (map.has(pipeId)) throw src.error(`${image}.img`, `Double data restore occurred on ${pipeId}`, i);
+    map.set(pipeId, {
+      pipeId,
+      size: e.size === undefined ? undefined : Number(e.size),
+      bytes: (e.extra as Uint8Array | undefined) ?? new Uint8Array(0),
+    });
+  }
+  return map;
+}
+
+function readQueues(src: ImageSource): Map<number, SocketPacket[]> {
+  const map = new Map<number, SocketPacket[]>();
+  for (const e of src.entries("sk-queues")) {
+    const idFor = Number(e.id_for);
+    const rights: number[] = [];
+    for (const scm of (e.scm as Entry[] | undefined) ?? []) {
+      if (Number(scm.type) === 1) rights.push(...((scm.rights as number[]) ?? []).map(Number));
+    }
+    const list = map.get(idFor) ?? [];
+    list.push({ idFor, data: (e.extra as Uint8Array | undefined) ?? new Uint8Array(0), rights });
+    map.set(idFor, list);
+  }
+  return map;
+}
+

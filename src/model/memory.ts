@@ -1,0 +1,65 @@
+/**
+ * Reads a task's argv and environment from its memory images: mm.img gives
+ * the address ranges, pagemap-PID.img says which pages of pages-N.img hold
+ * which addresses.
+ */
+import type { Entry, ImageSource } from "./source.ts";
+
+const PAGE = 4096;
+/** pagemap_entry.flags: the page is in the parent snapshot, not in this dump. */
+const PE_PARENT = 1;
+/** pagemap_entry.flags: the page's content is in the pages image. */
+const PE_PRESENT = 4;
+
+export interface ProcessArgs {
+  argv?: string[];
+  env?: string[];
+}
+
+/** Splits NUL-terminated strings; a missing final NUL still ends the last one. */
+function splitStrings(bytes: Uint8Array): string[] {
+  const text = new TextDecoder().decode(bytes);
+  const parts = text.split("\0");
+  if (parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}
+
+export function readProcessArgs(src: ImageSource, pid: number, mm: Entry): ProcessArgs {
+  const pagemap = src.entries("pagemap", pid);
+  if (pagemap.length === 0) return {};
+  const pagesId = Number(pagemap[0].pages_id);
+  // Where each present run of pages starts in the pages image.
+  const runs: { start: bigint; end: bigint; fileOffset: number }[] = [];
+  let offset = 0;
+  for (const e of pagemap.slice(1)) {
+    const flags = Number(e.flags ?? PE_PRESENT);
+    const nr = Number(e.nr_pages);
+    const inParent = (flags & PE_PARENT) !== 0 || e.in_parent === true;
+    if ((flags & PE_PRESENT) === 0 || inParent) continue;
+    const start = BigInt(e.vaddr as bigint);
+    runs.push({ start, end: start + BigInt(nr * PAGE), fileOffset: offset });
+    offset += nr * PAGE;
+  }
+  const read = (from: unknown, to: unknown): string[] | undefined => {
+    if (typeof from !== "bigint" || typeof to !== "bigint" || to <= from) return undefined;
+    if (to - from > 1n << 20n) return undefined; // not a plausible argv
+    // The range may cross several pagemap entries: copy it run by run.
+    const out = new Uint8Array(Number(to - from));
+    let at = from;
+    while (at < to) {
+      const run = runs.find((r) => at >= r.start && at < r.end);
+      if (!run) return undefined;
+      const stop = to < run.end ? to : run.end;
+      const len = Number(stop - at);
+      const bytes = src.readRaw(`pages-${pagesId}.img`, run.fileOffset + Number(at - run.start), len);
+      if (bytes.length !== len) return undefined;
+      out.set(bytes, Number(at - from));
+      at = stop;
+    }
+    return splitStrings(out);
+  };
+  return {
+    argv: read(mm.mm_arg_start, mm.mm_arg_end),
+    env: read(mm.mm_env_start, mm.mm_env_end),
+  };
+}

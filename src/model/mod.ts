@@ -1,0 +1,21 @@
+/**
+ * The restore model of a CRIU image directory: tasks, files, fd entries.
+ *
+ * ```ts
+ * import { loadCheckpoint } from "./mod.ts";
+ * const cp = loadCheckpoint("samples/sleeper/images");
+ * for (const t of cp.tasks) console.log(t.pid, t.fds.map((e) => e.fd));
+ * ```
+ */
+import { type BuildOptions, buildCheckpoint } from "./build.ts";
+import { directorySource } from "./source.ts";
+import type { Checkpoint } from "./types.ts";
+
+export { type BuildOptions, buildCheckpoint, readNrOpen } from "./build.ts";
+export { directorySource, type Entry, type ImageSource } from "./source.ts";
+export * from "./types.ts";
+
+/** Reads and models the checkpoint in `dir`. Throws ImageError on bad images. */
+export function loadCheckpoint(dir: string, opts?: BuildOptions): Checkpoint {
+  return buildCheckpoint(directorySource(dir), opts);
+}

@@ -1,0 +1,137 @@
+/**
+ * The restore model: tasks, files and fd entries, built from an image
+ * directory. Vocabulary follows CRIU (`file_desc` → {@link FileDesc}, `fle` →
+ * {@link FdEntry}, master = the first fd entry of a file).
+ */
+
+/** CRIU's fd_types enum (fdinfo_entry.type, file_entry.type). */
+export const FD_TYPE = {
+  UND: 0,
+  REG: 1,
+  PIPE: 2,
+  FIFO: 3,
+  INETSK: 4,
+  UNIXSK: 5,
+  EVENTFD: 6,
+  EVENTPOLL: 7,
+  INOTIFY: 8,
+  SIGNALFD: 9,
+  PACKETSK: 10,
+  TTY: 11,
+  FANOTIFY: 12,
+  NETLINKSK: 13,
+  NS: 14,
+  TUNF: 15,
+  EXT: 16,
+  TIMERFD: 17,
+  MEMFD: 18,
+  BPFMAP: 19,
+  PIDFD: 20,
+} as const;
+
+export type FdTypeName = keyof typeof FD_TYPE;
+
+const TYPE_NAMES = new Map<number, FdTypeName>(
+  Object.entries(FD_TYPE).map(([name, n]) => [n, name as FdTypeName]),
+);
+
+/** The name of an fd type number, or `TYPE<n>` for one CRIU does not define. */
+export function fdTypeName(type: number): string {
+  return TYPE_NAMES.get(type) ?? `TYPE${type}`;
+}
+
+/** task_core_entry.task_state values. */
+export const TASK_STATE = { ALIVE: 1, DEAD: 2, STOPPED: 3 } as const;
+
+/** One open file description of the dump (an entry of files.img). */
+export interface FileDesc {
+  /** file_entry.id, unique per type (and across types in files.img). */
+  readonly id: number;
+  /** FD_TYPE number. */
+  readonly type: number;
+  /** The per-type payload (file_entry.reg, .pipe, ...) as decoded. */
+  readonly payload: Record<string, unknown>;
+  /** Every fd entry of this file, ordered by task pid, then insertion. */
+  readonly fds: FdEntry[];
+}
+
+/** One descriptor of one task (CRIU's fdinfo_list_entry). */
+export interface FdEntry {
+  /** The task whose table holds it (the table's owner for shared tables). */
+  readonly task: Task;
+  readonly fd: number;
+  readonly file: FileDesc;
+  /** fdinfo_entry.flags: descriptor flags, FD_CLOEXEC = 1. */
+  readonly fdFlags: number;
+}
+
+/** One process of the dumped tree. */
+export interface Task {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  readonly threads: number[];
+  /** task_core_entry.task_state (TASK_STATE), 0 when core is missing. */
+  readonly state: number;
+  readonly comm: string;
+  /** ids.files_id; undefined for tasks without ids (zombies). */
+  readonly filesId?: number;
+  /**
+   * The task that restores this task's fd table: itself, or its parent when
+   * the child shares the parent's table (CLONE_FILES, equal files_id).
+   */
+  tableOwner?: Task;
+  /** Fd entries, ascending by fd. Empty for non-owners and zombies. */
+  readonly fds: FdEntry[];
+  readonly children: Task[];
+  parent?: Task;
+  /** Paths of fs.cwd_id / fs.root_id, and fs.umask. */
+  cwd?: string;
+  root?: string;
+  umask?: number;
+  /** The executable (mm.exe_file_id) and the argv/environment in memory. */
+  exe?: string;
+  argv?: string[];
+  env?: string[];
+}
+
+/** Everything a restore or `show` needs from an image directory. */
+export interface Checkpoint {
+  readonly dir: string;
+  /** Tasks in pstree order (parents before children). */
+  readonly tasks: Task[];
+  readonly root: Task;
+  /** Files keyed by `${type}:${id}` (legacy images may repeat ids across types). */
+  readonly files: Map<string, FileDesc>;
+  /** Pipe data by pipe_id (pipes-data.img), FIFO data likewise. */
+  readonly pipeData: Map<number, PipeData>;
+  readonly fifoData: Map<number, PipeData>;
+  /** Queued packets of unix sockets by receiving file id (sk-queues.img). */
+  readonly socketQueues: Map<number, SocketPacket[]>;
+  /** tty_info_entry by id (tty-info.img). */
+  readonly ttyInfo: Map<number, Record<string, unknown>>;
+  /** remap_file_path_entry by orig_id: files unlinked or renamed at dump time. */
+  readonly remaps: Map<number, Record<string, unknown>>;
+  /** memfd_inode_entry by inode_id (memfd.img). */
+  readonly memfdInodes: Map<bigint, Record<string, unknown>>;
+}
+
+export interface PipeData {
+  readonly pipeId: number;
+  /** Pipe capacity to set (F_SETPIPE_SZ), when the image has one. */
+  readonly size?: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface SocketPacket {
+  readonly idFor: number;
+  readonly data: Uint8Array;
+  /** File ids passed with SCM_RIGHTS in this packet. */
+  readonly rights: number[];
+}
+
+/** The key of a file in {@link Checkpoint.files}. */
+export function fileKey(type: number, id: number): string {
+  return `${type}:${id}`;
+}

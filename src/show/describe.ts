@@ -1,0 +1,236 @@
+/**
+ * What one file of the dump is, in words and fields: the per-type part of
+ * `show`. Each type is a small function; unknown types still get a line.
+ */
+import { type Checkpoint, type Entry, FD_TYPE, type FileDesc, fdTypeName, fileKey } from "../model/mod.ts";
+
+export interface FileDescription {
+  /** A short class: file, dir, chr, blk, fifo, pipe, unix, tcp, udp, eventfd, ... */
+  kind: string;
+  /** One human line: a path, `pipe:[123] read end`, a socket address... */
+  what: string;
+  /** Open flags of the description, when the type records them. */
+  flags?: number;
+  /** File offset (u64 as a decimal string), for seekable types. */
+  pos?: string;
+  /** Type-specific facts for --json. */
+  details: Record<string, string | number | boolean | string[]>;
+}
+
+const S_IFMT = 0o170000;
+const MODE_KIND: Record<number, string> = {
+  0o040000: "dir",
+  0o020000: "chr",
+  0o060000: "blk",
+  0o010000: "fifo",
+  0o120000: "symlink",
+  0o140000: "socket",
+  0o100000: "file",
+};
+
+const SOCK_TYPE: Record<number, string> = { 1: "stream", 2: "dgram", 3: "raw", 5: "seqpacket" };
+const TCP_STATE: Record<number, string> = {
+  1: "established",
+  2: "syn-sent",
+  3: "syn-recv",
+  4: "fin-wait1",
+  5: "fin-wait2",
+  6: "time-wait",
+  7: "close",
+  8: "close-wait",
+  9: "last-ack",
+  10: "listen",
+  11: "closing",
+};
+const CLOCKS: Record<number, string> = { 0: "realtime", 1: "monotonic", 7: "boottime" };
+
+const num = (v: unknown) => Number(v ?? 0);
+
+export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
+  const p = file.payload;
+  const flags = p.flags === undefined ? undefined : num(p.flags);
+  switch (file.type) {
+    case FD_TYPE.REG:
+      return describeReg(cp, file, flags);
+    case FD_TYPE.PIPE:
+      return {
+        kind: "pipe",
+        what: `pipe:[${num(p.pipe_id) >>> 0}] ${(num(p.flags) & 3) ? "write" : "read"} end`,
+        flags,
+        details: { pipe_id: num(p.pipe_id) >>> 0 },
+      };
+    case FD_TYPE.FIFO: {
+      const reg = cp.files.get(fileKey(FD_TYPE.REG, num(p.regf_id ?? file.id)));
+      const path = reg ? String(reg.payload.name) : "?";
+      return {
+        kind: "fifo",
+        what: `${path} (fifo)`,
+        flags: reg ? num(reg.payload.flags) : undefined,
+        details: { pipe_id: num(p.pipe_id) >>> 0, path },
+      };
+    }
+    case FD_TYPE.UNIXSK:
+      return describeUnix(p, flags);
+    case FD_TYPE.INETSK:
+      return describeInet(p, flags);
+    case FD_TYPE.EVENTFD:
+      return {
+        kind: "eventfd",
+        what: `eventfd, count ${String(p.counter ?? 0)}`,
+        flags,
+        details: { counter: String(p.counter ?? 0) },
+      };
+    case FD_TYPE.SIGNALFD: {
+      const signals = maskSignals(BigInt((p.sigmask as bigint | undefined) ?? 0n));
+      return {
+        kind: "signalfd",
+        what: `signalfd [${signals.join(",")}]`,
+        flags,
+        details: { signals: signals.map(String) },
+      };
+    }
+    case FD_TYPE.TIMERFD: {
+      const clock = CLOCKS[num(p.clockid)] ?? `clock ${num(p.clockid)}`;
+      const interval = `${String(p.isec ?? 0)}s${String(p.insec ?? 0)}ns`;
+      return {
+        kind: "timerfd",
+        what: `timerfd ${clock}, interval ${interval}, ticks ${String(p.ticks ?? 0)}`,
+        flags,
+        details: { clock, ticks: String(p.ticks ?? 0), interval },
+      };
+    }
+    case FD_TYPE.EVENTPOLL: {
+      const targets = ((p.tfd as Entry[] | undefined) ?? []).map((t) => num(t.tfd));
+      return {
+        kind: "epoll",
+        what: `epoll on fds ${targets.join(",") || "none"}`,
+        flags,
+        details: { targets: targets.map(String) },
+      };
+    }
+    case FD_TYPE.INOTIFY: {
+      const watches = (p.wd as Entry[] | undefined) ?? [];
+      return {
+        kind: "inotify",
+        what: `inotify, ${watches.length} watch${watches.length === 1 ? "" : "es"}`,
+        flags,
+        details: { watches: watches.length },
+      };
+    }
+    case FD_TYPE.MEMFD: {
+      const inode = p.inode_id === undefined ? undefined : cp.memfdInodes.get(BigInt(p.inode_id as bigint));
+      const name = inode ? String(inode.name) : "?";
+      return {
+        kind: "memfd",
+        what: `memfd:${name}${inode ? `, ${String(inode.size ?? 0)} bytes` : ""}`,
+        flags,
+        pos: String(p.pos ?? 0),
+        details: { name },
+      };
+    }
+    case FD_TYPE.TTY: {
+      const info = cp.ttyInfo.get(num(p.tty_info_id));
+      const index = (info?.pty as Entry | undefined)?.index;
+      return {
+        kind: "tty",
+        what: `tty${index === undefined ? "" : ` pts index ${num(index)}`}`,
+        flags,
+        details: { tty_info_id: num(p.tty_info_id) },
+      };
+    }
+    default:
+      return {
+        kind: fdTypeName(file.type).toLowerCase(),
+        what: `${fdTypeName(file.type)} file (not restorable by fdrestore)`,
+        flags,
+        details: {},
+      };
+  }
+}
+
+function describeReg(cp: Checkpoint, file: FileDesc, flags?: number): FileDescription {
+  const p = file.payload;
+  const name = String(p.name);
+  const kind = p.mode === undefined ? "file" : MODE_KIND[num(p.mode) & S_IFMT] ?? "file";
+  const details: FileDescription["details"] = { path: name };
+  let what = kind === "file" || kind === "dir" ? name : `${name} (${kind})`;
+  const remap = cp.remaps.get(file.id);
+  if (remap) {
+    const type = ["linked", "ghost", "procfs"][num(remap.remap_type)] ?? "remapped";
+    what += ` (deleted; ${type} copy in the images)`;
+    details.remap = type;
+  }
+  if (p.size !== undefined) details.size = String(p.size);
+  if (p.mode !== undefined) details.mode = "0" + num(p.mode).toString(8);
+  if (p.ext === true) details.external = true;
+  return { kind, what, flags, pos: String(p.pos ?? 0), details };
+}
+
+function unixName(p: Entry): string {
+  const raw = p.name as Uint8Array | undefined;
+  if (!raw || raw.length === 0) return "";
+  if (raw[0] === 0) return "@" + new TextDecoder().decode(raw.subarray(1)).replaceAll("\0", "@");
+  return new TextDecoder().decode(raw);
+}
+
+function describeUnix(p: Entry, flags?: number): FileDescription {
+  const type = SOCK_TYPE[num(p.type)] ?? `type ${num(p.type)}`;
+  const state = TCP_STATE[num(p.state)] ?? `state ${num(p.state)}`;
+  const name = unixName(p);
+  const details: FileDescription["details"] = { ino: num(p.ino) >>> 0, type, state };
+  if (name) details.address = name;
+  if (num(p.peer)) details.peer_ino = num(p.peer) >>> 0;
+  let what = `unix ${type} socket:[${num(p.ino) >>> 0}]`;
+  if (state === "listen") what += `, listening on ${name || "(unnamed)"}`;
+  else if (name) what += `, bound to ${name}`;
+  if (num(p.shutdown)) what += `, shut down ${["", "read", "write", "both"][num(p.shutdown)]}`;
+  return { kind: "unix", what, flags, details };
+}
+
+function ipAddress(family: number, words: unknown): string {
+  const list = (words as number[] | undefined) ?? [];
+  if (family === 2) {
+    const w = list[0] ?? 0;
+    return [w & 255, (w >>> 8) & 255, (w >>> 16) & 255, w >>> 24].join(".");
+  }
+  const bytes: number[] = [];
+  for (const w of list) bytes.push(w & 255, (w >>> 8) & 255, (w >>> 16) & 255, w >>> 24);
+  const groups: string[] = [];
+  for (let i = 0; i + 1 < bytes.length; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  // RFC 5952: the longest run of two or more zero groups becomes "::".
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < groups.length;) {
+    let j = i;
+    while (j < groups.length && groups[j] === "0") j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const text = best < 0
+    ? groups.join(":")
+    : `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLen).join(":")}`;
+  return `[${text}]`;
+}
+
+function describeInet(p: Entry, flags?: number): FileDescription {
+  const family = num(p.family);
+  const proto = num(p.proto) === 17 ? "udp" : num(p.proto) === 6 ? "tcp" : `proto ${num(p.proto)}`;
+  const state = TCP_STATE[num(p.state)] ?? `state ${num(p.state)}`;
+  const src = `${ipAddress(family, p.src_addr)}:${num(p.src_port)}`;
+  const dst = `${ipAddress(family, p.dst_addr)}:${num(p.dst_port)}`;
+  let what = `${proto}${family === 10 ? "6" : ""} ${src}`;
+  if (num(p.dst_port)) what += ` -> ${dst}`;
+  what += ` (${state})`;
+  return {
+    kind: proto,
+    what,
+    flags,
+    details: { family: family === 10 ? "inet6" : "inet", state, src, dst },
+  };
+}
+
+/** Signal numbers set in a sigmask (bit n-1 = signal n). */
+function maskSignals(mask: bigint): number[] {
+  const out: number[] = [];
+  for (let n = 1; n <= 64; n++) if ((mask >> BigInt(n - 1)) & 1n) out.push(n);
+  return out;
+}

@@ -1,0 +1,3 @@
+/** `fdrestore show`: what is in a checkpoint, and what a restore needs. */
+export { buildReport, type ReportOptions, type ShowFd, type ShowNeed, type ShowReport, type ShowTask } from "./report.ts";
+export { renderReport, type RenderOptions } from "./render.ts";

@@ -1,0 +1,215 @@
+/**
+ * `show`'s report: every task's fd table with what each fd is, what it shares,
+ * its `--inherit-fd` key, and what a restore will need from the caller. The
+ * JSON form (`show --json`) is this structure; its fields are documented in
+ * the README and kept stable.
+ */
+import { join } from "node:path";
+import { type Checkpoint, FD_TYPE, type FdEntry, type FileDesc, type Task } from "../model/mod.ts";
+import { inheritKeyOf } from "../model/inherit_key.ts";
+import { describeFile } from "./describe.ts";
+import { accessMode, statusFlagNames } from "./open_flags.ts";
+
+export interface ShowFd {
+  fd: number;
+  /** CRIU's fd type: REG, PIPE, UNIXSK, ... */
+  type: string;
+  kind: string;
+  file_id: number;
+  what: string;
+  access?: string;
+  flags: string[];
+  cloexec: boolean;
+  pos?: string;
+  /** Other fds on the same open file description: "fd 2" here, "PID:FD" elsewhere. */
+  shares: string[];
+  /** Where the other end of a pipe or the peer of a socket is, as "PID:FD" list. */
+  peer?: string[];
+  inherit_key?: string;
+  details: Record<string, string | number | boolean | string[]>;
+}
+
+export interface ShowTask {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  comm: string;
+  state: string;
+  exe?: string;
+  argv?: string[];
+  cwd?: string;
+  root?: string;
+  umask?: string;
+  /** The pid whose fd table this task uses (itself unless shared). */
+  fd_table: number;
+  fds: ShowFd[];
+}
+
+export interface ShowNeed {
+  pid: number;
+  fd: number;
+  reason: string;
+  /** The argument that supplies it, with N to be chosen by the caller. */
+  inherit_arg?: string;
+}
+
+export interface ShowReport {
+  images: string;
+  tasks: ShowTask[];
+  needs: ShowNeed[];
+}
+
+const STATE = ["unknown", "alive", "dead", "stopped"];
+const MAX_SHARES = 8;
+
+export interface ReportOptions {
+  /** Where image paths are looked up for existence/size checks (default "/"). */
+  root?: string;
+}
+
+export function buildReport(cp: Checkpoint, opts: ReportOptions = {}): ShowReport {
+  const ctx = new Context(cp, opts.root ?? "/");
+  const tasks = cp.tasks.map((t) => ctx.task(t));
+  return { images: cp.dir, tasks, needs: ctx.needs };
+}
+
+const where = (from: Task, e: FdEntry) => e.task === from ? `fd ${e.fd}` : `${e.task.pid}:${e.fd}`;
+
+class Context {
+  needs: ShowNeed[] = [];
+  #pipes = new Map<number, FileDesc[]>();
+  #sockets = new Map<number, FileDesc>();
+  #checked = new Set<FileDesc>();
+
+  constructor(readonly cp: Checkpoint, readonly root: string) {
+    // One pass over the files: pipe ends by pipe_id, unix sockets by inode.
+    for (const f of cp.files.values()) {
+      if (f.type === FD_TYPE.PIPE) {
+        const id = Number(f.payload.pipe_id) >>> 0;
+        const list = this.#pipes.get(id);
+        if (list) list.push(f);
+        else this.#pipes.set(id, [f]);
+      } else if (f.type === FD_TYPE.UNIXSK) {
+        this.#sockets.set(Number(f.payload.ino) >>> 0, f);
+      }
+    }
+  }
+
+  task(t: Task): ShowTask {
+    const owner = t.tableOwner ?? t;
+    return {
+      pid: t.pid,
+      ppid: t.ppid,
+      pgid: t.pgid,
+      sid: t.sid,
+      comm: t.comm,
+      state: STATE[t.state] ?? String(t.state),
+      exe: t.exe,
+      argv: t.argv,
+      cwd: t.cwd,
+      root: t.root,
+      umask: t.umask === undefined ? undefined : "0" + t.umask.toString(8).padStart(3, "0"),
+      fd_table: owner.pid,
+      fds: owner === t ? t.fds.map((e) => this.fd(t, e)) : [],
+    };
+  }
+
+  fd(t: Task, e: FdEntry): ShowFd {
+    const d = describeFile(this.cp, e.file);
+    const others = e.file.fds.filter((o) => o !== e);
+    const shares = others.slice(0, MAX_SHARES).map((o) => where(t, o));
+    if (others.length > MAX_SHARES) shares.push(`+${others.length - MAX_SHARES} more`);
+    const out: ShowFd = {
+      fd: e.fd,
+      type: FD_TYPE_NAMES[e.file.type] ?? String(e.file.type),
+      kind: d.kind,
+      file_id: e.file.id,
+      what: d.what,
+      access: d.flags === undefined ? undefined : accessMode(d.flags),
+      flags: d.flags === undefined ? [] : statusFlagNames(d.flags),
+      cloexec: (e.fdFlags & 1) !== 0,
+      pos: d.pos,
+      shares,
+      inherit_key: inheritKeyOf(this.cp, e.file),
+      details: d.details,
+    };
+    const peer = this.peer(t, e, out);
+    if (peer) out.peer = peer;
+    if (!this.#checked.has(e.file)) {
+      this.#checked.add(e.file);
+      this.checkNeeds(e, out);
+    }
+    return out;
+  }
+
+  /** The fds holding the other end of a pipe or the peer of a unix socket. */
+  peer(t: Task, e: FdEntry, out: ShowFd): string[] | undefined {
+    const p = e.file.payload;
+    if (e.file.type === FD_TYPE.PIPE) {
+      const write = (Number(p.flags) & 3) !== 0;
+      const ends = this.#pipes.get(Number(p.pipe_id) >>> 0) ?? [];
+      const other = ends.filter((f) => ((Number(f.payload.flags) & 3) !== 0) !== write);
+      return other.flatMap((f) => f.fds.map((o) => where(t, o)));
+    }
+    if (e.file.type === FD_TYPE.UNIXSK && Number(p.peer)) {
+      const peer = this.#sockets.get(Number(p.peer) >>> 0);
+      if (!peer) return [];
+      out.details.peer = `socket:[${Number(p.peer) >>> 0}]`;
+      return peer.fds.map((o) => where(t, o));
+    }
+    return undefined;
+  }
+
+  need(e: FdEntry, reason: string, key?: string): void {
+    this.needs.push({
+      pid: e.task.pid,
+      fd: e.fd,
+      reason,
+      inherit_arg: key === undefined ? undefined : `--inherit-fd 'fd[N]:${key}'`,
+    });
+  }
+
+  checkNeeds(e: FdEntry, out: ShowFd): void {
+    const p = e.file.payload;
+    const key = out.inherit_key;
+    if (e.file.type === FD_TYPE.PIPE && out.peer?.length === 0) {
+      const missing = (Number(p.flags) & 3) ? "read" : "write";
+      this.need(e, `${key}: its ${missing} end is outside the dumped tree`, key);
+    } else if (e.file.type === FD_TYPE.UNIXSK) {
+      const external = (Number(p.uflags) & 1) !== 0;
+      if (external || (Number(p.peer) && out.peer?.length === 0)) {
+        this.need(e, `${key}: its peer socket:[${Number(p.peer) >>> 0}] is outside the dumped tree`, key);
+      }
+    } else if (e.file.type === FD_TYPE.REG) {
+      this.checkRegFile(e, key);
+    }
+  }
+
+  checkRegFile(e: FdEntry, key?: string): void {
+    const p = e.file.payload;
+    const name = String(p.name);
+    if (p.ext === true) {
+      this.need(e, `${name} was dumped as external: it must be passed in`, key);
+      return;
+    }
+    if (this.cp.remaps.has(e.file.id)) return; // recreated from the images
+    let st: Deno.FileInfo;
+    try {
+      st = Deno.statSync(join(this.root, name));
+    } catch {
+      this.need(e, `${name} does not exist`, key);
+      return;
+    }
+    if (p.mode !== undefined && st.mode !== null && st.mode !== Number(p.mode)) {
+      const now = "0" + st.mode.toString(8), was = "0" + Number(p.mode).toString(8);
+      this.need(e, `File ${name} has bad mode ${now} (expect ${was})`, key);
+    } else if (p.size !== undefined && st.isFile && BigInt(st.size) !== BigInt(p.size as bigint)) {
+      this.need(e, `File ${name} has bad size ${st.size} (expect ${String(p.size)})`, key);
+    }
+  }
+}
+
+const FD_TYPE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(FD_TYPE).map(([name, n]) => [n, name]),
+);
