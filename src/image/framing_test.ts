@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ImageError } from "./image_error.ts";
-import { decodeImageBytes } from "./image_file.ts";
+import { decodeImageBytes, readImageFile } from "./image_file.ts";
 import { readEntries } from "./readers.ts";
 import { encodeEntry, encodeImage, frameImage } from "./writer.ts";
 import { EXIT } from "../errors.ts";
@@ -93,6 +93,8 @@ Deno.test("a missing or empty image reads as zero entries, an absent path to dec
   assert.deepEqual(readEntries(dir, "fdinfo", 9), []);
   assert.deepEqual(readEntries(dir, "pipes-data"), []);
   assert.deepEqual(decodeImageBytes(encodeImage("FILES", []), "files.img").entries, []);
+  const e = imageError(() => readImageFile(`${dir}/nope.img`));
+  assert.match(e.message, /^cannot read nope\.img: /);
 });
 
 Deno.test("a truncated length word names the entry and offset", () => {
