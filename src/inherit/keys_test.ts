@@ -144,11 +144,14 @@ function keyFor(scenario: string, fileId: number): string | null {
 }
 
 const scenarios = corpusScenarios();
-Deno.test({
-  name: `keys are compared with the criu corpus (SKIPPED: no corpus at ${CORPUS.pathname})`,
-  ignore: scenarios.length > 0,
-  fn() {},
-});
+if (scenarios.length === 0) {
+  // visible in the summary as "ignored", with the reason in its name
+  Deno.test({
+    name: `keys equal criu's fd_ids in the corpus (no corpus at ${CORPUS.pathname})`,
+    ignore: true,
+    fn() {},
+  });
+}
 
 for (const scenario of scenarios) {
   Deno.test(`keys equal criu's fd_ids in corpus scenario ${scenario}`, () => {

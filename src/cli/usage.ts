@@ -1,0 +1,356 @@
+/**
+ * The option table (names as in criu where they mean the same) and the help
+ * text built from it. `options.ts` parses with this table, so the help cannot
+ * list an option the parser does not know, or miss one it does.
+ *
+ * @module
+ */
+
+import { EXIT } from "../errors.ts";
+
+export const COMMANDS = ["restore", "show", "decode", "check"] as const;
+export type Command = typeof COMMANDS[number];
+
+export interface OptionDoc {
+  /** Long name without dashes. */
+  long: string;
+  short?: string;
+  /** Commands where `short` works (default: all of `commands`). */
+  shortIn?: readonly Command[];
+  /** Metavariable of the value; absent for flags. */
+  value?: string;
+  multiple?: boolean;
+  commands: readonly Command[];
+  help: string;
+  example: string;
+}
+
+const ALL = COMMANDS;
+const RESTORE_CHECK = ["restore", "check"] as const;
+
+/** Every option we accept, in help order. */
+export const OPTIONS: readonly OptionDoc[] = [
+  {
+    long: "images-dir",
+    short: "D",
+    value: "DIR",
+    commands: ["restore", "show", "check"],
+    help: "the checkpoint images (default: the current directory)",
+    example: "-D /var/lib/ckpt/app",
+  },
+  {
+    long: "work-dir",
+    short: "W",
+    value: "DIR",
+    commands: RESTORE_CHECK,
+    help: "where relative --log-file, --pidfile and --pid-map go " +
+      "(default: the images directory)",
+    example: "-W /run/app",
+  },
+  {
+    long: "log-file",
+    short: "o",
+    shortIn: ["restore", "show", "check"],
+    value: "FILE",
+    commands: ALL,
+    help: "write the log to FILE instead of stderr (decode: --log-file only, its -o is --out)",
+    example: "--log-file restore.log",
+  },
+  {
+    long: "verbose",
+    short: "v",
+    multiple: true,
+    commands: ALL,
+    help: "one more log level per v: default 2 (warnings), -v info, -vv debug",
+    example: "-vv",
+  },
+  {
+    long: "verbosity",
+    value: "N",
+    commands: ALL,
+    help: "log level N, 0 (messages only) to 4 (debug); also written -vN",
+    example: "-v4",
+  },
+  {
+    long: "inherit-fd",
+    value: "fd[N]:KEY",
+    multiple: true,
+    commands: RESTORE_CHECK,
+    help: "use my fd N for the file whose key is KEY (see below); " +
+      "debug[N]:TEXT writes TEXT to fd N at once",
+    example: "--inherit-fd 'fd[3]:pipe:[153122]'",
+  },
+  {
+    long: "inherit-fd-strict",
+    commands: RESTORE_CHECK,
+    help: "fail (exit 4) when an --inherit-fd key matches no file, instead of warning",
+    example: "--inherit-fd-strict",
+  },
+  {
+    long: "restore-detached",
+    short: "d",
+    commands: ["restore"],
+    help: "return once the tasks run, do not wait for them",
+    example: "-d",
+  },
+  {
+    long: "pidfile",
+    value: "FILE",
+    commands: ["restore"],
+    help: "write the new pid of the root task to FILE",
+    example: "--pidfile app.pid",
+  },
+  {
+    long: "pid-map",
+    value: "FILE",
+    commands: ["restore"],
+    help: 'write {"<old pid>": <new pid>, ...} as JSON to FILE',
+    example: "--pid-map pids.json",
+  },
+  {
+    long: "leave-stopped",
+    short: "s",
+    commands: ["restore"],
+    help: "start the tasks stopped (SIGSTOP)",
+    example: "--leave-stopped",
+  },
+  {
+    long: "root",
+    value: "DIR",
+    commands: RESTORE_CHECK,
+    help: "resolve the paths of the images under DIR",
+    example: "--root /srv/rootfs",
+  },
+  {
+    long: "shell-job",
+    short: "j",
+    commands: RESTORE_CHECK,
+    help: "the task was a shell job: give it my terminal",
+    example: "-j",
+  },
+  {
+    long: "cloexec",
+    value: "keep|honor",
+    commands: RESTORE_CHECK,
+    help: "keep close-on-exec fds open in the program (keep, default) " +
+      "or let exec close them (honor)",
+    example: "--cloexec=honor",
+  },
+  {
+    long: "pid",
+    value: "PID",
+    commands: ["restore", "show", "check"],
+    help: "only the subtree of the task with this pid in the dump",
+    example: "--pid 7287",
+  },
+  {
+    long: "json",
+    commands: ["show"],
+    help: "print JSON instead of a table",
+    example: "--json",
+  },
+  {
+    long: "in",
+    short: "i",
+    value: "FILE",
+    commands: ["decode"],
+    help: "the image to decode (default: stdin)",
+    example: "-i images/files.img",
+  },
+  {
+    long: "out",
+    short: "o",
+    value: "FILE",
+    commands: ["decode"],
+    help: "where the JSON goes (default: stdout), as crit's -o",
+    example: "-o files.json",
+  },
+  {
+    long: "pretty",
+    commands: ["decode"],
+    help: "indent the JSON",
+    example: "--pretty",
+  },
+  {
+    long: "help",
+    short: "h",
+    commands: ALL,
+    help: "this help; after a command, that command's help",
+    example: "fdrestore restore --help",
+  },
+  {
+    long: "version",
+    short: "V",
+    commands: ALL,
+    help: "print the version",
+    example: "fdrestore --version",
+  },
+];
+
+/** criu options we refuse by name rather than ignore (short forms as in criu). */
+export const UNSUPPORTED_OPTIONS: Readonly<Record<string, string | undefined>> = {
+  "tcp-established": "",
+  "tcp-close": "",
+  "ext-unix-sk": "x",
+  "external": "",
+  "manage-cgroups": "",
+  "cgroup-root": "",
+  "link-remap": "",
+  "ghost-limit": "",
+  "evasive-devices": "",
+  "file-locks": "l",
+  "lazy-pages": "",
+  "page-server": "",
+  "address": "",
+  "port": "",
+  "exec-cmd": "",
+  "restore-sibling": "",
+  "auto-dedup": "",
+  "unprivileged": "",
+  "ext-mount-map": "M",
+  "veth-pair": "",
+  "action-script": "",
+  "skip-in-flight": "",
+  "weak-sysctls": "",
+  "lsm-profile": "",
+  "network-lock": "",
+  "status-fd": "",
+};
+
+const SUMMARY: Record<Command, string> = {
+  restore: "rebuild the fd tables of the images and start the task's program",
+  show: "list the tasks, their fds and each file's --inherit-fd key",
+  decode: "print one image as JSON, like crit decode",
+  check: "everything restore checks (images, --inherit-fd keys), without starting anything",
+};
+
+const EXIT_HELP: Record<keyof typeof EXIT, string> = {
+  OK: "success",
+  FAILURE: "the restore or check failed (a file could not be opened, a task died)",
+  USAGE: "bad command line: unknown option, missing value, conflicting options",
+  IMAGE: "an image is missing, truncated, corrupt or of an unsupported kind",
+  INHERIT: "an --inherit-fd argument is malformed or its fd is unusable",
+  SYSTEM: "a system call failed outside a restore (permissions, limits, /proc)",
+};
+
+const KEYS_SECTION = `Finding the right --inherit-fd key:
+  The key names a file as it was at dump time. Before the dump, readlink the
+  task's fd:  readlink /proc/PID/fd/1  ->  pipe:[153122]
+  and pass:   --inherit-fd 'fd[3]:pipe:[153122]'   (quote it: [ ] are glob)
+  After the dump, 'fdrestore show -D DIR' prints every fd with its key.
+    pipe          pipe:[INODE]       both ends; the image's data is dropped
+    unix socket   socket:[INODE]
+    file, FIFO    the path WITHOUT its leading slash: tmp/app.log ('.' for /)
+    external file file[MNT_HEX:INO_HEX], as given to criu dump --external
+    terminal      tty[RDEV_HEX:DEV_HEX], e.g. tty[8800:1a]
+    memfd         /memfd:NAME (this one keeps its slash)
+  Traps: pipe[123] (no colon, as crit and old criu --help print it) and
+  /tmp/app.log (with the slash) match nothing. criu ignores such keys
+  silently; fdrestore warns and suggests the real key, and
+  --inherit-fd-strict makes it an error.`;
+
+const WIDTH = 80;
+const COL = 28;
+
+function wrap(text: string, indent: number, first: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  let room = WIDTH - first;
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+      room = WIDTH - indent;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines;
+}
+
+function optionLines(o: OptionDoc, command?: Command, tag = ""): string[] {
+  const hasShort = o.short !== undefined &&
+    (command === undefined || (o.shortIn ?? o.commands).includes(command));
+  let left = hasShort ? `-${o.short}, --${o.long}` : `    --${o.long}`;
+  if (o.value) left += o.value.includes("|") ? `=${o.value}` : ` ${o.value}`;
+  left = `  ${left}`;
+  const pad = " ".repeat(COL);
+  const example = `e.g. ${o.example}`;
+  const tagged = tag !== "" && COL + example.length + 2 + tag.length <= WIDTH;
+  const body = [
+    ...wrap(`${o.help}.`, COL, COL),
+    tagged ? `${example}  ${tag}` : example,
+    ...(tag !== "" && !tagged ? [tag] : []),
+  ];
+  if (left.length >= COL - 1) {
+    return [left, ...body.map((l) => pad + l)];
+  }
+  return [left.padEnd(COL) + body[0], ...body.slice(1).map((l) => pad + l)];
+}
+
+function exitLines(): string[] {
+  return Object.entries(EXIT).flatMap(([name, code]) =>
+    wrap(EXIT_HELP[name as keyof typeof EXIT], 6, 6).map((l, i) =>
+      i === 0 ? `  ${String(code).padEnd(4)}${l}` : `      ${l}`
+    )
+  );
+}
+
+/** The help text: global without `command`, else that command's. */
+export function usageText(command?: string): string {
+  const cmd = COMMANDS.find((c) => c === command);
+  const out: string[] = [];
+  if (cmd === undefined) {
+    out.push(
+      "Usage: fdrestore COMMAND [OPTIONS] [-- PROGRAM ARGS...]",
+      "",
+      "Rebuilds the file descriptors of CRIU checkpoint images and starts the",
+      "task's program on them (see 'fdrestore COMMAND --help').",
+      "",
+      "Commands:",
+      ...COMMANDS.flatMap((c) =>
+        wrap(SUMMARY[c], 12, 12).map((l, i) =>
+          i === 0 ? `  ${c.padEnd(10)}${l}` : `${" ".repeat(12)}${l}`
+        )
+      ),
+      "",
+      "Options (after the command; criu's names where they mean the same):",
+      ...OPTIONS.flatMap((o) =>
+        optionLines(
+          o,
+          undefined,
+          `[${o.commands.length === COMMANDS.length ? "all" : o.commands.join(", ")}]`,
+        )
+      ),
+    );
+  } else {
+    const program = cmd === "restore" ? " [-- PROGRAM ARGS...]" : "";
+    out.push(
+      `Usage: fdrestore ${cmd} [OPTIONS]${program}`,
+      "",
+      ...wrap(`${SUMMARY[cmd][0].toUpperCase()}${SUMMARY[cmd].slice(1)}.`, 0, 0),
+      "",
+      "Options:",
+      ...OPTIONS.filter((o) => o.commands.includes(cmd)).flatMap((o) => optionLines(o, cmd)),
+    );
+  }
+  if (cmd === undefined || cmd === "restore") {
+    out.push(
+      "",
+      "  -- PROGRAM ARGS...        start PROGRAM instead of the executable, argv",
+      "                            and environment recorded in the images.",
+      "                            e.g. -- /usr/bin/python3 app.py",
+    );
+  }
+  out.push(
+    "",
+    "criu options not supported yet are refused by name, e.g. --tcp-established,",
+    "--ext-unix-sk, --external, --manage-cgroups, --link-remap, --file-locks.",
+    "",
+    "Exit codes:",
+    ...exitLines(),
+  );
+  if (cmd === undefined || cmd === "restore" || cmd === "check") out.push("", KEYS_SECTION);
+  return out.join("\n") + "\n";
+}
