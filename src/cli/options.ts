@@ -18,9 +18,8 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_LOG_LEVEL, type Logger, type LogLevel } from "./log.ts";
 import { UsageError } from "../errors.ts";
-import { InheritFdTable } from "../inherit/table.ts";
 import { parseInheritFdArg } from "../inherit/parse.ts";
-import { writeDebugMessage } from "../inherit/table.ts";
+import { InheritFdTable, writeDebugMessage } from "../inherit/table.ts";
 import { type Command, COMMANDS, OPTIONS, UNSUPPORTED_OPTIONS } from "./usage.ts";
 
 export type { Command };
