@@ -102,7 +102,10 @@ function readTasks(src: ImageSource): Task[] {
       task.parent = parent;
       parent.children.push(task);
     } else if (task.ppid !== 0) {
-      throw src.error("pstree.img", `task ${pid} names parent ${task.ppid}, listed nowhere before it`);
+      throw src.error(
+        "pstree.img",
+        `task ${pid} names parent ${task.ppid}, listed nowhere before it`,
+      );
     }
     // Dead tasks (zombies) and tasks without ids have no fd table.
     if (task.filesId !== undefined && task.state !== 2) {
@@ -175,7 +178,9 @@ function readPipeData(src: ImageSource, image: "pipes-data" | "fifo-data"): Map<
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
     const pipeId = Number(e.pipe_id) >>> 0;
-    if (map.has(pipeId)) throw src.error(`${image}.img`, `Double data restore occurred on ${pipeId}`, i);
+    if (map.has(pipeId)) {
+      throw src.error(`${image}.img`, `Double data restore occurred on ${pipeId}`, i);
+    }
     map.set(pipeId, {
       pipeId,
       size: e.size === undefined ? undefined : Number(e.size),
@@ -199,4 +204,3 @@ function readQueues(src: ImageSource): Map<number, SocketPacket[]> {
   }
   return map;
 }
-

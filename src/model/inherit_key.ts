@@ -25,7 +25,9 @@ export function inheritKeyOf(cp: Checkpoint, file: FileDesc): string | undefined
       return info ? ttyKey(info.rdev as number, (info.dev ?? 0) as number) : undefined;
     }
     case FD_TYPE.MEMFD: {
-      const inode = p.inode_id === undefined ? undefined : cp.memfdInodes.get(BigInt(p.inode_id as bigint));
+      const inode = p.inode_id === undefined
+        ? undefined
+        : cp.memfdInodes.get(BigInt(p.inode_id as bigint));
       return inode ? memfdKey(String(inode.name)) : undefined;
     }
     default:

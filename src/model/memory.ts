@@ -51,7 +51,11 @@ export function readProcessArgs(src: ImageSource, pid: number, mm: Entry): Proce
       if (!run) return undefined;
       const stop = to < run.end ? to : run.end;
       const len = Number(stop - at);
-      const bytes = src.readRaw(`pages-${pagesId}.img`, run.fileOffset + Number(at - run.start), len);
+      const bytes = src.readRaw(
+        `pages-${pagesId}.img`,
+        run.fileOffset + Number(at - run.start),
+        len,
+      );
       if (bytes.length !== len) return undefined;
       out.set(bytes, Number(at - from));
       at = stop;

@@ -7,11 +7,11 @@
  * for (const t of cp.tasks) console.log(t.pid, t.fds.map((e) => e.fd));
  * ```
  */
-import { type BuildOptions, buildCheckpoint } from "./build.ts";
+import { buildCheckpoint, type BuildOptions } from "./build.ts";
 import { directorySource } from "./source.ts";
 import type { Checkpoint } from "./types.ts";
 
-export { type BuildOptions, buildCheckpoint, readNrOpen } from "./build.ts";
+export { buildCheckpoint, type BuildOptions, readNrOpen } from "./build.ts";
 export { directorySource, type Entry, type ImageSource } from "./source.ts";
 export * from "./types.ts";
 

@@ -2,7 +2,14 @@
  * What one file of the dump is, in words and fields: the per-type part of
  * `show`. Each type is a small function; unknown types still get a line.
  */
-import { type Checkpoint, type Entry, FD_TYPE, type FileDesc, fdTypeName, fileKey } from "../model/mod.ts";
+import {
+  type Checkpoint,
+  type Entry,
+  FD_TYPE,
+  fdTypeName,
+  type FileDesc,
+  fileKey,
+} from "../model/mod.ts";
 
 export interface FileDescription {
   /** A short class: file, dir, chr, blk, fifo, pipe, unix, tcp, udp, eventfd, ... */
@@ -118,7 +125,9 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
       };
     }
     case FD_TYPE.MEMFD: {
-      const inode = p.inode_id === undefined ? undefined : cp.memfdInodes.get(BigInt(p.inode_id as bigint));
+      const inode = p.inode_id === undefined
+        ? undefined
+        : cp.memfdInodes.get(BigInt(p.inode_id as bigint));
       const name = inode ? String(inode.name) : "?";
       return {
         kind: "memfd",
@@ -196,7 +205,9 @@ function ipAddress(family: number, words: unknown): string {
   const bytes: number[] = [];
   for (const w of list) bytes.push(w & 255, (w >>> 8) & 255, (w >>> 16) & 255, w >>> 24);
   const groups: string[] = [];
-  for (let i = 0; i + 1 < bytes.length; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  for (let i = 0; i + 1 < bytes.length; i += 2) {
+    groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  }
   // RFC 5952: the longest run of two or more zero groups becomes "::".
   let best = -1, bestLen = 1;
   for (let i = 0; i < groups.length;) {

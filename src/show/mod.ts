@@ -1,3 +1,10 @@
 /** `fdrestore show`: what is in a checkpoint, and what a restore needs. */
-export { buildReport, type ReportOptions, type ShowFd, type ShowNeed, type ShowReport, type ShowTask } from "./report.ts";
-export { renderReport, type RenderOptions } from "./render.ts";
+export {
+  buildReport,
+  type ReportOptions,
+  type ShowFd,
+  type ShowNeed,
+  type ShowReport,
+  type ShowTask,
+} from "./report.ts";
+export { type RenderOptions, renderReport } from "./render.ts";

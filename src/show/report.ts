@@ -179,7 +179,11 @@ class Context {
     } else if (e.file.type === FD_TYPE.UNIXSK) {
       const external = (Number(p.uflags) & 1) !== 0;
       if (external || (Number(p.peer) && out.peer?.length === 0)) {
-        this.need(e, `${key}: its peer socket:[${Number(p.peer) >>> 0}] is outside the dumped tree`, key);
+        this.need(
+          e,
+          `${key}: its peer socket:[${Number(p.peer) >>> 0}] is outside the dumped tree`,
+          key,
+        );
       }
     } else if (e.file.type === FD_TYPE.REG) {
       this.checkRegFile(e, key);

@@ -1,0 +1,73 @@
+/**
+ * The fdrestore command: parse the command line, run the command, exit with
+ * its code. The only place that prints errors and exits; library code throws
+ * typed errors (src/errors.ts) and logs through src/cli/log.ts.
+ */
+import { EXIT, FdrestoreError } from "./src/errors.ts";
+import { fileSink, log, type LogLevel, stderrSink } from "./src/cli/log.ts";
+import { CommandLineError, type Options, parseCommandLine } from "./src/cli/options.ts";
+import { usageText } from "./src/cli/usage.ts";
+import { writeStdout } from "./src/cli/output.ts";
+import { runShow } from "./src/cli/show_command.ts";
+import { runDecode } from "./src/cli/decode_command.ts";
+import { runRestore } from "./src/restore/restore_command.ts";
+import { COMMIT, VERSION } from "./src/version.ts";
+
+let loggingToFile = false;
+
+function setUpLogging(opts: { logLevel: LogLevel; logFile?: string }): void {
+  log.level = opts.logLevel;
+  if (opts.logFile) {
+    log.sink = fileSink(opts.logFile);
+    loggingToFile = true;
+  }
+}
+
+function printError(line: string): void {
+  stderrSink(`fdrestore: ${line}\n`);
+}
+
+async function run(opts: Options): Promise<number> {
+  switch (opts.command) {
+    case "help":
+      writeStdout(usageText(opts.topic));
+      return EXIT.OK;
+    case "version":
+      writeStdout(`fdrestore ${VERSION} (commit ${COMMIT}), deno ${Deno.version.deno}\n`);
+      return EXIT.OK;
+    case "show":
+      setUpLogging(opts);
+      return runShow(opts);
+    case "decode":
+      setUpLogging(opts);
+      return runDecode(opts);
+    case "restore":
+    case "check":
+      setUpLogging(opts);
+      return await runRestore(opts);
+  }
+}
+
+/** Prints one line for a user error; a bug keeps its stack. */
+function report(e: unknown): number {
+  if (e instanceof FdrestoreError) {
+    // One line on stderr whatever the verbosity; the log file gets it too.
+    if (loggingToFile) log.error(e.message);
+    printError(`error: ${e.message}`);
+    if (e instanceof CommandLineError) stderrSink(`${e.hint}\n`);
+    return e.exitCode;
+  }
+  throw e;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(parseCommandLine(argv));
+  } catch (e) {
+    return report(e);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}

@@ -1,0 +1,52 @@
+/**
+ * What every fd type implements: one `open` per file of the dump (CRIU's
+ * `file_desc_ops.open`), called by the scheduler on the file's master.
+ *
+ * An opener returns a descriptor of a new open file description equivalent
+ * to the dumped one (flags, offset, owner, contents), or {@link AGAIN} when it
+ * needs another file to be open first (an epoll's targets, a socket's peer).
+ * The scheduler owns every descriptor an opener returns or provides: it stages
+ * them above every target number and closes them when the restore ends.
+ */
+import type { Logger } from "../cli/log.ts";
+import type { InheritFdTable } from "../inherit/mod.ts";
+import type { Checkpoint, FdEntry, FileDesc, Task } from "../model/mod.ts";
+
+/** "Not yet": the scheduler calls `open` again on a later pass. */
+export const AGAIN: unique symbol = Symbol("again");
+export type OpenResult = number | typeof AGAIN;
+
+export interface OpenContext {
+  readonly cp: Checkpoint;
+  /** The task whose master entry is being opened. */
+  readonly task: Task;
+  /** Where image paths are resolved ("/" unless --root). */
+  readonly root: string;
+  readonly inherit: InheritFdTable;
+  readonly log: Logger;
+  /** Absolute path of an image path under the root. */
+  resolve(path: string): string;
+  /** The staged descriptor of another file when it is already open. */
+  stagedFd(file: FileDesc): number | undefined;
+  /** The fd entry of `task` at number `fd`, for types that name fds (epoll). */
+  fdEntry(task: Task, fd: number): FdEntry | undefined;
+  /**
+   * Hands over a descriptor this open produced for *another* file (the other
+   * end of a pipe, the peer of a socket pair). The scheduler owns it from now.
+   */
+  provide(file: FileDesc, fd: number): void;
+  /** Runs when the restore ends, whatever the outcome (temporary files). */
+  onCleanup(fn: () => void): void;
+  /** Runs once every task started, with old pid → new pid (fd owners). */
+  afterStart(fn: (pids: ReadonlyMap<number, number>) => void): void;
+}
+
+export interface FileOpener {
+  /** FD_TYPE number. */
+  readonly type: number;
+  /** Opens `file`; the result is a descriptor the scheduler then owns. */
+  open(ctx: OpenContext, file: FileDesc): OpenResult;
+}
+
+/** A file that cannot be restored: unsupported type, missing path, bad size... */
+export { RestoreError } from "./restore_error.ts";

@@ -1,0 +1,61 @@
+/**
+ * The parameters every open file description carries besides what `open`
+ * gave it: status flags (CRIU's set_fd_flags) and the owner that receives
+ * SIGIO (CRIU's restore_fown).
+ */
+import { getFlags, setFlags, setOwnEx, setSig } from "../sys/mod.ts";
+import type { OpenContext } from "./opener.ts";
+import { RestoreError } from "./restore_error.ts";
+
+/** The only status flags F_SETFL may change: O_APPEND|O_ASYNC|O_NONBLOCK|O_DIRECT|O_NOATIME. */
+export const SETFL_MASK = 0o2000 | 0o20000 | 0o4000 | 0o40000 | 0o1000000;
+
+/** Sets the status flags of `fd` within {@link SETFL_MASK} from `flags`, and verifies them. */
+export function setStatusFlags(fd: number, flags: number): void {
+  const now = getFlags(fd);
+  const want = (now & ~SETFL_MASK) | (flags & SETFL_MASK);
+  if (want === now) return;
+  setFlags(fd, want);
+  const got = getFlags(fd);
+  if ((got & SETFL_MASK) !== (want & SETFL_MASK)) {
+    const dropped = (want & ~got) & SETFL_MASK;
+    throw new RestoreError(
+      `fcntl call on fd ${fd} (flags 0${flags.toString(8)}) succeeded, ` +
+        `but some flags were dropped: 0${dropped.toString(8)}`,
+    );
+  }
+}
+
+/** fown_entry as decoded. */
+export interface Fown {
+  uid?: number;
+  euid?: number;
+  signum?: number;
+  pid_type?: number;
+  pid?: number;
+}
+
+/** F_OWNER_TID / F_OWNER_PID / F_OWNER_PGRP. */
+const OWNER_TYPE = [0, 1, 2];
+
+/**
+ * Restores the SIGIO owner of the description behind `fd`. The signal is set
+ * at once; the owner pid belongs to the dumped world and is set after the
+ * tasks started: an owner that was a dumped task (or its group) maps to that
+ * task's new pid, any other owner is dropped with a warning (decision 5).
+ */
+export function restoreOwner(ctx: OpenContext, fd: number, fown: Fown | undefined): void {
+  if (!fown) return;
+  if (fown.signum) setSig(fd, fown.signum);
+  const pid = Number(fown.pid ?? 0);
+  if (!pid) return;
+  const type = OWNER_TYPE[Number(fown.pid_type ?? 0)] ?? 1;
+  ctx.afterStart((pids) => {
+    const mapped = pids.get(pid);
+    if (mapped === undefined) {
+      ctx.log.warn(`Owner ${pid} of fd ${fd} is not a restored task; dropping it`);
+      return;
+    }
+    setOwnEx(fd, { type, pid: mapped });
+  });
+}

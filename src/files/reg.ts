@@ -1,0 +1,127 @@
+/**
+ * Regular files, directories and devices (CRIU's files-reg.c): open the path
+ * with the dumped flags, check mode and size, seek, restore the owner.
+ * Inherited paths are used as they are; external files (`file[MNT:INO]`)
+ * are reopened from the inherited fd; unlinked files come back from their
+ * remap (see remap.ts).
+ */
+import { close, fstat, lseek, O, open, SEEK } from "../sys/mod.ts";
+import { regFileKey } from "../inherit/mod.ts";
+import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
+import { type Fown, restoreOwner } from "./params.ts";
+import { RestoreError } from "./restore_error.ts";
+import { openRemapped } from "./remap.ts";
+
+const O_TMPFILE = 0o20200000;
+const O_PATH = 0o10000000;
+const POS_NONE = (1n << 64n) - 1n;
+
+export interface RegPayload {
+  name: string;
+  flags: number;
+  pos?: bigint;
+  size?: bigint;
+  mode?: number;
+  ext?: boolean;
+  fown?: Fown;
+}
+
+export function regPayload(file: FileDesc): RegPayload {
+  const p = file.payload;
+  return {
+    name: String(p.name),
+    flags: Number(p.flags ?? 0),
+    pos: p.pos === undefined ? undefined : BigInt(p.pos as bigint),
+    size: p.size === undefined ? undefined : BigInt(p.size as bigint),
+    mode: p.mode === undefined ? undefined : Number(p.mode),
+    ext: p.ext === true,
+    fown: p.fown as Fown | undefined,
+  };
+}
+
+/** Opens a REG file's description; also used by FIFOs and ttys for their paths. */
+export function openRegFile(ctx: OpenContext, file: FileDesc): number {
+  const reg = regPayload(file);
+  const key = regFileKey(reg.name, reg.ext);
+  const inherited = ctx.inherit.take(key);
+  if (inherited && !reg.ext) {
+    // The caller's description as it is: its mode and offset replace the image's.
+    return inherited.fd;
+  }
+  let fd: number;
+  if (reg.ext) {
+    if (!inherited) {
+      throw new RestoreError(
+        `File ${reg.name} was dumped as external; pass it with --inherit-fd fd[N]:${key}`,
+        { fileId: file.id },
+      );
+    }
+    try {
+      fd = reopen(`/proc/self/fd/${inherited.fd}`, reg, file);
+    } finally {
+      closeQuietly(inherited.fd);
+    }
+  } else {
+    fd = openRemapped(ctx, file, reg) ?? reopen(ctx.resolve(reg.name), reg, file);
+  }
+  try {
+    checkAndSeek(fd, reg, file);
+    restoreOwner(ctx, fd, reg.fown);
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
+  return fd;
+}
+
+function reopen(path: string, reg: RegPayload, file: FileDesc): number {
+  try {
+    return open(path, reg.flags & ~O_TMPFILE & ~O.CLOEXEC);
+  } catch (e) {
+    throw new RestoreError(`Unable to open ${reg.name} (file id ${hex(file.id)}): ${why(e)}`, {
+      fileId: file.id,
+    }, { cause: e });
+  }
+}
+
+function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc): void {
+  const st = fstat(fd);
+  if (reg.mode !== undefined && st.mode !== reg.mode) {
+    throw new RestoreError(
+      `File ${reg.name} has bad mode 0${st.mode.toString(8)} (expect 0${reg.mode.toString(8)})`,
+      { fileId: file.id },
+    );
+  }
+  if (reg.size !== undefined && st.size !== reg.size) {
+    throw new RestoreError(`File ${reg.name} has bad size ${st.size} (expect ${reg.size})`, {
+      fileId: file.id,
+    });
+  }
+  if ((reg.flags & O_PATH) === 0 && reg.pos !== undefined && reg.pos !== POS_NONE) {
+    lseek(fd, reg.pos, SEEK.SET);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    close(fd);
+  } catch {
+    // already gone
+  }
+}
+
+function hex(n: number): string {
+  return "0x" + n.toString(16);
+}
+
+function why(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export const regOpener: FileOpener = {
+  type: FD_TYPE.REG,
+  open(ctx: OpenContext, file: FileDesc): OpenResult {
+    return openRegFile(ctx, file);
+  },
+};

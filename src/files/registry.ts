@@ -1,0 +1,26 @@
+/** The opener of each fd type; a type without one cannot be restored. */
+import { fdTypeName, type FileDesc } from "../model/mod.ts";
+import type { FileOpener } from "./opener.ts";
+import { RestoreError } from "./restore_error.ts";
+import { regOpener } from "./reg.ts";
+
+const OPENERS = new Map<number, FileOpener>();
+
+export function registerOpener(opener: FileOpener): void {
+  OPENERS.set(opener.type, opener);
+}
+
+for (const o of [regOpener]) registerOpener(o);
+
+export function openerFor(file: FileDesc): FileOpener {
+  const opener = OPENERS.get(file.type);
+  if (!opener) {
+    const m = file.fds[0];
+    throw new RestoreError(
+      `fd ${m?.fd} of task ${m?.task.pid}: ${fdTypeName(file.type)} files (id ${file.id}) ` +
+        `cannot be restored by fdrestore yet`,
+      { pid: m?.task.pid, fd: m?.fd, fileId: file.id },
+    );
+  }
+  return opener;
+}

@@ -1,0 +1,21 @@
+/** The error of a restore step, naming the task, fd and file it concerns. */
+import { EXIT, FdrestoreError } from "../errors.ts";
+
+export interface RestoreErrorInfo {
+  pid?: number;
+  fd?: number;
+  fileId?: number;
+}
+
+export class RestoreError extends FdrestoreError {
+  readonly pid?: number;
+  readonly fd?: number;
+  readonly fileId?: number;
+
+  constructor(message: string, info: RestoreErrorInfo = {}, options?: ErrorOptions) {
+    super(message, EXIT.FAILURE, options);
+    this.pid = info.pid;
+    this.fd = info.fd;
+    this.fileId = info.fileId;
+  }
+}
