@@ -3,6 +3,7 @@
  * its code. The only place that prints errors and exits; library code throws
  * typed errors (src/errors.ts) and logs through src/cli/log.ts.
  */
+import { resolve } from "node:path";
 import { EXIT, FdrestoreError } from "./src/errors.ts";
 import { fileSink, log, type LogLevel, stderrSink } from "./src/cli/log.ts";
 import { CommandLineError, type Options, parseCommandLine } from "./src/cli/options.ts";
@@ -15,10 +16,11 @@ import { COMMIT, VERSION } from "./src/version.ts";
 
 let loggingToFile = false;
 
-function setUpLogging(opts: { logLevel: LogLevel; logFile?: string }): void {
+function setUpLogging(opts: { logLevel: LogLevel; logFile?: string; workDir?: string }): void {
   log.level = opts.logLevel;
   if (opts.logFile) {
-    log.sink = fileSink(opts.logFile);
+    // Like criu, a relative log file goes into the work directory.
+    log.sink = fileSink(opts.workDir ? resolve(opts.workDir, opts.logFile) : opts.logFile);
     loggingToFile = true;
   }
 }

@@ -4,6 +4,7 @@
  * for it or detach. On any failure nothing is left behind: started tasks are
  * killed and reaped, staged fds closed, temporary files removed.
  */
+import { resolve } from "node:path";
 import { log } from "../cli/log.ts";
 import type { CheckOptions, RestoreOptions } from "../cli/options.ts";
 import { writeStdout } from "../cli/output.ts";
@@ -25,6 +26,9 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
   const started: number[] = [];
   try {
     opts.inherit.log(log);
+    if (opts.shellJob) {
+      throw new RestoreError("--shell-job is not supported yet: terminals come in a later release");
+    }
     const cp = loadCheckpoint(opts.imagesDir);
     const tasks = selectTasks(cp, opts.pid);
     checkKeys(cp, tasks, opts);
@@ -109,8 +113,9 @@ function stageBaseFor(tasks: Task[], inheritBase: number): number {
 function writeOutputs(opts: RestoreOptions, rootPid: number, pids: Map<number, number>): void {
   const map = Object.fromEntries([...pids].map(([old, now]) => [String(old), now]));
   for (const [old, now] of pids) log.info(`pid ${old} -> ${now}`);
-  if (opts.pidMap) writeAtomically(opts.pidMap, JSON.stringify(map) + "\n");
-  if (opts.pidfile) writeAtomically(opts.pidfile, `${rootPid}\n`);
+  // Relative paths go into the work directory, as criu's do.
+  if (opts.pidMap) writeAtomically(resolve(opts.workDir, opts.pidMap), JSON.stringify(map) + "\n");
+  if (opts.pidfile) writeAtomically(resolve(opts.workDir, opts.pidfile), `${rootPid}\n`);
 }
 
 /** Readers poll for these files: they must never see half of one. */
