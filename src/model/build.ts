@@ -11,6 +11,7 @@ import {
   type Checkpoint,
   type FdEntry,
   type FileDesc,
+  type FileKey,
   fileKey,
   type PipeData,
   type SocketPacket,
@@ -121,7 +122,7 @@ function readTasks(src: ImageSource): Task[] {
 function readFdTable(
   src: ImageSource,
   task: Task,
-  files: Map<string, FileDesc>,
+  files: Map<FileKey, FileDesc>,
   nrOpen: number,
 ): void {
   const image = `fdinfo-${task.filesId}.img`;
@@ -148,13 +149,13 @@ function hexId(id: number): string {
   return "0x" + id.toString(16);
 }
 
-function regName(files: Map<string, FileDesc>, id: unknown): string | undefined {
+function regName(files: Map<FileKey, FileDesc>, id: unknown): string | undefined {
   if (id === undefined) return undefined;
   const f = files.get(fileKey(1, Number(id)));
   return f ? String(f.payload.name) : undefined;
 }
 
-function readFs(src: ImageSource, task: Task, files: Map<string, FileDesc>, args: boolean): void {
+function readFs(src: ImageSource, task: Task, files: Map<FileKey, FileDesc>, args: boolean): void {
   const fs = src.entries("fs", task.pid)[0];
   if (fs) {
     task.cwd = regName(files, fs.cwd_id);
@@ -196,7 +197,8 @@ function readQueues(src: ImageSource): Map<number, SocketPacket[]> {
     const idFor = Number(e.id_for);
     const rights: number[] = [];
     for (const scm of (e.scm as Entry[] | undefined) ?? []) {
-      if (Number(scm.type) === 1) rights.push(...((scm.rights as number[]) ?? []).map(Number));
+      if (Number(scm.type) !== 1) continue;
+      for (const id of (scm.rights as number[] | undefined) ?? []) rights.push(Number(id));
     }
     const list = map.get(idFor) ?? [];
     list.push({ idFor, data: (e.extra as Uint8Array | undefined) ?? new Uint8Array(0), rights });

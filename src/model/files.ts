@@ -4,7 +4,7 @@
  */
 import type { ImageName } from "../image/mod.ts";
 import type { Entry, ImageSource } from "./source.ts";
-import { FD_TYPE, type FileDesc, fileKey } from "./types.ts";
+import { FD_TYPE, type FileDesc, type FileKey, fileKey } from "./types.ts";
 
 /** file_entry's payload field for each fd type. */
 const PAYLOAD_FIELD: Readonly<Record<number, string>> = {
@@ -45,12 +45,12 @@ const LEGACY_IMAGES: readonly [number, ImageName][] = [
   [FD_TYPE.TTY, "tty"],
 ];
 
-export function collectFiles(src: ImageSource): Map<string, FileDesc> {
+export function collectFiles(src: ImageSource): Map<FileKey, FileDesc> {
   return src.has("files") ? collectFromFilesImage(src) : collectLegacy(src);
 }
 
-function collectFromFilesImage(src: ImageSource): Map<string, FileDesc> {
-  const files = new Map<string, FileDesc>();
+function collectFromFilesImage(src: ImageSource): Map<FileKey, FileDesc> {
+  const files = new Map<FileKey, FileDesc>();
   const entries = src.entries("files");
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -68,8 +68,8 @@ function collectFromFilesImage(src: ImageSource): Map<string, FileDesc> {
   return files;
 }
 
-function collectLegacy(src: ImageSource): Map<string, FileDesc> {
-  const files = new Map<string, FileDesc>();
+function collectLegacy(src: ImageSource): Map<FileKey, FileDesc> {
+  const files = new Map<FileKey, FileDesc>();
   for (const [type, image] of LEGACY_IMAGES) {
     const entries = src.entries(image);
     for (let i = 0; i < entries.length; i++) {
@@ -83,7 +83,7 @@ function collectLegacy(src: ImageSource): Map<string, FileDesc> {
 
 function attachLegacy(
   src: ImageSource,
-  files: Map<string, FileDesc>,
+  files: Map<FileKey, FileDesc>,
   type: number,
   image: ImageName,
   field: string,
@@ -99,7 +99,7 @@ function attachLegacy(
 
 function add(
   src: ImageSource,
-  files: Map<string, FileDesc>,
+  files: Map<FileKey, FileDesc>,
   image: string,
   index: number,
   type: number,

@@ -102,8 +102,8 @@ export interface Checkpoint {
   /** Tasks in pstree order (parents before children). */
   readonly tasks: Task[];
   readonly root: Task;
-  /** Files keyed by `${type}:${id}` (legacy images may repeat ids across types). */
-  readonly files: Map<string, FileDesc>;
+  /** Files keyed by {@link fileKey} (legacy images may repeat ids across types). */
+  readonly files: Map<FileKey, FileDesc>;
   /** Pipe data by pipe_id (pipes-data.img), FIFO data likewise. */
   readonly pipeData: Map<number, PipeData>;
   readonly fifoData: Map<number, PipeData>;
@@ -131,7 +131,10 @@ export interface SocketPacket {
   readonly rights: number[];
 }
 
-/** The key of a file in {@link Checkpoint.files}. */
-export function fileKey(type: number, id: number): string {
-  return `${type}:${id}`;
+/** The key of a file in {@link Checkpoint.files}: type and id in one exact number. */
+export type FileKey = number;
+
+/** The key of a file in {@link Checkpoint.files} (no string: 100,000 of them are built). */
+export function fileKey(type: number, id: number): FileKey {
+  return type * 0x1_0000_0000 + (id >>> 0);
 }

@@ -20,6 +20,9 @@ export interface FileDescription {
   flags?: number;
   /** File offset (u64 as a decimal string), for seekable types. */
   pos?: string;
+  /** Access mode and status flag names, filled in by the report. */
+  access?: string;
+  flagNames?: string[];
   /** Type-specific facts for --json. */
   details: Record<string, string | number | boolean | string[]>;
 }

@@ -16,7 +16,8 @@ export function renderReport(report: ShowReport, opts: RenderOptions = {}): stri
   const bold = (s: string) => opts.color ? `\x1b[1m${s}\x1b[0m` : s;
   const out: string[] = [];
   for (const task of report.tasks) {
-    out.push(...renderTask(task, bold), "");
+    for (const line of renderTask(task, bold)) out.push(line);
+    out.push("");
   }
   if (report.needs.length === 0) {
     out.push("A restore needs nothing from the caller.");
@@ -93,6 +94,7 @@ function quote(arg: string): string {
 
 /** Word-wraps `text` after `first` (then `rest`) to 80 columns; long words are cut. */
 export function wrap(text: string, first: string, rest: string): string[] {
+  if (first.length + text.length <= WIDTH) return [first + text];
   const lines: string[] = [];
   let line = first;
   let empty = true;

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { type Checkpoint, FD_TYPE, type FdEntry, type FileDesc, type Task } from "../model/mod.ts";
 import { inheritKeyOf } from "../model/inherit_key.ts";
-import { describeFile } from "./describe.ts";
+import { describeFile, type FileDescription } from "./describe.ts";
 import { accessMode, statusFlagNames } from "./open_flags.ts";
 
 export interface ShowFd {
@@ -115,23 +115,44 @@ class Context {
     };
   }
 
+  #described = new Map<FileDesc, { d: FileDescription; key?: string }>();
+
+  /** Per file, not per fd: dups share the description and the key. */
+  describe(file: FileDesc): { d: FileDescription; key?: string } {
+    let got = this.#described.get(file);
+    if (!got) {
+      const d = describeFile(this.cp, file);
+      d.access = d.flags === undefined ? undefined : accessMode(d.flags);
+      d.flagNames = d.flags === undefined ? [] : statusFlagNames(d.flags);
+      got = { d, key: inheritKeyOf(this.cp, file) };
+      this.#described.set(file, got);
+    }
+    return got;
+  }
+
   fd(t: Task, e: FdEntry): ShowFd {
-    const d = describeFile(this.cp, e.file);
-    const others = e.file.fds.filter((o) => o !== e);
-    const shares = others.slice(0, MAX_SHARES).map((o) => where(t, o));
-    if (others.length > MAX_SHARES) shares.push(`+${others.length - MAX_SHARES} more`);
+    const { d, key } = this.describe(e.file);
+    const shares: string[] = [];
+    for (const o of e.file.fds) {
+      if (o === e) continue;
+      if (shares.length === MAX_SHARES) {
+        shares.push(`+${e.file.fds.length - 1 - MAX_SHARES} more`);
+        break;
+      }
+      shares.push(where(t, o));
+    }
     const out: ShowFd = {
       fd: e.fd,
       type: FD_TYPE_NAMES[e.file.type] ?? String(e.file.type),
       kind: d.kind,
       file_id: e.file.id,
       what: d.what,
-      access: d.flags === undefined ? undefined : accessMode(d.flags),
-      flags: d.flags === undefined ? [] : statusFlagNames(d.flags),
+      access: d.access,
+      flags: d.flagNames ?? [],
       cloexec: (e.fdFlags & 1) !== 0,
       pos: d.pos,
       shares,
-      inherit_key: inheritKeyOf(this.cp, e.file),
+      inherit_key: key,
       details: d.details,
     };
     const peer = this.peer(t, e, out);
@@ -155,7 +176,6 @@ class Context {
     if (e.file.type === FD_TYPE.UNIXSK && Number(p.peer)) {
       const peer = this.#sockets.get(Number(p.peer) >>> 0);
       if (!peer) return [];
-      out.details.peer = `socket:[${Number(p.peer) >>> 0}]`;
       return peer.fds.map((o) => where(t, o));
     }
     return undefined;
@@ -190,6 +210,22 @@ class Context {
     }
   }
 
+  #stats = new Map<string, Deno.FileInfo | null>();
+
+  /** stat once per path: a table may open one path thousands of times. */
+  stat(path: string): Deno.FileInfo | null {
+    let st = this.#stats.get(path);
+    if (st === undefined) {
+      try {
+        st = Deno.statSync(path);
+      } catch {
+        st = null;
+      }
+      this.#stats.set(path, st);
+    }
+    return st;
+  }
+
   checkRegFile(e: FdEntry, key?: string): void {
     const p = e.file.payload;
     const name = String(p.name);
@@ -198,10 +234,8 @@ class Context {
       return;
     }
     if (this.cp.remaps.has(e.file.id)) return; // recreated from the images
-    let st: Deno.FileInfo;
-    try {
-      st = Deno.statSync(join(this.root, name));
-    } catch {
+    const st = this.stat(join(this.root, name));
+    if (!st) {
       this.need(e, `${name} does not exist`, key);
       return;
     }
