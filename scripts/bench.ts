@@ -1,0 +1,198 @@
+/**
+ * `deno task bench`: decode, show and restore speed on synthetic checkpoints
+ * made from the sample (3,000 to 100,000 fds), against crit and criu when
+ * they are installed (CRIT / CRIU, default /opt/criu4/bin/...). Prints a
+ * table; nothing here is asserted (targets are in the README).
+ */
+import { join } from "node:path";
+import { makeCheckpoint } from "./bench/synthetic.ts";
+import { readEntries } from "../src/image/mod.ts";
+
+const REPO = new URL("../", import.meta.url).pathname;
+const FDRESTORE = Deno.env.get("FDRESTORE_BIN") ?? join(REPO, "scripts", "fdrestore-dev");
+const CRIT = Deno.env.get("CRIT") ?? "/opt/criu4/bin/crit";
+const CRIU = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
+const CORPUS = join(REPO, "..", "shared", "criu-corpus");
+const RUNS = 3;
+
+const exists = (p: string) => {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Best wall time of RUNS runs of a command, in ms; stdout discarded. */
+function timeCmd(cmd: string, args: string[], runs = RUNS): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const out = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).outputSync();
+    const ms = performance.now() - t;
+    if (!out.success) {
+      throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    best = Math.min(best, ms);
+  }
+  return best;
+}
+
+/** Peak RSS in MB of one run (GNU time). */
+function peakRss(cmd: string, args: string[]): number | undefined {
+  if (!exists("/usr/bin/time")) return undefined;
+  const out = new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%M", cmd, ...args],
+    stdout: "null",
+    stderr: "piped",
+  })
+    .outputSync();
+  const kb = Number(new TextDecoder().decode(out.stderr).trim().split("\n").pop());
+  return kb > 0 ? Math.round(kb / 1024) : undefined;
+}
+
+const fmt = (ms: number) => ms < 10 ? ms.toFixed(2) : ms.toFixed(0);
+const rows: string[][] = [];
+const row = (...cells: string[]) => {
+  rows.push(cells);
+  console.log(cells.join("  |  "));
+};
+
+function synthetic(n: number): string {
+  const dir = Deno.makeTempDirSync({ prefix: `fdrestore-bench-${n}-` });
+  makeCheckpoint(dir, n);
+  return dir;
+}
+
+const dirs: string[] = [];
+try {
+  // Decode: a 100,000-entry files.img.
+  const big = synthetic(100_000);
+  dirs.push(big);
+  const files = join(big, "files.img");
+  let inproc = Infinity;
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    readEntries(big, "files");
+    inproc = Math.min(inproc, performance.now() - t);
+  }
+  row("decode files.img 100,000 entries, in process", `${fmt(inproc)} ms`);
+  const ours = timeCmd(FDRESTORE, ["decode", "-i", files]);
+  const oursPretty = timeCmd(FDRESTORE, ["decode", "--pretty", "-i", files]);
+  row("fdrestore decode (JSON, end to end)", `${fmt(ours)} ms`, `--pretty ${fmt(oursPretty)} ms`);
+  if (exists(CRIT)) {
+    const crit = timeCmd(CRIT, ["decode", "-i", files], 1);
+    const critPretty = timeCmd(CRIT, ["decode", "--pretty", "-i", files], 1);
+    row(
+      "crit decode (same file)",
+      `${fmt(crit)} ms`,
+      `--pretty ${fmt(critPretty)} ms`,
+      `ratio end to end ${(crit / ours).toFixed(1)}x / ${(critPretty / oursPretty).toFixed(1)}x`,
+      `vs in-process decode ${(crit / inproc).toFixed(0)}x`,
+    );
+  } else {
+    row("crit decode", `skipped: no crit at ${CRIT}`);
+  }
+
+  // show, end to end, growing with the fd count.
+  for (const n of [3_000, 10_000, 30_000, 100_000]) {
+    const dir = n === 100_000 ? big : synthetic(n);
+    if (dir !== big) dirs.push(dir);
+    const ms = timeCmd(FDRESTORE, ["show", "-D", dir]);
+    row(
+      `show ${n.toLocaleString("en")} fds`,
+      `${fmt(ms)} ms`,
+      `${(ms * 1000 / n).toFixed(1)} µs/fd`,
+    );
+  }
+
+  // restore + program start (/bin/true) of synthetic tables; the fd limit bounds the size.
+  const base = timeCmd(FDRESTORE, ["restore", "-D", synthetic(4), "--", "/bin/true"]);
+  row("restore 4 fds + start (start-up baseline)", `${fmt(base)} ms`);
+  const limit = Number(
+    /^Max open files\s+\d+\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/self/limits"))?.[1],
+  );
+  for (const n of [3_000, 9_000, 100_000]) {
+    if (2 * n + 100 > limit) {
+      row(
+        `restore ${n.toLocaleString("en")} fds`,
+        `skipped: hard RLIMIT_NOFILE ${limit} < ${2 * n + 100}`,
+      );
+      continue;
+    }
+    const dir = synthetic(n);
+    dirs.push(dir);
+    const ms = timeCmd(FDRESTORE, ["restore", "-D", dir, "--", "/bin/true"]);
+    const rss = peakRss(FDRESTORE, ["restore", "-D", dir, "--", "/bin/true"]);
+    row(
+      `restore ${n.toLocaleString("en")} fds + start`,
+      `${fmt(ms)} ms`,
+      `${((ms - base) * 1000 / n).toFixed(1)} µs/fd above start-up`,
+      rss === undefined ? "" : `peak RSS ${rss} MB`,
+    );
+  }
+
+  // many-fds of the corpus: ours against real criu (root, criu installed).
+  const many = join(CORPUS, "many-fds");
+  if (exists(many) && Deno.uid() === 0) {
+    const prepare = () =>
+      new Deno.Command(join(CORPUS, "prepare"), { args: ["many-fds"], stdout: "null" })
+        .outputSync();
+    prepare();
+    const ms = timeCmd(FDRESTORE, ["restore", "-D", join(many, "images"), "--", "/bin/true"]);
+    row("restore corpus many-fds (3,003 fds) + start", `${fmt(ms)} ms`);
+    if (exists(CRIU)) {
+      const criuMs = timeCriu(many);
+      row(
+        "criu restore many-fds (same images)",
+        `${fmt(criuMs)} ms`,
+        `ratio ours/criu ${(ms / criuMs).toFixed(2)}`,
+      );
+    } else {
+      row("criu restore many-fds", `skipped: no criu at ${CRIU}`);
+    }
+    prepare();
+  }
+} finally {
+  for (const d of dirs) Deno.removeSync(d, { recursive: true });
+}
+
+/** criu restore -d of a copy of the images; the restored task is killed after. */
+function timeCriu(scenario: string): number {
+  let best = Infinity;
+  for (let i = 0; i < RUNS; i++) {
+    const copy = Deno.makeTempDirSync({ prefix: "fdrestore-bench-criu-" });
+    for (const e of Deno.readDirSync(join(scenario, "images"))) {
+      Deno.copyFileSync(join(scenario, "images", e.name), join(copy, e.name));
+    }
+    const t = performance.now();
+    const out = new Deno.Command(CRIU, {
+      args: ["restore", "-D", copy, "-d", "--pidfile", join(copy, "pid"), "-o", "restore.log"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    const ms = performance.now() - t;
+    if (out.success) {
+      best = Math.min(best, ms);
+      const pid = Number(Deno.readTextFileSync(join(copy, "pid")));
+      Deno.kill(pid, "SIGKILL");
+      waitGone(pid);
+    }
+    Deno.removeSync(copy, { recursive: true });
+  }
+  return best;
+}
+
+/** Waits (at most 2 s) until a killed pid is gone or a zombie, so the next run can reuse it. */
+function waitGone(pid: number): void {
+  const until = performance.now() + 2000;
+  while (performance.now() < until) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
+    } catch {
+      return;
+    }
+  }
+}
