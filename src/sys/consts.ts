@@ -93,6 +93,10 @@ export const EPOLL = { CLOEXEC: 0o2000000, CTL_ADD: 1, CTL_DEL: 2, CTL_MOD: 3 } 
 export const EPOLLIN = 0x1;
 export const EPOLLOUT = 0x4;
 export const IN = { NONBLOCK: 0o4000, CLOEXEC: 0o2000000, ALL_EVENTS: 0xfff } as const;
+/** _IOW('T', 0, __u64): set a timerfd's expiry count (CONFIG_CHECKPOINT_RESTORE). */
+export const TFD_IOC_SET_TICKS = 0x40085400;
+/** _IOW('I', 0, __s32): the wd the next inotify_add_watch gets (CONFIG_CHECKPOINT_RESTORE). */
+export const INOTIFY_IOC_SETNEXTWD = 0x40044900;
 export const MFD = { CLOEXEC: 1, ALLOW_SEALING: 2 } as const;
 export const CLOSE_RANGE = { UNSHARE: 2, CLOEXEC: 4 } as const;
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { AT_FDCWD, CLOSE_RANGE } from "./consts.ts";
+import { AT_FDCWD, CLOSE_RANGE, INOTIFY_IOC_SETNEXTWD, TFD_IOC_SET_TICKS } from "./consts.ts";
 import { check, SysError } from "./errno.ts";
 import { libc } from "./libc.ts";
 import {
@@ -136,4 +136,56 @@ export function cloexecFrom(first: number): void {
 export function ioctl(fd: number, request: number, arg: Uint8Array<ArrayBuffer>): number {
   const c = libc();
   return check("ioctl", () => c.ioctl(fd, BigInt(request), arg), fd, `0x${request.toString(16)}`);
+}
+
+/** ioctl(2) with a plain integer argument (INOTIFY_IOC_SETNEXTWD takes the wd itself). */
+export function ioctlInt(fd: number, request: number, arg: number): number {
+  const c = libc();
+  const req = `0x${request.toString(16)}`;
+  return check("ioctl", () => c.ioctl_int(fd, BigInt(request), BigInt(arg)), fd, req);
+}
+
+/** inotify_rm_watch(2). */
+export function inotifyRmWatch(fd: number, wd: number): void {
+  const c = libc();
+  check("inotify_rm_watch", () => c.inotify_rm_watch(fd, wd), fd, `wd ${wd}`);
+}
+
+/** clock_gettime(2) in nanoseconds. */
+export function clockGettime(clock: number): bigint {
+  const c = libc();
+  const ts = alloc(16); // struct timespec: i64 tv_sec, i64 tv_nsec
+  check("clock_gettime", () => c.clock_gettime(clock, ts), `clock ${clock}`);
+  const v = new DataView(ts.buffer);
+  return v.getBigInt64(0, true) * 1_000_000_000n + v.getBigInt64(8, true);
+}
+
+/** fchmod(2): the exact mode, whatever the umask was at creation. */
+export function fchmod(fd: number, mode: number): void {
+  const c = libc();
+  check("fchmod", () => c.fchmod(fd, mode), fd, `0${mode.toString(8)}`);
+}
+
+/** fchown(2). */
+export function fchown(fd: number, uid: number, gid: number): void {
+  const c = libc();
+  check("fchown", () => c.fchown(fd, uid >>> 0, gid >>> 0), fd, `${uid}:${gid}`);
+}
+
+/** TFD_IOC_SET_TICKS: sets the unread expiry count of a timerfd (needs CONFIG_CHECKPOINT_RESTORE). */
+export function timerfdSetTicks(fd: number, ticks: bigint): void {
+  const arg = alloc(8);
+  new DataView(arg.buffer).setBigUint64(0, ticks, true);
+  ioctl(fd, TFD_IOC_SET_TICKS, arg);
+}
+
+/** INOTIFY_IOC_SETNEXTWD: the wd the next new watch gets (needs CONFIG_CHECKPOINT_RESTORE). */
+export function inotifySetNextWd(fd: number, wd: number): void {
+  ioctlInt(fd, INOTIFY_IOC_SETNEXTWD, wd);
+}
+
+/** ftruncate(2). */
+export function ftruncate(fd: number, length: bigint): void {
+  const c = libc();
+  check("ftruncate", () => c.ftruncate(fd, length), fd, String(length));
 }

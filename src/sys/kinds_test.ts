@@ -15,20 +15,28 @@ import {
 } from "./consts.ts";
 import { close, dup2, fstat, getFdFlags, open, pipe2, read, readlink, writeAll } from "./fd.ts";
 import {
+  clockGettime,
   cloexecFrom,
   closeRange,
   epollCreate1,
   epollCtl,
   eventfd,
+  fchmod,
+  fchown,
+  ftruncate,
   inotifyAddWatch,
   inotifyInit1,
+  inotifyRmWatch,
+  inotifySetNextWd,
   ioctl,
+  ioctlInt,
   linkat,
   memfdCreate,
   mkfifo,
   signalfd,
   timerfdCreate,
   timerfdGettime,
+  timerfdSetTicks,
   timerfdSettime,
   unlink,
 } from "./kinds.ts";
@@ -198,6 +206,79 @@ Deno.test(
     }
     assert.throws(() => ioctl(BAD, FIONREAD, new Uint8Array(new ArrayBuffer(4))), {
       message: `ioctl(fd ${BAD}, 0x541b): EBADF (Bad file descriptor)`,
+    });
+  }),
+);
+
+Deno.test(
+  "timerfdSetTicks gives an unarmed timerfd an unread expiry count",
+  leakChecked(() => {
+    const fd = timerfdCreate(CLOCK.MONOTONIC, TFD.CLOEXEC | TFD.NONBLOCK);
+    try {
+      timerfdSetTicks(fd, 3n);
+      assert.match(fdinfo(fd), /ticks: 3\n/);
+      const buf = new Uint8Array(new ArrayBuffer(8));
+      assert.equal(read(fd, buf), 8);
+      assert.equal(new DataView(buf.buffer).getBigUint64(0, true), 3n);
+    } finally {
+      close(fd);
+    }
+    assert.throws(() => timerfdSetTicks(BAD, 1n), {
+      message: `ioctl(fd ${BAD}, 0x40085400): EBADF (Bad file descriptor)`,
+    });
+  }),
+);
+
+Deno.test(
+  "inotifySetNextWd chooses the next wd and inotifyRmWatch drops a watch",
+  leakChecked(() => {
+    const fd = inotifyInit1(IN.CLOEXEC);
+    try {
+      inotifySetNextWd(fd, 7);
+      assert.equal(inotifyAddWatch(fd, "/tmp", 0x100), 7);
+      inotifyRmWatch(fd, 7);
+      assert.doesNotMatch(fdinfo(fd), /inotify wd:/);
+      assert.throws(() => inotifyRmWatch(fd, 7), {
+        message: `inotify_rm_watch(fd ${fd}, wd 7): EINVAL (Invalid argument)`,
+      });
+      assert.throws(() => ioctlInt(fd, 0x40044900, 0), { message: /EINVAL/ });
+    } finally {
+      close(fd);
+    }
+  }),
+);
+
+Deno.test("clockGettime reads the clock in nanoseconds", () => {
+  const a = clockGettime(CLOCK.MONOTONIC);
+  const b = clockGettime(CLOCK.MONOTONIC);
+  assert.ok(a > 0n && b >= a);
+  const wall = clockGettime(CLOCK.REALTIME) / 1_000_000n;
+  assert.ok(wall - BigInt(Date.now()) < 1000n && BigInt(Date.now()) - wall < 1000n);
+  assert.throws(() => clockGettime(12345), {
+    message: "clock_gettime(clock 12345): EINVAL (Invalid argument)",
+  });
+});
+
+Deno.test(
+  "fchmod sets the exact mode, fchown the owner, ftruncate the size",
+  leakChecked(() => {
+    const path = Deno.makeTempFileSync();
+    const fd = open(path, O.RDWR | O.CLOEXEC);
+    try {
+      fchmod(fd, 0o4640);
+      fchown(fd, 1, 2);
+      ftruncate(fd, 12345n);
+      const st = fstat(fd);
+      assert.equal(st.mode, 0o100640); // chown cleared set-uid
+      assert.deepEqual([st.uid, st.gid, st.size], [1, 2, 12345n]);
+      fchmod(fd, 0o4640);
+      assert.equal(fstat(fd).mode, 0o104640);
+    } finally {
+      close(fd);
+      Deno.removeSync(path);
+    }
+    assert.throws(() => fchmod(BAD, 0o600), {
+      message: `fchmod(fd ${BAD}, 0600): EBADF (Bad file descriptor)`,
     });
   }),
 );

@@ -88,6 +88,14 @@ export const SYMBOLS = {
   // int memfd_create(const char *name, unsigned flags)
   memfd_create: { parameters: [BUF, U32], result: I32 },
   ioctl: { parameters: [I32, USIZE, BUF], result: I32 }, // int ioctl(int fd, unsigned long req, void *arg)
+  // int ioctl(int fd, unsigned long req, long arg): requests taking a plain integer
+  ioctl_int: { name: "ioctl", parameters: [I32, USIZE, I64], result: I32 },
+  inotify_rm_watch: { parameters: [I32, I32], result: I32 }, // int inotify_rm_watch(int fd, int wd)
+  // int clock_gettime(clockid_t clock, struct timespec *ts)
+  clock_gettime: { parameters: [I32, BUF], result: I32 },
+  fchmod: { parameters: [I32, U32], result: I32 }, // int fchmod(int fd, mode_t mode)
+  fchown: { parameters: [I32, U32, U32], result: I32 }, // int fchown(int fd, uid_t uid, gid_t gid)
+  ftruncate: { parameters: [I32, I64], result: I32 }, // int ftruncate(int fd, off_t length)
 
   // int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
   //                 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])

@@ -28,6 +28,7 @@ export * from "./kinds.ts";
 export * from "./proc.ts";
 export * from "./socket.ts";
 export * from "./move.ts";
+export * from "./at_number.ts";
 export * from "./spawn.ts";
 export {
   encodeSockaddrIn,
