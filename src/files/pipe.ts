@@ -1,0 +1,259 @@
+/**
+ * Pipes (CRIU's pipes.c). The files of one pipe_id form a group; the first
+ * member opened creates the pipe, refills its buffer and hands every other
+ * member its end through `provide`. A member that is a separate description
+ * of an end (opened through /proc: O_LARGEFILE, or a second member of the
+ * same direction) is reopened through /proc/self/fd with its own flags.
+ * An inherited pipe (`pipe:[ID]`) is reopened from the caller's descriptor
+ * with the image's flags, without data or capacity.
+ */
+import { pipeKey } from "../inherit/mod.ts";
+import type { InheritFdTable } from "../inherit/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileDesc, type PipeData } from "../model/mod.ts";
+import {
+  close,
+  ERRNO,
+  getFlags,
+  O,
+  open,
+  pipe2,
+  setFlags,
+  setPipeSize,
+  SysError,
+  write,
+} from "../sys/mod.ts";
+import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import { RestoreError } from "./restore_error.ts";
+
+/** One file of a pipe group. */
+export interface PipeMember {
+  readonly file: FileDesc;
+  /** pipe_entry.flags: access mode and status flags of this description. */
+  readonly flags: number;
+  readonly fown?: Fown;
+  /** A separate description of its end: reopened through /proc/self/fd. */
+  readonly reopen: boolean;
+}
+
+/** The files of one pipe_id that are not inherited. */
+export interface PipeGroup {
+  readonly pipeId: number;
+  /** In files.img order. */
+  readonly members: PipeMember[];
+  /** The member whose master comes first (lowest pid, then lowest fd). */
+  readonly creator: FileDesc;
+  /** Set once the pipe exists: its members were handed their ends. */
+  created: boolean;
+}
+
+interface GroupCache {
+  readonly inherit: InheritFdTable;
+  readonly byFile: Map<FileDesc, PipeGroup>;
+}
+
+// Groups are a whole-checkpoint decision: computed once, not per open.
+const GROUPS = new WeakMap<Checkpoint, GroupCache>();
+// Pipe/FIFO data already written: CRIU refuses a second restore of one entry.
+const RESTORED = new WeakSet<PipeData>();
+
+/** The pipe group of every non-inherited pipe file of `cp`, by file. */
+export function pipeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDesc, PipeGroup> {
+  const cached = GROUPS.get(cp);
+  if (cached && cached.inherit === inherit) return cached.byFile;
+  const byId = new Map<number, FileDesc[]>();
+  for (const file of cp.files.values()) {
+    if (file.type !== FD_TYPE.PIPE || file.fds.length === 0) continue;
+    const pipeId = pipeIdOf(file);
+    if (inherit.has(pipeKey(pipeId))) continue; // inherited ends never join a group
+    const list = byId.get(pipeId);
+    if (list) list.push(file);
+    else byId.set(pipeId, [file]);
+  }
+  const byFile = new Map<FileDesc, PipeGroup>();
+  for (const [pipeId, files] of byId) {
+    const group = makeGroup(pipeId, files);
+    for (const m of group.members) byFile.set(m.file, group);
+  }
+  GROUPS.set(cp, { inherit, byFile });
+  return byFile;
+}
+
+function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
+  let creator = files[0];
+  for (const f of files) if (masterBefore(f, creator)) creator = f;
+  // pipe() gives one read and one write description; an end reopened through
+  // /proc always carries O_LARGEFILE on 64-bit, so it cannot be one of those.
+  let haveRead = false;
+  let haveWrite = false;
+  const members = files.map((file): PipeMember => {
+    const flags = Number(file.payload.flags ?? 0);
+    let reopen = true;
+    if ((flags & O.LARGEFILE) === 0) {
+      if (isWriteEnd(flags) ? !haveWrite : !haveRead) reopen = false;
+      if (isWriteEnd(flags)) haveWrite = true;
+      else haveRead = true;
+    }
+    return { file, flags, fown: file.payload.fown as Fown | undefined, reopen };
+  });
+  return { pipeId, members, creator, created: false };
+}
+
+function masterBefore(a: FileDesc, b: FileDesc): boolean {
+  const ma = a.fds[0];
+  const mb = b.fds[0];
+  return ma.task.pid !== mb.task.pid ? ma.task.pid < mb.task.pid : ma.fd < mb.fd;
+}
+
+function pipeIdOf(file: FileDesc): number {
+  return Number(file.payload.pipe_id) >>> 0;
+}
+
+/** O_WRONLY members get the write end; read-only and O_RDWR ones the read end. */
+function isWriteEnd(flags: number): boolean {
+  return (flags & O.ACCMODE) === O.WRONLY;
+}
+
+/**
+ * Refills a pipe or FIFO through `fd`: capacity first, then the bytes. The
+ * write never blocks: bytes that do not fit are an error, as in CRIU.
+ */
+export function restorePipeData(fd: number, data: PipeData | undefined, id: number): void {
+  if (!data) return;
+  if (RESTORED.has(data)) {
+    throw new RestoreError(`Double data restore occurred on ${hex(id)}`);
+  }
+  RESTORED.add(data);
+  if (data.size) {
+    try {
+      setPipeSize(fd, data.size);
+    } catch (e) {
+      throw new RestoreError(`Can't restore pipe size: ${why(e)}`, {}, { cause: e });
+    }
+  }
+  const bytes = data.bytes;
+  if (bytes.byteLength === 0) return;
+  const was = getFlags(fd);
+  setFlags(fd, was | O.NONBLOCK);
+  let done = 0;
+  try {
+    while (done < bytes.byteLength) done += write(fd, bytes.subarray(done));
+  } catch (e) {
+    if (!(e instanceof SysError && e.errno === ERRNO.EAGAIN)) throw e;
+  } finally {
+    setFlags(fd, was);
+  }
+  if (done !== bytes.byteLength) {
+    throw new RestoreError(
+      `${hex(id)}: Wanted to restore ${bytes.byteLength} bytes, but got ${done}`,
+    );
+  }
+}
+
+/** A new description of the pipe or FIFO behind `fd`, opened with `flags`. */
+export function reopenPipe(fd: number, flags: number): number {
+  const path = `/proc/self/fd/${fd}`;
+  try {
+    return open(path, flags | O.CLOEXEC);
+  } catch (e) {
+    throw new RestoreError(`Unable to reopen the pipe ${path}: ${why(e)}`, {}, { cause: e });
+  }
+}
+
+function openInherited(ctx: OpenContext, file: FileDesc, key: string): number {
+  const flags = Number(file.payload.flags ?? 0);
+  const taken = ctx.inherit.take(key);
+  if (!taken) throw new RestoreError(`inherit key ${key} vanished`, { fileId: file.id });
+  let fd: number;
+  try {
+    // The caller's pipe may have no reader or writer left: a helper O_RDWR
+    // description keeps a one-way open from blocking (CRIU would block).
+    const helper = (flags & O.ACCMODE) === O.RDWR ? -1 : reopenPipe(taken.fd, O.RDWR);
+    try {
+      fd = reopenPipe(taken.fd, flags);
+    } finally {
+      if (helper >= 0) close(helper);
+    }
+  } finally {
+    close(taken.fd);
+  }
+  try {
+    setStatusFlags(fd, flags);
+    restoreOwner(ctx, fd, file.payload.fown as Fown | undefined);
+  } catch (e) {
+    close(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Creates the group's pipe and a descriptor for every member. */
+function createPipe(ctx: OpenContext, group: PipeGroup): Map<FileDesc, number> {
+  if (group.created) {
+    throw new RestoreError(`pipe ${group.pipeId} was created twice`);
+  }
+  group.created = true;
+  const [r, w] = pipe2(O.CLOEXEC);
+  const used = new Set<number>();
+  const out = new Map<FileDesc, number>();
+  try {
+    restorePipeData(w, ctx.cp.pipeData.get(group.pipeId), group.pipeId);
+    // Both ends stay open here, so no reopen below can block.
+    for (const m of group.members) {
+      const end = isWriteEnd(m.flags) ? w : r;
+      let fd: number;
+      if (m.reopen || used.has(end)) fd = reopenPipe(end, m.flags);
+      else used.add(fd = end);
+      out.set(m.file, fd);
+      setStatusFlags(fd, m.flags);
+      restoreOwner(ctx, fd, m.fown);
+    }
+  } catch (e) {
+    for (const fd of new Set([r, w, ...out.values()])) closeQuietly(fd);
+    throw e;
+  }
+  for (const end of [r, w]) if (!used.has(end)) close(end);
+  return out;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    close(fd);
+  } catch {
+    // already closed
+  }
+}
+
+function hex(n: number): string {
+  return "0x" + n.toString(16);
+}
+
+function why(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export const pipeOpener: FileOpener = {
+  type: FD_TYPE.PIPE,
+  open(ctx: OpenContext, file: FileDesc): OpenResult {
+    const key = pipeKey(pipeIdOf(file));
+    if (ctx.inherit.has(key)) return openInherited(ctx, file, key);
+    const group = pipeGroups(ctx.cp, ctx.inherit).get(file);
+    if (!group) throw new RestoreError(`pipe file ${file.id} has no group`, { fileId: file.id });
+    const fds = createPipe(ctx, group);
+    const own = fds.get(file) as number;
+    fds.delete(file);
+    let handing: number | undefined;
+    try {
+      for (const [other, fd] of fds) {
+        handing = fd;
+        fds.delete(other);
+        ctx.provide(other, fd);
+      }
+    } catch (e) {
+      // provide owns `handing` either way; the rest are still ours.
+      for (const fd of [own, ...fds.values()]) if (fd !== handing) closeQuietly(fd);
+      throw e;
+    }
+    return own;
+  },
+};
