@@ -3,6 +3,8 @@ import { fdTypeName, type FileDesc } from "../model/mod.ts";
 import type { FileOpener } from "./opener.ts";
 import { RestoreError } from "./restore_error.ts";
 import { regOpener } from "./reg.ts";
+import { pipeOpener } from "./pipe.ts";
+import { fifoOpener } from "./fifo.ts";
 
 const OPENERS = new Map<number, FileOpener>();
 
@@ -10,7 +12,7 @@ export function registerOpener(opener: FileOpener): void {
   OPENERS.set(opener.type, opener);
 }
 
-for (const o of [regOpener]) registerOpener(o);
+for (const o of [regOpener, pipeOpener, fifoOpener]) registerOpener(o);
 
 export function openerFor(file: FileDesc): FileOpener {
   const opener = OPENERS.get(file.type);

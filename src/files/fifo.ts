@@ -1,0 +1,129 @@
+/**
+ * FIFOs (CRIU's fifo.c): the path and flags are those of a REG entry
+ * (`regf_id`, or the FIFO's own id). A helper O_RDWR description is opened
+ * first so that the real open does not wait for the other side; the first
+ * FIFO file of a pipe_id refills the FIFO through it. An inherited path is
+ * used as it is; an external one (`file[MNT:INO]`) is reopened from the
+ * caller's descriptor.
+ */
+import { regFileKey } from "../inherit/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import { close, fstat, O, open } from "../sys/mod.ts";
+import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { restoreOwner } from "./params.ts";
+import { restorePipeData } from "./pipe.ts";
+import { type RegPayload, regPayload } from "./reg.ts";
+import { RestoreError } from "./restore_error.ts";
+
+// The FIFO file that restores each pipe_id's data: the first in files.img order.
+const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FileDesc>>();
+
+/** pipe_id → the FIFO file that writes that FIFO's saved bytes. */
+export function fifoDataOwners(cp: Checkpoint): Map<number, FileDesc> {
+  let owners = DATA_OWNERS.get(cp);
+  if (owners) return owners;
+  owners = new Map();
+  for (const file of cp.files.values()) {
+    if (file.type !== FD_TYPE.FIFO) continue;
+    const pipeId = Number(file.payload.pipe_id) >>> 0;
+    if (!owners.has(pipeId)) owners.set(pipeId, file);
+  }
+  DATA_OWNERS.set(cp, owners);
+  return owners;
+}
+
+/** The REG file holding a FIFO's path and flags. */
+export function fifoRegFile(cp: Checkpoint, file: FileDesc): FileDesc {
+  const regId = Number(file.payload.regf_id ?? file.id);
+  const reg = cp.files.get(fileKey(FD_TYPE.REG, regId));
+  if (!reg) {
+    throw new RestoreError(`No file for FIFO id ${hex(file.id)}: REG id ${hex(regId)} is missing`, {
+      fileId: file.id,
+    });
+  }
+  return reg;
+}
+
+function openFifo(ctx: OpenContext, file: FileDesc): number {
+  const regFile = fifoRegFile(ctx.cp, file);
+  const reg = regPayload(regFile);
+  const key = regFileKey(reg.name, reg.ext);
+  const inherited = ctx.inherit.take(key);
+  // The caller's description as it is, without the FIFO's data.
+  if (inherited && !reg.ext) return inherited.fd;
+  if (ctx.cp.remaps.has(regFile.id)) {
+    throw new RestoreError(
+      `FIFO ${reg.name} was deleted at dump time; restoring it is not supported yet`,
+      { fileId: file.id },
+    );
+  }
+  let path = ctx.resolve(reg.name);
+  if (reg.ext) {
+    if (!inherited) {
+      throw new RestoreError(
+        `File ${reg.name} was dumped as external; pass it with --inherit-fd fd[N]:${key}`,
+        { fileId: file.id },
+      );
+    }
+    path = `/proc/self/fd/${inherited.fd}`;
+  }
+  try {
+    return openWithHelper(ctx, file, path, reg);
+  } finally {
+    if (inherited) close(inherited.fd);
+  }
+}
+
+function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: RegPayload): number {
+  const { name, mode } = reg;
+  const helper = openOrFail(
+    path,
+    O.RDWR | O.NONBLOCK,
+    `Can't open fake fifo ${hex(file.id)}`,
+    name,
+  );
+  try {
+    const fd = openOrFail(path, reg.flags & ~O.TMPFILE, `Can't open fifo ${hex(file.id)}`, name);
+    try {
+      const pipeId = Number(file.payload.pipe_id) >>> 0;
+      if (fifoDataOwners(ctx.cp).get(pipeId) === file) {
+        restorePipeData(helper, ctx.cp.fifoData.get(pipeId), pipeId);
+      }
+      const st = fstat(fd);
+      if (mode !== undefined && st.mode !== mode) {
+        throw new RestoreError(
+          `File ${name} has bad mode 0${st.mode.toString(8)} (expect 0${mode.toString(8)})`,
+          { fileId: file.id },
+        );
+      }
+      // No seek: a FIFO has no position.
+      restoreOwner(ctx, fd, reg.fown);
+      return fd;
+    } catch (e) {
+      close(fd);
+      throw e;
+    }
+  } finally {
+    close(helper);
+  }
+}
+
+function openOrFail(path: string, flags: number, what: string, name: string): number {
+  try {
+    return open(path, flags | O.CLOEXEC);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreError(`${what} [${name}]: ${why}`, {}, { cause: e });
+  }
+}
+
+function hex(n: number): string {
+  return "0x" + n.toString(16);
+}
+
+export const fifoOpener: FileOpener = {
+  type: FD_TYPE.FIFO,
+  open(ctx: OpenContext, file: FileDesc): OpenResult {
+    return openFifo(ctx, file);
+  },
+};
