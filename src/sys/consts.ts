@@ -71,7 +71,38 @@ export const SOCK = {
 
 export const SOL_SOCKET = 1;
 export const SCM_RIGHTS = 1;
-export const SO = { REUSEADDR: 2, TYPE: 3, ERROR: 4, SNDBUF: 7, RCVBUF: 8, PASSCRED: 16 } as const;
+export const SO = {
+  REUSEADDR: 2,
+  TYPE: 3,
+  ERROR: 4,
+  DONTROUTE: 5,
+  BROADCAST: 6,
+  SNDBUF: 7,
+  RCVBUF: 8,
+  KEEPALIVE: 9,
+  OOBINLINE: 10,
+  NO_CHECK: 11,
+  PRIORITY: 12,
+  LINGER: 13,
+  REUSEPORT: 15,
+  PASSCRED: 16,
+  RCVLOWAT: 18,
+  RCVTIMEO_OLD: 20,
+  SNDTIMEO_OLD: 21,
+  BINDTODEVICE: 25,
+  ATTACH_FILTER: 26,
+  SNDBUFFORCE: 32,
+  RCVBUFFORCE: 33,
+  PASSSEC: 34,
+  MARK: 36,
+  PEEK_OFF: 42,
+  BUF_LOCK: 72,
+} as const;
+/** Protocol levels and numbers (IPPROTO_*, SOL_TCP = IPPROTO_TCP). */
+export const IPPROTO = { IP: 0, TCP: 6, UDP: 17, IPV6: 41, UDPLITE: 136 } as const;
+export const IP_TTL = 2;
+export const IPV6_V6ONLY = 26;
+export const TCP = { NODELAY: 1, CORK: 3, KEEPIDLE: 4, KEEPINTVL: 5, KEEPCNT: 6 } as const;
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
 
 export const MSG = {

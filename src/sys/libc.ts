@@ -66,6 +66,8 @@ export const SYMBOLS = {
   getsockopt: { parameters: [I32, I32, I32, BUF, BUF], result: I32 },
   // int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
   getsockname: { parameters: [I32, BUF, BUF], result: I32 },
+  // int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+  getpeername: { parameters: [I32, BUF, BUF], result: I32 },
   // ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
   sendmsg: { parameters: [I32, BUF, I32], result: ISIZE },
   // ssize_t recvmsg(int fd, struct msghdr *msg, int flags)

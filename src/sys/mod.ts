@@ -34,6 +34,7 @@ export {
   encodeSockaddrIn,
   encodeSockaddrIn6,
   encodeSockaddrUn,
+  encodeSockaddrUnspec,
   OFFSETOF,
   RLIM_INFINITY,
   SIZEOF,

@@ -21,8 +21,13 @@ import {
   cmsgLen,
   cmsgSpace,
   decodeMsghdrResult,
+  decodeSockaddrInet,
   decodeSockaddrUn,
+  decodeTimeval,
   encodeMsghdr,
+  encodeSockaddrUnspec,
+  encodeTimeval,
+  type InetAddr,
   parseCmsgs,
   setCmsghdr,
   setIovec,
@@ -32,7 +37,7 @@ import {
   view,
 } from "./structs.ts";
 
-export type { SockAddrBuf, UnixName };
+export type { InetAddr, SockAddrBuf, UnixName };
 
 /** socket(2). */
 export function socket(domain: number, type: number, protocol = 0): number {
@@ -99,6 +104,109 @@ export function getsocknameUnix(fd: number): UnixName {
   view(len).setUint32(0, SIZEOF.sockaddr_un, true);
   check("getsockname", () => c.getsockname(fd, buf, len), fd);
   return decodeSockaddrUn(buf, view(len).getUint32(0, true));
+}
+
+/** getpeername(2) of a unix socket. */
+export function getpeernameUnix(fd: number): UnixName {
+  const c = libc();
+  const buf = alloc(SIZEOF.sockaddr_un);
+  const len = alloc(4);
+  view(len).setUint32(0, SIZEOF.sockaddr_un, true);
+  check("getpeername", () => c.getpeername(fd, buf, len), fd);
+  return decodeSockaddrUn(buf, view(len).getUint32(0, true));
+}
+
+/** getsockname(2) of an AF_INET or AF_INET6 socket. */
+export function getsocknameInet(fd: number): InetAddr {
+  const c = libc();
+  const buf = alloc(SIZEOF.sockaddr_in6);
+  const len = alloc(4);
+  view(len).setUint32(0, SIZEOF.sockaddr_in6, true);
+  check("getsockname", () => c.getsockname(fd, buf, len), fd);
+  return decodeSockaddrInet(buf);
+}
+
+/** getpeername(2) of an AF_INET or AF_INET6 socket. */
+export function getpeernameInet(fd: number): InetAddr {
+  const c = libc();
+  const buf = alloc(SIZEOF.sockaddr_in6);
+  const len = alloc(4);
+  view(len).setUint32(0, SIZEOF.sockaddr_in6, true);
+  check("getpeername", () => c.getpeername(fd, buf, len), fd);
+  return decodeSockaddrInet(buf);
+}
+
+/** connect(2) to AF_UNSPEC: a datagram socket forgets its peer. */
+export function disconnect(fd: number): void {
+  connect(fd, encodeSockaddrUnspec());
+}
+
+/** setsockopt(2) with a raw value (struct linger, sock_fprog, device name...). */
+export function setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): void {
+  const c = libc();
+  const buf = alloc(value.byteLength);
+  buf.set(value);
+  check(
+    "setsockopt",
+    () => c.setsockopt(fd, level, name, buf, buf.byteLength),
+    fd,
+    `option ${name}`,
+  );
+}
+
+/** setsockopt(2) of a `struct timeval` (SO_SNDTIMEO_OLD, SO_RCVTIMEO_OLD). */
+export function setsockoptTimeval(
+  fd: number,
+  level: number,
+  name: number,
+  tv: { sec: bigint; usec: bigint },
+): void {
+  setsockoptBytes(fd, level, name, encodeTimeval(tv.sec, tv.usec));
+}
+
+/** getsockopt(2) of a `struct timeval`. */
+export function getsockoptTimeval(
+  fd: number,
+  level: number,
+  name: number,
+): { sec: bigint; usec: bigint } {
+  const c = libc();
+  const buf = alloc(16);
+  const len = alloc(4);
+  view(len).setUint32(0, 16, true);
+  check("getsockopt", () => c.getsockopt(fd, level, name, buf, len), fd, `option ${name}`);
+  return decodeTimeval(buf);
+}
+
+/**
+ * SO_ATTACH_FILTER with a classic BPF program given as one 64-bit word per
+ * `struct sock_filter` (how CRIU stores `so_filter`).
+ */
+export function attachFilter(fd: number, words: readonly bigint[]): void {
+  const c = libc();
+  const prog = alloc(words.length * 8);
+  const pv = view(prog);
+  words.forEach((w, i) => pv.setBigUint64(i * 8, w, true));
+  const fprog = alloc(16); // struct sock_fprog { u16 len; struct sock_filter *filter; }
+  const fv = view(fprog);
+  fv.setUint16(0, words.length, true);
+  fv.setBigUint64(8, addressOf(prog), true);
+  check("setsockopt", () => c.setsockopt(fd, SOL_SOCKET, 26, fprog, 16), fd, "SO_ATTACH_FILTER");
+  void prog; // alive until here: fprog holds its address
+}
+
+/**
+ * Sends one message of exactly `data` (possibly empty) with `fds` in one
+ * SCM_RIGHTS control message (at most 253), unlike {@link sendFds}, which
+ * frames batches. Returns the bytes sent (a stream socket may take fewer).
+ */
+export function sendPacket(sock: number, data: Uint8Array, fds: readonly number[] = []): number {
+  if (fds.length > SCM_MAX_FD) {
+    throw new RangeError(`one message carries at most ${SCM_MAX_FD} fds, got ${fds.length}`);
+  }
+  const payload = alloc(data.byteLength);
+  payload.set(data);
+  return sendOne(sock, fds, payload);
 }
 
 /** One sendmsg with `fds` in an SCM_RIGHTS message; returns the bytes sent. */

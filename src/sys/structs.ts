@@ -344,3 +344,43 @@ export function encodeSockaddrIn6(
   v.setUint32(o.sin6_scope_id, scopeId, true);
   return { buf, len: SIZEOF.sockaddr_in6 };
 }
+
+/** An inet socket address as getsockname/getpeername return it. */
+export interface InetAddr {
+  /** AF_INET or AF_INET6. */
+  family: number;
+  /** 4 or 16 bytes, network order. */
+  addr: Uint8Array;
+  port: number;
+}
+
+/** Reads a `struct sockaddr_in` or `sockaddr_in6`. */
+export function decodeSockaddrInet(buf: Uint8Array<ArrayBuffer>): InetAddr {
+  const v = view(buf);
+  const family = v.getUint16(0, true);
+  const port = v.getUint16(2, false);
+  if (family === 10) {
+    const o = OFFSETOF.sockaddr_in6.sin6_addr;
+    return { family, addr: buf.slice(o, o + 16), port };
+  }
+  return { family, addr: buf.slice(4, 8), port };
+}
+
+/** `struct sockaddr` with AF_UNSPEC: connect() to it dissolves an association. */
+export function encodeSockaddrUnspec(): SockAddrBuf {
+  return { buf: alloc(16), len: 16 };
+}
+
+/** `struct timeval`: i64 seconds, i64 microseconds (16 bytes). */
+export function encodeTimeval(sec: bigint, usec: bigint): Uint8Array<ArrayBuffer> {
+  const buf = alloc(16);
+  const v = view(buf);
+  v.setBigInt64(0, sec, true);
+  v.setBigInt64(8, usec, true);
+  return buf;
+}
+
+export function decodeTimeval(buf: Uint8Array<ArrayBuffer>): { sec: bigint; usec: bigint } {
+  const v = view(buf);
+  return { sec: v.getBigInt64(0, true), usec: v.getBigInt64(8, true) };
+}
