@@ -3,7 +3,7 @@
  * gave it: status flags (CRIU's set_fd_flags) and the owner that receives
  * SIGIO (CRIU's restore_fown).
  */
-import { getFlags, setFlags, setOwnEx, setSig } from "../sys/mod.ts";
+import { close, dupAbove, getFlags, setFlags, setOwnEx, setSig } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import { RestoreError } from "./restore_error.ts";
 
@@ -50,12 +50,25 @@ export function restoreOwner(ctx: OpenContext, fd: number, fown: Fown | undefine
   const pid = Number(fown.pid ?? 0);
   if (!pid) return;
   const type = OWNER_TYPE[Number(fown.pid_type ?? 0)] ?? 1;
+  // The opener's fd number moves when the scheduler stages it: keep our own
+  // duplicate of the description (the owner belongs to it) until the pids are known.
+  const held = dupAbove(fd, 3);
+  let closed = false;
+  const release = () => {
+    if (!closed) close(held);
+    closed = true;
+  };
+  ctx.onCleanup(release);
   ctx.afterStart((pids) => {
     const mapped = pids.get(pid);
-    if (mapped === undefined) {
-      ctx.log.warn(`Owner ${pid} of fd ${fd} is not a restored task; dropping it`);
-      return;
+    try {
+      if (mapped === undefined) {
+        ctx.log.warn(`Owner ${pid} of fd ${fd} is not a restored task; dropping it`);
+        return;
+      }
+      setOwnEx(held, { type, pid: mapped });
+    } finally {
+      release();
     }
-    setOwnEx(fd, { type, pid: mapped });
   });
 }

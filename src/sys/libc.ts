@@ -138,6 +138,15 @@ export const SYMBOLS = {
   // int prlimit(pid_t pid, int resource, const struct rlimit *new, struct rlimit *old)
   prlimit: { parameters: [I32, I32, BUF, BUF], result: I32 },
   getpid: { parameters: [], result: I32 }, // pid_t getpid(void)
+  // int execve(const char *path, char *const argv[], char *const envp[])
+  execve: { parameters: [BUF, BUF, BUF], result: I32 },
+  setsid: { parameters: [], result: I32 }, // pid_t setsid(void)
+  setpgid: { parameters: [I32, I32], result: I32 }, // int setpgid(pid_t pid, pid_t pgid)
+  // sighandler_t signal(int signum, sighandler_t handler): SIG_DFL is 0
+  signal: { parameters: [I32, USIZE], result: USIZE },
+  // int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+  sigprocmask: { parameters: [I32, BUF, BUF], result: I32 },
+  _exit: { parameters: [I32], result: "void" }, // void _exit(int status)
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The bound libc symbols. */

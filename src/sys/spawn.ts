@@ -34,7 +34,9 @@ export interface SpawnOptions {
 }
 
 /** C strings and the NULL-terminated pointer array to them (keep all alive). */
-function cArray(strings: readonly string[]): { array: Uint8Array<ArrayBuffer>; keep: unknown[] } {
+export function cArray(
+  strings: readonly string[],
+): { array: Uint8Array<ArrayBuffer>; keep: unknown[] } {
   const keep = strings.map(cstr);
   const array = alloc(8 * (keep.length + 1));
   const v = view(array);
@@ -42,7 +44,7 @@ function cArray(strings: readonly string[]): { array: Uint8Array<ArrayBuffer>; k
   return { array, keep };
 }
 
-function envStrings(env: SpawnOptions["env"]): readonly string[] {
+export function envStrings(env: SpawnOptions["env"]): readonly string[] {
   if (Array.isArray(env)) return env as readonly string[];
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }

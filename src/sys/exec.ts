@@ -1,0 +1,93 @@
+/**
+ * Becoming a restored task: place an exact fd table over this process's own
+ * numbers and execve, in one synchronous burst.
+ *
+ * This is the one place where fds are put over numbers the Deno runtime owns
+ * (decision 4 forbids it everywhere else). It is only sound in a process that
+ * runs nothing else — fdrestore's internal helper, which holds no workers and
+ * no signal listeners — and only because nothing returns to the event loop
+ * between the first dup2 and execve. Failures after the first dup2 cannot be
+ * thrown (the runtime's fds are gone): they are written to `reportFd` and the
+ * process exits with 127.
+ *
+ * @module
+ */
+import { check, errnoText } from "./errno.ts";
+import { dupAbove } from "./fd.ts";
+import { cloexecFrom, closeRange } from "./kinds.ts";
+import { CLOSE_RANGE } from "./consts.ts";
+import { libc } from "./libc.ts";
+import { cArray, envStrings } from "./spawn.ts";
+import { cstr, sigset } from "./structs.ts";
+
+export interface ExecOptions {
+  path: string;
+  argv: readonly string[];
+  env: readonly string[] | Readonly<Record<string, string>>;
+  /** The whole fd table after exec: target number → source fd here. */
+  fds: ReadonlyMap<number, number>;
+  cwd?: string;
+  umask?: number;
+  setsid?: boolean;
+  /** setpgid(0, pgid); 0 makes this process a group leader. */
+  setpgid?: number;
+  /** Where a failure after the point of no return is reported (one line). */
+  reportFd: number;
+}
+
+const SIG_SETMASK = 2;
+const encoder = new TextEncoder();
+
+/** Never returns: the process becomes `path`, or reports why not and exits 127. */
+export function execWithFds(o: ExecOptions): never {
+  const c = libc();
+  // Everything that can fail cleanly happens before the first fd is placed.
+  const path = cstr(o.path);
+  const argv = cArray(o.argv);
+  const env = cArray(envStrings(o.env));
+  const empty = sigset([]);
+  if (o.cwd !== undefined) check("chdir", () => c.chdir(cstr(o.cwd!)), o.cwd);
+  if (o.setsid) check("setsid", () => c.setsid());
+  else if (o.setpgid !== undefined) {
+    check("setpgid", () => c.setpgid(0, o.setpgid!), `pgid ${o.setpgid}`);
+  }
+  const targets = [...o.fds.keys()].sort((a, b) => a - b);
+  const max = targets.length ? targets[targets.length - 1] : -1;
+  // Sources and the report channel move above every target first.
+  const staged = new Map<number, number>();
+  for (const src of new Set(o.fds.values())) {
+    staged.set(src, src > max ? src : dupAbove(src, max + 1));
+  }
+  const report = o.reportFd > max ? o.reportFd : dupAbove(o.reportFd, max + 1);
+
+  // The point of no return: from here only FFI calls, no awaits, no throws.
+  const fail = (what: string, errno: number): never => {
+    const line = encoder.encode(JSON.stringify({ error: `${what}: ${errnoText(errno)}` }) + "\n");
+    c.write(report, line, BigInt(line.length));
+    c._exit(127);
+    throw new Error("unreachable");
+  };
+  const errno = () => new Deno.UnsafePointerView(c.__errno_location()!).getInt32(0);
+  for (let n = 1; n <= 64; n++) if (n !== 9 && n !== 19) c.signal(n, 0n); // ignored ones survive exec
+  c.sigprocmask(SIG_SETMASK, empty, null);
+  for (const t of targets) {
+    const src = staged.get(o.fds.get(t)!)!;
+    if (c.dup2(src, t) < 0) fail(`dup2(fd ${src}, fd ${t})`, errno());
+  }
+  try {
+    // Every other fd closes at exec: the gaps between targets and all above.
+    let next = 0;
+    for (const t of targets) {
+      if (t > next) closeRange(next, t - 1, CLOSE_RANGE.CLOEXEC);
+      next = t + 1;
+    }
+    cloexecFrom(next);
+  } catch {
+    fail("close_range", errno());
+  }
+  if (o.umask !== undefined) c.umask(o.umask);
+  c.execve(path, argv.array, env.array);
+  const e = errno();
+  void [argv.keep, env.keep]; // alive until execve returned
+  return fail(`execve(${o.path})`, e);
+}
