@@ -72,3 +72,27 @@ export function restoreOwner(ctx: OpenContext, fd: number, fown: Fown | undefine
     }
   });
 }
+
+/**
+ * File params (CRIU's rst_file_params): status flags, then owner. Closes `fd`
+ * when either fails, so openers can `return withFileParams(...)`.
+ */
+export function withFileParams(
+  ctx: OpenContext,
+  fd: number,
+  flags: number,
+  fown: Fown | undefined,
+): number {
+  try {
+    setStatusFlags(fd, flags);
+    restoreOwner(ctx, fd, fown);
+  } catch (e) {
+    try {
+      close(fd);
+    } catch {
+      // the original error matters more
+    }
+    throw e;
+  }
+  return fd;
+}

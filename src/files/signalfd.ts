@@ -1,0 +1,24 @@
+/**
+ * signalfd (CRIU's signalfd.c): a new signalfd for the dumped mask, then
+ * status flags and owner. Pending signals are process state, not the fd's.
+ */
+import { signalfd } from "../sys/mod.ts";
+import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { type Fown, withFileParams } from "./params.ts";
+
+/** The signals of a sigmask (bit n-1 set = signal n). */
+export function signalsOf(mask: bigint): number[] {
+  const out: number[] = [];
+  for (let n = 1; n <= 64; n++) if ((mask >> BigInt(n - 1)) & 1n) out.push(n);
+  return out;
+}
+
+export const signalfdOpener: FileOpener = {
+  type: FD_TYPE.SIGNALFD,
+  open(ctx: OpenContext, file: FileDesc): OpenResult {
+    const p = file.payload;
+    const fd = signalfd(-1, signalsOf(BigInt((p.sigmask as bigint | undefined) ?? 0n)), 0);
+    return withFileParams(ctx, fd, Number(p.flags ?? 0), p.fown as Fown | undefined);
+  },
+};
