@@ -5,6 +5,11 @@ import { RestoreError } from "./restore_error.ts";
 import { regOpener } from "./reg.ts";
 import { pipeOpener } from "./pipe.ts";
 import { fifoOpener } from "./fifo.ts";
+import { eventfdOpener } from "./eventfd.ts";
+import { signalfdOpener } from "./signalfd.ts";
+import { timerfdOpener } from "./timerfd.ts";
+import { epollOpener } from "./epoll.ts";
+import { inotifyOpener } from "./inotify.ts";
 
 const OPENERS = new Map<number, FileOpener>();
 
@@ -12,7 +17,18 @@ export function registerOpener(opener: FileOpener): void {
   OPENERS.set(opener.type, opener);
 }
 
-for (const o of [regOpener, pipeOpener, fifoOpener]) registerOpener(o);
+for (
+  const o of [
+    regOpener,
+    pipeOpener,
+    fifoOpener,
+    eventfdOpener,
+    signalfdOpener,
+    timerfdOpener,
+    epollOpener,
+    inotifyOpener,
+  ]
+) registerOpener(o);
 
 export function openerFor(file: FileDesc): FileOpener {
   const opener = OPENERS.get(file.type);

@@ -1,0 +1,94 @@
+/**
+ * inotify (CRIU's fsnotify.c): a new inotify with its status flags and owner,
+ * then one watch per inotify_wd_entry, added by the path the dump stored
+ * (FhEntry.path; CRIU falls back to the file handle, which we do not) and
+ * given back its wd number: the program knows its watches by wd.
+ *
+ * Watches are added in wd order. INOTIFY_IOC_SETNEXTWD picks the next wd where
+ * the kernel has it; otherwise, like CRIU, a watch that came out with a lower
+ * wd is removed and added again until the counter reaches the wanted one.
+ * Only the IN_ALL_EVENTS bits of a mask are restored (as CRIU does):
+ * IN_ONESHOT, IN_EXCL_UNLINK, IN_MASK_CREATE and the like are lost.
+ * Events queued at dump time are not in the image and are gone.
+ */
+import {
+  close,
+  ERRNO,
+  IN,
+  inotifyAddWatch,
+  inotifyInit1,
+  inotifyRmWatch,
+  inotifySetNextWd,
+  SysError,
+} from "../sys/mod.ts";
+import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { type Fown, withFileParams } from "./params.ts";
+import { RestoreError } from "./restore_error.ts";
+
+/** One inotify_wd_entry, as needed to add it back. */
+export interface InotifyWatch {
+  wd: number;
+  mask: number;
+  path?: string;
+}
+
+export function inotifyWatches(p: Record<string, unknown>): InotifyWatch[] {
+  const list = (p.wd as Record<string, unknown>[] | undefined) ?? [];
+  return list.map((w) => {
+    const handle = w.f_handle as { path?: string } | undefined;
+    return { wd: Number(w.wd), mask: Number(w.mask) >>> 0, path: handle?.path };
+  }).sort((a, b) => a.wd - b.wd);
+}
+
+/** Whether this kernel takes INOTIFY_IOC_SETNEXTWD; learnt on first use. */
+let setNextWd: boolean | undefined;
+
+/** Adds a watch on `path` that gets exactly `wd`, or throws. */
+export function addWatchAs(fd: number, path: string, mask: number, wd: number): void {
+  if (setNextWd !== false) {
+    try {
+      inotifySetNextWd(fd, wd);
+      setNextWd = true;
+    } catch (e) {
+      const errno = e instanceof SysError ? e.errno : 0;
+      if (setNextWd === true || (errno !== ERRNO.ENOTTY && errno !== ERRNO.EINVAL)) throw e;
+      setNextWd = false;
+    }
+  }
+  for (;;) {
+    const got = inotifyAddWatch(fd, path, mask & IN.ALL_EVENTS);
+    if (got === wd) return;
+    if (got > wd || setNextWd) {
+      throw new RestoreError(
+        `Unsorted watch 0x${got.toString(16)} found for ${path} with 0x${wd.toString(16)}`,
+      );
+    }
+    inotifyRmWatch(fd, got); // the counter moves on: the next add gets got + 1
+  }
+}
+
+export const inotifyOpener: FileOpener = {
+  type: FD_TYPE.INOTIFY,
+  open(ctx: OpenContext, file: FileDesc): OpenResult {
+    const p = file.payload;
+    const fd = withFileParams(ctx, inotifyInit1(0), Number(p.flags ?? 0), p.fown as Fown);
+    try {
+      for (const w of inotifyWatches(p)) {
+        if (w.path === undefined) {
+          throw new RestoreError(
+            `inotify id 0x${file.id.toString(16)}: watch ${w.wd} has no path in the image ` +
+              `(restoring by file handle is not supported)`,
+            { fileId: file.id },
+          );
+        }
+        ctx.log.debug(`Restore inotify watch ${w.wd} for ${w.path}`);
+        addWatchAs(fd, ctx.resolve(w.path), w.mask, w.wd);
+      }
+    } catch (e) {
+      close(fd);
+      throw e;
+    }
+    return fd;
+  },
+};
