@@ -12,6 +12,8 @@ import { writeStdout } from "./src/cli/output.ts";
 import { runShow } from "./src/cli/show_command.ts";
 import { runDecode } from "./src/cli/decode_command.ts";
 import { runRestore } from "./src/restore/restore_command.ts";
+import { runHelper } from "./src/restore/helper.ts";
+import { HELPER_COMMAND } from "./src/restore/self_exec.ts";
 import { COMMIT, VERSION } from "./src/version.ts";
 
 let loggingToFile = false;
@@ -71,5 +73,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  if (Deno.args[0] === HELPER_COMMAND) {
+    // An internal helper of a tree restore (src/restore/helper.ts).
+    Deno.exit(runHelper(Number(Deno.args[1])));
+  }
   Deno.exitCode = await main(Deno.args);
 }

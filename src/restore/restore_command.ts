@@ -9,13 +9,14 @@ import { log } from "../cli/log.ts";
 import type { CheckOptions, RestoreOptions } from "../cli/options.ts";
 import { writeStdout } from "../cli/output.ts";
 import { checkInheritKeys } from "../inherit/mod.ts";
-import { type Checkpoint, FD_TYPE, loadCheckpoint, type Task } from "../model/mod.ts";
+import { type Checkpoint, FD_TYPE, loadCheckpoint, type Task, TASK_STATE } from "../model/mod.ts";
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openFiles, type StagedFiles } from "./open_files.ts";
-import { startTask } from "./start_task.ts";
+import { planTree } from "./plan.ts";
+import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
-import { kill, waitpid } from "../sys/mod.ts";
+import { kill, prctl, waitpid } from "../sys/mod.ts";
 
 const SIGKILL = 9;
 const SIGSTOP = 19;
@@ -32,40 +33,35 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const cp = loadCheckpoint(opts.imagesDir);
     const tasks = selectTasks(cp, opts.pid);
     checkKeys(cp, tasks, opts);
-    const owners = tasks.filter((t) => t.tableOwner === t);
-    if (owners.length > 1 || tasks.length > 1) {
-      throw new RestoreError(
-        `${opts.imagesDir} holds a tree of ${tasks.length} tasks; ` +
-          `fdrestore restores single tasks for now (use --pid PID to pick one)`,
-      );
-    }
-    const stageBase = stageBaseFor(tasks, opts.inherit.stageBase);
+    const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
+    const owners = live.filter((t) => t.tableOwner === t);
+    const stageBase = stageBaseFor(live, opts.inherit.stageBase);
     staged = openFiles(cp, owners, { root, inherit: opts.inherit, log, stageBase });
     if (opts.command === "check") {
       const fds = owners.reduce((n, t) => n + t.fds.length, 0);
-      writeStdout(`check: ${tasks.length} task(s), ${fds} fds: every file opens\n`);
+      writeStdout(`check: ${live.length} task(s), ${fds} fds: every file opens\n`);
       return 0;
     }
-    const task = tasks[0];
-    const pid = startTask(task, staged.tableOf(task), {
-      program: opts.program,
-      cloexec: opts.cloexec,
-      root,
-      log,
-    });
-    started.push(pid);
-    const pids = new Map([[task.pid, pid]]);
-    log.info(`task ${task.pid} restored as pid ${pid}`);
+    // Orphans of a helper that fails come back to us, to be reaped.
+    setChildSubreaper();
+    const batch: number[] = [];
+    const startOpts = { program: opts.program, cloexec: opts.cloexec, root, log };
+    const plan = planTree(tasks[0], staged, startOpts, batch);
+    const pids = new Map<number, number>();
+    startChild(plan, batch, pids, undefined, started);
+    const rootPid = pids.get(plan.pid)!;
+    for (const [old, now] of pids) log.info(`task ${old} restored as pid ${now}`);
     staged.started(pids);
-    if (opts.leaveStopped) kill(pid, SIGSTOP);
+    if (opts.leaveStopped) { for (const pid of pids.values()) kill(pid, SIGSTOP); }
     staged.release();
     staged = undefined;
-    writeOutputs(opts, pid, pids);
+    writeOutputs(opts, rootPid, pids);
     if (opts.detached) return 0;
-    const done = started.splice(0); // from here the wait owns the task
-    return await waitForeground(done[0]);
+    started.splice(0); // from here the tasks are the user's
+    return await waitForeground(rootPid);
   } catch (e) {
-    for (const pid of started) killAndReap(pid);
+    // Children first: a helper's children are reaped by us (subreaper) once it is gone.
+    for (const pid of started.reverse()) killAndReap(pid);
     throw e;
   } finally {
     staged?.release();
@@ -123,6 +119,16 @@ function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.tmp${Deno.pid}`;
   Deno.writeTextFileSync(tmp, text);
   Deno.renameSync(tmp, path);
+}
+
+const PR_SET_CHILD_SUBREAPER = 36;
+
+function setChildSubreaper(): void {
+  try {
+    prctl(PR_SET_CHILD_SUBREAPER, 1n);
+  } catch (e) {
+    log.debug(`cannot become a child subreaper: ${e instanceof Error ? e.message : e}`);
+  }
 }
 
 function killAndReap(pid: number): void {

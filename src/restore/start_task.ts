@@ -7,7 +7,6 @@ import { join } from "node:path";
 import type { Logger } from "../cli/log.ts";
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
-import { errnoText, spawn, SysError, umask } from "../sys/mod.ts";
 
 export interface StartOptions {
   /** `-- PROGRAM ARGS`: replaces the program recorded in the images. */
@@ -39,48 +38,4 @@ export function programOf(
   }
   const argv = task.argv && task.argv.length > 0 ? task.argv : [task.exe];
   return { path: join(opts.root, task.exe), argv, env };
-}
-
-/** Spawns `task` on `table` (target fd → staged fd); returns the new pid. */
-export function startTask(task: Task, table: Map<number, number>, opts: StartOptions): number {
-  const fds = new Map<number, number>();
-  const cleared: number[] = [];
-  for (const e of task.fds) {
-    const cloexec = (e.fdFlags & 1) !== 0;
-    if (cloexec && opts.cloexec === "honor") continue;
-    if (cloexec) cleared.push(e.fd);
-    fds.set(e.fd, table.get(e.fd)!);
-  }
-  if (cleared.length > 0) {
-    opts.log.info(
-      `task ${task.pid}: fds ${cleared.join(",")} were close-on-exec; kept open (--cloexec=keep)`,
-    );
-  }
-  const { path, argv, env } = programOf(task, opts);
-  const cwd = task.cwd === undefined ? undefined : join(opts.root, task.cwd);
-  if (task.root !== undefined && task.root !== "/") {
-    opts.log.warn(
-      `task ${task.pid}: its root ${task.root} is not restored (chroot is not supported yet)`,
-    );
-  }
-  // umask is inherited at spawn: set ours for the moment of the call.
-  const saved = task.umask === undefined ? undefined : umask(task.umask);
-  try {
-    return spawn({
-      path,
-      argv,
-      env,
-      fds,
-      cwd,
-      setsid: task.sid === task.pid,
-      setpgroup: task.sid !== task.pid && task.pgid === task.pid ? 0 : undefined,
-    });
-  } catch (e) {
-    const why = e instanceof SysError ? errnoText(e.errno) : String(e);
-    throw new RestoreError(`task ${task.pid}: cannot start ${path}: ${why}`, { pid: task.pid }, {
-      cause: e,
-    });
-  } finally {
-    if (saved !== undefined) umask(saved);
-  }
 }

@@ -31,8 +31,10 @@ export interface ExecOptions {
   setsid?: boolean;
   /** setpgid(0, pgid); 0 makes this process a group leader. */
   setpgid?: number;
-  /** Where a failure after the point of no return is reported (one line). */
+  /** Where a failure after the point of no return is reported. */
   reportFd: number;
+  /** The bytes written there for a failure (default: a JSON line `{"error": ...}`). */
+  encodeReport?: (text: string) => Uint8Array;
 }
 
 const SIG_SETMASK = 2;
@@ -62,7 +64,8 @@ export function execWithFds(o: ExecOptions): never {
 
   // The point of no return: from here only FFI calls, no awaits, no throws.
   const fail = (what: string, errno: number): never => {
-    const line = encoder.encode(JSON.stringify({ error: `${what}: ${errnoText(errno)}` }) + "\n");
+    const text = `${what}: ${errnoText(errno)}`;
+    const line = o.encodeReport?.(text) ?? encoder.encode(JSON.stringify({ error: text }) + "\n");
     c.write(report, line, BigInt(line.length));
     c._exit(127);
     throw new Error("unreachable");

@@ -1,0 +1,176 @@
+/**
+ * The internal helper (`fdrestore __helper FD`): a task that has children.
+ * It receives its subtree's plan and descriptors from its parent over the
+ * transport at FD, starts its children (leaves with posix_spawn, tasks with
+ * children as nested helpers), reports every new pid, then places its own
+ * fds and execs its program — so the tree keeps its shape. It holds no
+ * signal listeners or workers (see src/sys/exec.ts).
+ */
+import {
+  AF,
+  close,
+  errnoText,
+  execWithFds,
+  kill,
+  SOCK,
+  socketpair,
+  spawn,
+  SysError,
+  umask,
+  waitpid,
+} from "../sys/mod.ts";
+import { RestoreError } from "../files/restore_error.ts";
+import { frameMessage, recvMessage, sendMessage } from "./transport.ts";
+import type { TaskPlan } from "./plan.ts";
+import { HELPER_COMMAND, selfCommand } from "./self_exec.ts";
+
+const SIGKILL = 9;
+
+/** Runs the helper; only returns (with an exit code) when it failed. */
+export function runHelper(transport: number): number {
+  const started: number[] = [];
+  try {
+    const got = recvMessage(transport);
+    if (!got) return 1;
+    const plan = got.msg.plan as TaskPlan;
+    const known = new Map<number, number>(
+      Object.entries(got.msg.known as Record<string, number>)
+        .map(([k, v]) => [Number(k), v]),
+    );
+    known.set(plan.pid, Deno.pid);
+    for (const child of plan.children) {
+      startChild(child, got.fds, known, transport, started);
+    }
+    execWithFds({
+      path: plan.path,
+      argv: plan.argv,
+      env: plan.env,
+      fds: new Map(plan.fds.map(([target, i]) => [target, got.fds[i]])),
+      cwd: plan.cwd,
+      umask: plan.umask,
+      reportFd: transport,
+      encodeReport: (text) => frameMessage({ error: `task ${plan.pid}: ${text}` }),
+    });
+  } catch (e) {
+    for (const pid of started) {
+      try {
+        kill(pid, SIGKILL);
+        waitpid(pid);
+      } catch {
+        // gone already
+      }
+    }
+    try {
+      sendMessage(transport, { error: e instanceof Error ? e.message : String(e) });
+    } catch {
+      // the parent is gone: nothing to tell
+    }
+    return 1;
+  }
+}
+
+/** Session and group of a task started by this process. */
+export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
+  if (plan.setsid) return { setsid: true };
+  if (plan.pgid === plan.pid) return { setpgroup: 0 };
+  const leader = known.get(plan.pgid);
+  return leader === undefined ? {} : { setpgroup: leader };
+}
+
+/**
+ * Starts one child of this process: directly when it is a leaf, through a
+ * nested helper otherwise. Reports `{started, pid}` for it and its subtree to
+ * `report`, and records the pids in `known` and `started`.
+ */
+export function startChild(
+  plan: TaskPlan,
+  batch: readonly number[],
+  known: Map<number, number>,
+  report: number | undefined,
+  started: number[],
+): void {
+  const tell = (old: number, pid: number) => {
+    known.set(old, pid);
+    if (report !== undefined) sendMessage(report, { started: old, pid });
+  };
+  if (plan.children.length === 0) {
+    // posix_spawn has no umask action: the child inherits ours at the call.
+    const saved = plan.umask === undefined ? undefined : umask(plan.umask);
+    let pid: number;
+    try {
+      pid = spawn({
+        path: plan.path,
+        argv: plan.argv,
+        env: plan.env,
+        fds: new Map(plan.fds.map(([target, i]) => [target, batch[i]])),
+        cwd: plan.cwd,
+        ...spawnAttrs(plan, known),
+      });
+    } catch (e) {
+      const why = e instanceof SysError ? errnoText(e.errno) : String(e);
+      throw new RestoreError(`task ${plan.pid}: cannot start ${plan.path}: ${why}`, {
+        pid: plan.pid,
+      });
+    } finally {
+      if (saved !== undefined) umask(saved);
+    }
+    started.push(pid);
+    tell(plan.pid, pid);
+    return;
+  }
+  startHelper(plan, batch, known, tell, started);
+}
+
+function startHelper(
+  plan: TaskPlan,
+  batch: readonly number[],
+  known: Map<number, number>,
+  tell: (old: number, pid: number) => void,
+  started: number[],
+): void {
+  const [mine, theirs] = socketpair(AF.UNIX, SOCK.STREAM | SOCK.CLOEXEC, 0);
+  try {
+    const self = selfCommand([HELPER_COMMAND, "3"]);
+    const pid = spawn({
+      path: self.path,
+      argv: self.argv,
+      env: Deno.env.toObject(),
+      fds: new Map([[0, 0], [1, 1], [2, 2], [3, theirs]]),
+      ...spawnAttrs(plan, known),
+    });
+    close(theirs);
+    started.push(pid);
+    tell(plan.pid, pid);
+    // The helper gets only its subtree's fds, re-indexed.
+    const sub: number[] = [];
+    const reindex = new Map<number, number>();
+    const remap = (p: TaskPlan): TaskPlan => ({
+      ...p,
+      fds: p.fds.map(([t, i]) => {
+        let j = reindex.get(i);
+        if (j === undefined) {
+          j = sub.push(batch[i]) - 1;
+          reindex.set(i, j);
+        }
+        return [t, j] as [number, number];
+      }),
+      children: p.children.map(remap),
+    });
+    const mapped = remap(plan);
+    sendMessage(mine, { plan: mapped, known: Object.fromEntries(known) }, sub);
+    for (;;) {
+      const got = recvMessage(mine);
+      if (!got) break; // closed by its exec: the helper became its task
+      if (typeof got.msg.error === "string") {
+        throw new RestoreError(got.msg.error, { pid: plan.pid });
+      }
+      if (typeof got.msg.started === "number") {
+        const pid = Number(got.msg.pid);
+        started.push(pid);
+        tell(got.msg.started, pid);
+      }
+    }
+  } finally {
+    close(mine);
+  }
+}
