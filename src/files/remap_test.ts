@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { haveCorpus, imagesOf } from "../../tests/support/corpus.ts";
+import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
+import { close, fstat, lseek, SEEK } from "../sys/mod.ts";
+import { regOpener } from "./reg.ts";
+import { RestoreError } from "./restore_error.ts";
+import { testContext } from "./_anon_fixtures.ts";
+
+const DIR = "/tmp/criu-corpus/ghost-file";
+
+interface TruthFd {
+  fd: number;
+  path: string;
+  pos: number;
+  size: number;
+  file_mode: string;
+  sha256: string;
+}
+
+function truth(): Map<number, TruthFd> {
+  const t = JSON.parse(Deno.readTextFileSync(join(imagesOf("ghost-file"), "..", "truth.json")));
+  const fds = Object.values(t.tasks as Record<string, { fds: TruthFd[] }>)[0].fds;
+  return new Map(fds.map((f) => [f.fd, f]));
+}
+
+async function sha256(fd: number): Promise<string> {
+  const bytes = Deno.readFileSync(`/proc/self/fd/${fd}`);
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A root holding the folders of the ghost-file scenario (without the deleted files). */
+function makeRoot(): string {
+  const root = Deno.makeTempDirSync();
+  Deno.mkdirSync(join(root, DIR, "sub"), { recursive: true });
+  return root;
+}
+
+function listing(root: string, sub = ""): string[] {
+  return [...Deno.readDirSync(join(root, DIR, sub))].map((e) => e.name).sort();
+}
+
+Deno.test("ghost files come back deleted, with their content, mode, offset and sharing", async () => {
+  if (!haveCorpus("ghost files")) return;
+  const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
+  const root = makeRoot();
+  const t = testContext(cp, root);
+  const want = truth();
+  const opened = new Map<number, number>(); // task fd -> our fd
+  try {
+    // fd 3 and 4 are two files (ids 4, 5) of one ghost; 7 is in sub/; 8 was O_TMPFILE;
+    // 9 is a 200000-byte ghost stored in chunks.
+    for (const [taskFd, id] of [[3, 4], [4, 5], [7, 7], [8, 8], [9, 9]]) {
+      const file = cp.files.get(fileKey(FD_TYPE.REG, id))!;
+      opened.set(taskFd, regOpener.open(t.ctx, file) as number);
+    }
+    for (const [taskFd, fd] of opened) {
+      const w = want.get(taskFd)!;
+      assert.equal(Deno.readLinkSync(`/proc/self/fd/${fd}`), `${root}${w.path} (deleted)`);
+      assert.equal(await sha256(fd), w.sha256, `content of fd ${taskFd}`);
+      assert.equal(lseek(fd, 0n, SEEK.CUR), BigInt(w.pos));
+      assert.equal((fstat(fd).mode & 0o7777).toString(8).padStart(4, "0"), w.file_mode);
+      assert.equal(Deno.statSync(`/proc/self/fd/${fd}`).nlink, 0);
+    }
+    assert.equal(fstat(opened.get(3)!).ino, fstat(opened.get(4)!).ino); // one inode
+    assert.deepEqual(listing(root), ["sub"]); // no name left behind
+    assert.deepEqual(listing(root, "sub"), []);
+    assert.match(
+      t.lines.join(""),
+      /Opening ghost file 0x1 for \/tmp\/criu-corpus\/ghost-file\/ghost\.txt/,
+    );
+  } finally {
+    for (const fd of opened.values()) close(fd);
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a linked remap is opened under its old name; link_remap.N goes once restored", () => {
+  if (!haveCorpus("linked remap")) return;
+  const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
+  const root = makeRoot();
+  const link = join(root, DIR, "link_remap.11");
+  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
+  Deno.chmodSync(link, 0o644);
+  Deno.linkSync(link, join(root, DIR, "hard-b.txt"));
+  const t = testContext(cp, root);
+  let fd: number | undefined;
+  try {
+    fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
+    assert.equal(Deno.readLinkSync(`/proc/self/fd/${fd}`), `${root}${DIR}/hard-a.txt (deleted)`);
+    assert.equal(lseek(fd, 0n, SEEK.CUR), 3n);
+    assert.deepEqual(listing(root), ["hard-b.txt", "link_remap.11", "sub"]);
+    t.started();
+    assert.deepEqual(listing(root), ["hard-b.txt", "sub"]);
+    assert.equal(Deno.statSync(`/proc/self/fd/${fd}`).nlink, 1); // as in truth.json
+  } finally {
+    if (fd !== undefined) close(fd);
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a ghost is never created over an existing file, nor in a missing folder", () => {
+  if (!haveCorpus("ghost conflicts")) return;
+  const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
+  const root = makeRoot();
+  const t = testContext(cp, root);
+  try {
+    Deno.writeTextFileSync(join(root, DIR, "ghost.txt"), "mine");
+    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 4))!), (e) => {
+      assert.ok(e instanceof RestoreError);
+      assert.match(
+        e.message,
+        /^Can't create ghost file .*ghost\.txt \(a file of that name exists now\): open\(.*\): EEXIST/,
+      );
+      return true;
+    });
+    assert.equal(Deno.readTextFileSync(join(root, DIR, "ghost.txt")), "mine");
+    Deno.removeSync(join(root, DIR, "sub"));
+    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 7))!), {
+      message: /^Can't create ghost file .*\/sub\/inner\.bin \(its folder .*\/sub is gone\)/,
+    });
+  } finally {
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a procfs remap is refused by name", () => {
+  if (!haveCorpus("procfs remap")) return;
+  const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
+  cp.remaps.set(6, { orig_id: 6, remap_id: 6, remap_type: 2 });
+  const t = testContext(cp);
+  try {
+    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 6))!), {
+      message: "File /tmp/criu-corpus/ghost-file/after-rename.txt (id 0x6) is a /proc entry " +
+        "of a dead task (procfs remap 0x6); fdrestore cannot restore it",
+    });
+  } finally {
+    t.dispose();
+  }
+});
