@@ -10,6 +10,7 @@ import { signalfdOpener } from "./signalfd.ts";
 import { timerfdOpener } from "./timerfd.ts";
 import { epollOpener } from "./epoll.ts";
 import { inotifyOpener } from "./inotify.ts";
+import { unixSocketOpener } from "./unix_socket.ts";
 
 const OPENERS = new Map<number, FileOpener>();
 
@@ -27,6 +28,7 @@ for (
     timerfdOpener,
     epollOpener,
     inotifyOpener,
+    unixSocketOpener,
   ]
 ) registerOpener(o);
 

@@ -1,0 +1,118 @@
+/**
+ * Socket options and shutdown state shared by unix and inet sockets
+ * (CRIU's restore_socket_opts): buffer sizes, buffer locks, priority, low
+ * water mark, mark, the boolean options that are set, linger, timeouts,
+ * bound device and socket filter.
+ */
+import {
+  attachFilter,
+  ERRNO,
+  setsockoptBytes,
+  setsockoptInt,
+  setsockoptTimeval,
+  SHUT,
+  shutdown,
+  SO,
+  SOL_SOCKET,
+  SysError,
+} from "../sys/mod.ts";
+import type { OpenContext } from "./opener.ts";
+
+/** sk_opts_entry as decoded (64-bit fields as bigint). */
+export interface SkOpts {
+  so_sndbuf?: number;
+  so_rcvbuf?: number;
+  so_snd_tmo_sec?: bigint;
+  so_snd_tmo_usec?: bigint;
+  so_rcv_tmo_sec?: bigint;
+  so_rcv_tmo_usec?: bigint;
+  reuseaddr?: boolean;
+  so_priority?: number;
+  so_rcvlowat?: number;
+  so_mark?: number;
+  so_passcred?: boolean;
+  so_passsec?: boolean;
+  so_dontroute?: boolean;
+  so_no_check?: boolean;
+  so_bound_dev?: string;
+  so_filter?: bigint[];
+  so_reuseport?: boolean;
+  so_broadcast?: boolean;
+  so_keepalive?: boolean;
+  so_oobinline?: number;
+  so_linger?: number;
+  so_buf_lock?: number;
+}
+
+/** Boolean options CRIU sets only when they were on. */
+const FLAGS: [keyof SkOpts, number][] = [
+  ["so_passcred", SO.PASSCRED],
+  ["so_passsec", SO.PASSSEC],
+  ["so_dontroute", SO.DONTROUTE],
+  ["so_no_check", SO.NO_CHECK],
+  ["so_broadcast", SO.BROADCAST],
+  ["so_keepalive", SO.KEEPALIVE],
+  ["so_reuseport", SO.REUSEPORT],
+];
+
+/** Applies `opts` to the socket `fd`. */
+export function restoreSocketOpts(ctx: OpenContext, fd: number, opts: SkOpts | undefined): void {
+  if (!opts) return;
+  // The kernel doubles what it is given; the image holds the doubled value.
+  if (opts.so_sndbuf) setsockoptInt(fd, SOL_SOCKET, SO.SNDBUFFORCE, opts.so_sndbuf >> 1);
+  if (opts.so_rcvbuf) setsockoptInt(fd, SOL_SOCKET, SO.RCVBUFFORCE, opts.so_rcvbuf >> 1);
+  if (opts.so_buf_lock !== undefined) {
+    // Setting a size locked it; the dump says which locks the task had.
+    optional(ctx, fd, "SO_BUF_LOCK", () => {
+      setsockoptInt(fd, SOL_SOCKET, SO.BUF_LOCK, Number(opts.so_buf_lock));
+    });
+  }
+  if (opts.so_priority !== undefined) {
+    setsockoptInt(fd, SOL_SOCKET, SO.PRIORITY, opts.so_priority);
+  }
+  if (opts.so_rcvlowat !== undefined) {
+    setsockoptInt(fd, SOL_SOCKET, SO.RCVLOWAT, opts.so_rcvlowat);
+  }
+  if (opts.so_mark) setsockoptInt(fd, SOL_SOCKET, SO.MARK, opts.so_mark);
+  for (const [field, name] of FLAGS) {
+    if (opts[field] === true) setsockoptInt(fd, SOL_SOCKET, name, 1);
+  }
+  if (opts.so_oobinline) setsockoptInt(fd, SOL_SOCKET, SO.OOBINLINE, 1);
+  if (opts.so_linger !== undefined) {
+    const linger = new Uint8Array(8);
+    const v = new DataView(linger.buffer);
+    v.setInt32(0, 1, true);
+    v.setInt32(4, opts.so_linger, true);
+    setsockoptBytes(fd, SOL_SOCKET, SO.LINGER, linger);
+  }
+  setTimeout(fd, SO.SNDTIMEO_OLD, opts.so_snd_tmo_sec, opts.so_snd_tmo_usec);
+  setTimeout(fd, SO.RCVTIMEO_OLD, opts.so_rcv_tmo_sec, opts.so_rcv_tmo_usec);
+  if (opts.so_bound_dev) {
+    setsockoptBytes(fd, SOL_SOCKET, SO.BINDTODEVICE, new TextEncoder().encode(opts.so_bound_dev));
+  }
+  if (opts.so_filter && opts.so_filter.length > 0) attachFilter(fd, opts.so_filter.map(BigInt));
+}
+
+function setTimeout(fd: number, name: number, sec?: bigint, usec?: bigint): void {
+  const s = BigInt(sec ?? 0n);
+  const u = BigInt(usec ?? 0n);
+  // Zero is every new socket's value.
+  if (s !== 0n || u !== 0n) setsockoptTimeval(fd, SOL_SOCKET, name, { sec: s, usec: u });
+}
+
+/** An option some kernels lack: warn instead of failing. */
+function optional(ctx: OpenContext, fd: number, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof SysError) || e.errno !== ERRNO.ENOPROTOOPT) throw e;
+    ctx.log.warn(`${what} is not supported by this kernel; socket fd ${fd} keeps its default`);
+  }
+}
+
+/** sk_shutdown in the image: 1 read, 2 write, 3 both. */
+export function restoreShutdown(fd: number, how: number | undefined): void {
+  const map: Record<number, number> = { 1: SHUT.RD, 2: SHUT.WR, 3: SHUT.RDWR };
+  const mode = map[Number(how ?? 0)];
+  if (mode !== undefined) shutdown(fd, mode);
+}

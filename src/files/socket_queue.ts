@@ -1,0 +1,114 @@
+/**
+ * Receive queues of unix sockets (sk-queues.img): each saved packet is sent
+ * again, in order, from a socket whose sends land in the receiving socket.
+ * Packets with SCM_RIGHTS carry the descriptors of the files they name, so
+ * the queue waits until those files are open.
+ */
+import type { Checkpoint, FileDesc, SocketPacket } from "../model/mod.ts";
+import {
+  ERRNO,
+  getFlags,
+  getsockoptInt,
+  O,
+  sendPacket,
+  setFlags,
+  setsockoptInt,
+  SO,
+  SOL_SOCKET,
+  SysError,
+} from "../sys/mod.ts";
+import type { OpenContext } from "./opener.ts";
+import { RestoreError } from "./restore_error.ts";
+
+const byIdCache = new WeakMap<Checkpoint, Map<number, FileDesc>>();
+
+/** The file of files.img id `id`, whatever its type. */
+export function fileById(cp: Checkpoint, id: number): FileDesc | undefined {
+  let map = byIdCache.get(cp);
+  if (!map) {
+    map = new Map();
+    for (const f of cp.files.values()) if (!map.has(f.id)) map.set(f.id, f);
+    byIdCache.set(cp, map);
+  }
+  return map.get(id);
+}
+
+/** The saved receive queue of `file` (empty when it had none). */
+export function queueOf(cp: Checkpoint, file: FileDesc): SocketPacket[] {
+  return cp.socketQueues.get(file.id) ?? [];
+}
+
+/**
+ * The descriptor of every file a queue passes with SCM_RIGHTS, or undefined
+ * while one of them is not open yet. `local` holds descriptors this open made
+ * itself (a socket may carry its own pair in its queue).
+ */
+export function rightsFds(
+  ctx: OpenContext,
+  packets: readonly SocketPacket[],
+  local: ReadonlyMap<number, number>,
+): Map<number, number> | undefined {
+  const fds = new Map<number, number>();
+  for (const p of packets) {
+    for (const id of p.rights) {
+      if (fds.has(id)) continue;
+      const fd = local.get(id) ?? stagedById(ctx, id, p);
+      if (fd === undefined) return undefined;
+      fds.set(id, fd);
+    }
+  }
+  return fds;
+}
+
+function stagedById(ctx: OpenContext, id: number, p: SocketPacket): number | undefined {
+  const file = fileById(ctx.cp, id);
+  if (!file) {
+    throw new RestoreError(
+      `queue of socket id 0x${p.idFor.toString(16)} passes file id 0x${id.toString(16)}, ` +
+        `which is not in files.img`,
+      { fileId: p.idFor },
+    );
+  }
+  return ctx.stagedFd(file);
+}
+
+/**
+ * Sends `packets` from `sender` (connected to the receiving socket). The
+ * sender is made non-blocking meanwhile, so a queue that does not fit fails
+ * instead of hanging; its send buffer grows first for big stream queues.
+ */
+export function sendQueue(
+  sender: number,
+  packets: readonly SocketPacket[],
+  rights: ReadonlyMap<number, number>,
+  what: string,
+): void {
+  if (packets.length === 0) return;
+  const total = packets.reduce((n, p) => n + p.data.byteLength, 0);
+  const need = 2 * total + 1024 * packets.length;
+  if (need > getsockoptInt(sender, SOL_SOCKET, SO.SNDBUF)) {
+    setsockoptInt(sender, SOL_SOCKET, SO.SNDBUFFORCE, need);
+  }
+  const flags = getFlags(sender);
+  setFlags(sender, flags | O.NONBLOCK);
+  try {
+    for (const p of packets) {
+      const fds = p.rights.map((id) => rights.get(id)!);
+      let sent = sendPacket(sender, p.data, fds);
+      // A stream socket may take the bytes in parts; the fds went with the first.
+      while (sent < p.data.byteLength) sent += sendPacket(sender, p.data.subarray(sent));
+    }
+  } catch (e) {
+    if (e instanceof SysError && e.errno === ERRNO.EAGAIN) {
+      throw new RestoreError(
+        `receive queue of ${what} (${packets.length} packets, ${total} bytes) does not fit ` +
+          `into the restored socket`,
+        {},
+        { cause: e },
+      );
+    }
+    throw e;
+  } finally {
+    setFlags(sender, flags);
+  }
+}

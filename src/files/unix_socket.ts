@@ -1,0 +1,302 @@
+/**
+ * Unix sockets (CRIU's sk-unix.c). Two sockets of the images that are each
+ * other's peer come back as one socketpair made by whichever opens first;
+ * the other end is handed to its file. Any other socket is made alone:
+ * bound to its name, listening, connected to its peer once the peer is open.
+ * Receive queues are sent again before flags, options and shutdown.
+ */
+import { socketKey } from "../inherit/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileDesc } from "../model/mod.ts";
+import {
+  AF,
+  close,
+  disconnect,
+  getFlags,
+  getsockoptInt,
+  listen,
+  O,
+  setFlags,
+  SO,
+  SOCK,
+  socket,
+  socketpair,
+  SOL_SOCKET,
+} from "../sys/mod.ts";
+import { AGAIN, type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
+import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import { RestoreError } from "./restore_error.ts";
+import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
+import { queueOf, rightsFds, sendQueue } from "./socket_queue.ts";
+import {
+  bindName,
+  connectToName,
+  describeName,
+  unixName,
+  type UnixSkName,
+  unlinkName,
+} from "./unix_name.ts";
+
+/** unix_sk_entry as decoded. */
+export interface UnixSk extends UnixSkName {
+  id: number;
+  type: number;
+  state: number;
+  flags: number;
+  uflags: number;
+  backlog: number;
+  peer: number;
+  fown?: Fown;
+  opts?: SkOpts;
+  shutdown?: number;
+}
+
+const TCP_ESTABLISHED = 1;
+const TCP_LISTEN = 10;
+/** uflags: the peer is outside the dumped tree; the peer is CRIU's service socket. */
+const USK_EXTERN = 1;
+const USK_SERVICE = 2;
+const TYPE_NAMES: Record<number, string> = { 1: "stream", 2: "dgram", 5: "seqpacket" };
+
+export function unixSk(file: FileDesc): UnixSk {
+  const p = file.payload;
+  return {
+    id: Number(p.id),
+    ino: Number(p.ino),
+    type: Number(p.type),
+    state: Number(p.state),
+    flags: Number(p.flags ?? 0),
+    uflags: Number(p.uflags ?? 0),
+    backlog: Number(p.backlog ?? 0),
+    peer: Number(p.peer ?? 0),
+    fown: p.fown as Fown | undefined,
+    opts: p.opts as SkOpts | undefined,
+    name: (p.name as Uint8Array | undefined) ?? new Uint8Array(0),
+    name_dir: p.name_dir as string | undefined,
+    deleted: p.deleted === true,
+    file_perms: p.file_perms as UnixSk["file_perms"],
+    shutdown: p.shutdown === undefined ? undefined : Number(p.shutdown),
+  };
+}
+
+const byInoCache = new WeakMap<Checkpoint, Map<number, FileDesc>>();
+
+/** The unix socket file of inode `ino` in the images. */
+export function unixSocketByIno(cp: Checkpoint, ino: number): FileDesc | undefined {
+  let map = byInoCache.get(cp);
+  if (!map) {
+    map = new Map();
+    for (const f of cp.files.values()) {
+      if (f.type === FD_TYPE.UNIXSK) map.set(Number(f.payload.ino), f);
+    }
+    byInoCache.set(cp, map);
+  }
+  return map.get(ino);
+}
+
+function label(sk: UnixSk): string {
+  return `socket:[${sk.ino}]`;
+}
+
+/** Opens one unix socket file (see the module doc). */
+export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
+  const sk = unixSk(file);
+  const inherited = ctx.inherit.take(socketKey(sk.ino));
+  if (inherited) return inherited.fd; // used as it is: no options, queue or owner
+  if (sk.uflags & USK_SERVICE) {
+    throw new RestoreError(`${label(sk)} is connected to criu's service socket: not supported`);
+  }
+  if (!TYPE_NAMES[sk.type]) {
+    throw new RestoreError(`${label(sk)} has unknown socket type ${sk.type}`);
+  }
+  let peerFile: FileDesc | undefined;
+  if (sk.peer) {
+    peerFile = unixSocketByIno(ctx.cp, sk.peer);
+    if (!peerFile) {
+      if (sk.uflags & USK_EXTERN) {
+        throw new RestoreError(
+          "External socket found in image. Consider using the --ext-unix-sk option to " +
+            `allow restoring it. (${label(sk)}, peer socket:[${sk.peer}]; pass the socket ` +
+            `with --inherit-fd fd[N]:${socketKey(sk.ino)})`,
+        );
+      }
+      throw new RestoreError(`${label(sk)}: peer socket:[${sk.peer}] is not in the images`);
+    }
+  }
+  if (peerFile) {
+    const peer = unixSk(peerFile);
+    if (peer.peer === sk.ino && peer.type === sk.type) {
+      if (ctx.inherit.has(socketKey(peer.ino))) {
+        throw new RestoreError(
+          `${label(sk)}: its peer ${label(peer)} is inherited; ` +
+            `the other end of an inherited pair cannot be restored`,
+        );
+      }
+      return openPair(ctx, file, sk, peerFile, peer);
+    }
+    return openStandalone(ctx, file, sk, peerFile, peer);
+  }
+  return openStandalone(ctx, file, sk);
+}
+
+/** Both ends of a pair at once: socketpair, names, queues, then each end's params. */
+function openPair(
+  ctx: OpenContext,
+  file: FileDesc,
+  sk: UnixSk,
+  peerFile: FileDesc,
+  peer: UnixSk,
+): OpenResult {
+  const mine = queueOf(ctx.cp, file);
+  const theirs = queueOf(ctx.cp, peerFile);
+  const pending = new Map([[file.id, -1], [peerFile.id, -1]]);
+  if (!rightsFds(ctx, [...mine, ...theirs], pending)) return AGAIN;
+  const [a, b] = socketpair(AF.UNIX, sk.type | SOCK.CLOEXEC);
+  try {
+    // A connected stream socket keeps no name of its own (an accepted
+    // connection): criu leaves those unbound, so does the restore.
+    if (!isConnectedStream(sk)) bindName(ctx, a, sk);
+    if (!isConnectedStream(peer)) bindName(ctx, b, peer);
+    const local = new Map([[file.id, a], [peerFile.id, b]]);
+    const rights = rightsFds(ctx, [...mine, ...theirs], local)!;
+    sendQueue(b, mine, rights, label(sk));
+    sendQueue(a, theirs, rights, label(peer));
+    finish(ctx, a, sk);
+    finish(ctx, b, peer);
+  } catch (e) {
+    closeQuietly(a);
+    closeQuietly(b);
+    throw e;
+  }
+  ctx.provide(peerFile, b);
+  return a;
+}
+
+function isConnectedStream(sk: UnixSk): boolean {
+  return sk.type === SOCK.STREAM && sk.state === TCP_ESTABLISHED;
+}
+
+/**
+ * A socket that is not half of a pair. A datagram socket with a queue gets
+ * it from a throw-away sender: connected to its name when it has one (which
+ * also marks it established, as on the dumped system), else through a
+ * socketpair whose pairing is dissolved before the packets go in.
+ */
+function openStandalone(
+  ctx: OpenContext,
+  file: FileDesc,
+  sk: UnixSk,
+  peerFile?: FileDesc,
+  peer?: UnixSk,
+): OpenResult {
+  if (peerFile && ctx.stagedFd(peerFile) === undefined) return AGAIN; // not bound yet
+  if (peer && !unixName(peer)) {
+    throw new RestoreError(`${label(sk)}: peer ${label(peer)} has no name to connect to`);
+  }
+  const packets = queueOf(ctx.cp, file);
+  if (packets.length > 0 && sk.type !== SOCK.DGRAM) {
+    throw new RestoreError(
+      `${label(sk)} (${TYPE_NAMES[sk.type]}, not one end of a pair in the images) has ` +
+        `${packets.length} queued packets: cannot be restored`,
+    );
+  }
+  if (!rightsFds(ctx, packets, new Map([[file.id, -1]]))) return AGAIN;
+  const named = unixName(sk) !== undefined;
+  let fd: number;
+  let feeder: number | undefined;
+  if (packets.length > 0 && !named) {
+    [fd, feeder] = socketpair(AF.UNIX, sk.type | SOCK.CLOEXEC);
+    disconnect(fd);
+    getsockoptInt(feeder, SOL_SOCKET, SO.ERROR); // clears the ECONNRESET the disconnect left
+  } else {
+    fd = socket(AF.UNIX, sk.type | SOCK.CLOEXEC);
+  }
+  try {
+    bindName(ctx, fd, sk);
+    if (sk.state === TCP_LISTEN) {
+      ctx.log.debug(`unix: putting ${label(sk)} into listen state (backlog ${sk.backlog})`);
+      listen(fd, sk.backlog);
+    }
+    if (packets.length > 0) {
+      if (feeder === undefined) {
+        feeder = socket(AF.UNIX, sk.type | SOCK.CLOEXEC);
+        connectToName(ctx, feeder, sk);
+      }
+      sendQueue(feeder, packets, rightsFds(ctx, packets, new Map([[file.id, fd]]))!, label(sk));
+      close(feeder);
+      feeder = undefined;
+    }
+    if (sk.deleted && named && connectors(ctx, sk).every((c) => ctx.stagedFd(c) !== undefined)) {
+      unlinkName(ctx, sk);
+    }
+    if (peer && peerFile) {
+      connectNonblocking(ctx, fd, peer, sk);
+      // The last socket to connect to a deleted name removes it.
+      if (
+        peer.deleted &&
+        connectors(ctx, peer).every((c) => c === file || ctx.stagedFd(c) !== undefined)
+      ) {
+        unlinkName(ctx, peer);
+      }
+    }
+    finish(ctx, fd, sk);
+  } catch (e) {
+    if (feeder !== undefined) closeQuietly(feeder);
+    closeQuietly(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Sockets of the images connected to `sk` without being its pair. */
+function connectors(ctx: OpenContext, sk: UnixSk): FileDesc[] {
+  const out: FileDesc[] = [];
+  for (const f of ctx.cp.files.values()) {
+    if (f.type !== FD_TYPE.UNIXSK || Number(f.payload.peer) !== sk.ino) continue;
+    if (sk.peer && Number(f.payload.ino) === sk.peer) continue; // its pair
+    out.push(f);
+  }
+  return out;
+}
+
+/** A full backlog would block a stream connect forever: fail instead. */
+function connectNonblocking(ctx: OpenContext, fd: number, peer: UnixSk, sk: UnixSk): void {
+  const flags = getFlags(fd);
+  setFlags(fd, flags | O.NONBLOCK);
+  try {
+    connectToName(ctx, fd, peer);
+  } catch (e) {
+    throw new RestoreError(
+      `${label(sk)}: cannot connect to ${label(peer)} at ${describeName(peer)}: ${why(e)}`,
+      {},
+      { cause: e },
+    );
+  } finally {
+    setFlags(fd, flags);
+  }
+  ctx.log.debug(`unix: connected ${label(sk)} -> ${label(peer)}`);
+}
+
+/** File params, socket options, shutdown. */
+function finish(ctx: OpenContext, fd: number, sk: UnixSk): void {
+  setStatusFlags(fd, sk.flags);
+  restoreOwner(ctx, fd, sk.fown);
+  restoreSocketOpts(ctx, fd, sk.opts);
+  restoreShutdown(fd, sk.shutdown);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    close(fd);
+  } catch {
+    // already gone
+  }
+}
+
+function why(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export const unixSocketOpener: FileOpener = {
+  type: FD_TYPE.UNIXSK,
+  open: openUnixSocket,
+};
