@@ -11,6 +11,7 @@ import { timerfdOpener } from "./timerfd.ts";
 import { epollOpener } from "./epoll.ts";
 import { inotifyOpener } from "./inotify.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
+import { inetSocketOpener } from "./inet_socket.ts";
 
 const OPENERS = new Map<number, FileOpener>();
 
@@ -29,6 +30,7 @@ for (
     epollOpener,
     inotifyOpener,
     unixSocketOpener,
+    inetSocketOpener,
   ]
 ) registerOpener(o);
 

@@ -1,0 +1,224 @@
+/**
+ * Inet sockets (CRIU's sk-inet.c without TCP repair): TCP and UDP over IPv4
+ * and IPv6, made anew and bound to the dumped address and port, listening
+ * or connected (UDP) as they were. Established TCP connections need the
+ * kernel's repair mode (criu --tcp-established) and are refused by name.
+ */
+import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import {
+  AF,
+  bind,
+  close,
+  connect,
+  encodeSockaddrIn,
+  encodeSockaddrIn6,
+  ERRNO,
+  IP_TTL,
+  IPPROTO,
+  IPV6_V6ONLY,
+  listen,
+  setsockoptInt,
+  SO,
+  SOCK,
+  type SockAddrBuf,
+  socket,
+  SOL_SOCKET,
+  SysError,
+  TCP,
+} from "../sys/mod.ts";
+import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import { RestoreError } from "./restore_error.ts";
+import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
+
+/** inet_sk_entry as decoded. */
+export interface InetSk {
+  id: number;
+  ino: number;
+  family: number;
+  type: number;
+  proto: number;
+  state: number;
+  src_port: number;
+  dst_port: number;
+  flags: number;
+  backlog: number;
+  /** Network-order 32-bit words as stored: one for IPv4, four for IPv6. */
+  src_addr: number[];
+  dst_addr: number[];
+  fown?: Fown;
+  opts?: SkOpts;
+  v6only?: boolean;
+  ip_opts?: { ttl?: number };
+  tcp_opts?: {
+    nodelay?: boolean;
+    cork?: boolean;
+    keepcnt?: number;
+    keepidle?: number;
+    keepintvl?: number;
+  };
+  shutdown?: number;
+}
+
+const TCP_ESTABLISHED = 1;
+const TCP_CLOSE = 7;
+const TCP_LISTEN = 10;
+const TCP_STATES = [
+  "",
+  "ESTABLISHED",
+  "SYN_SENT",
+  "SYN_RECV",
+  "FIN_WAIT1",
+  "FIN_WAIT2",
+  "TIME_WAIT",
+  "CLOSE",
+  "CLOSE_WAIT",
+  "LAST_ACK",
+  "LISTEN",
+  "CLOSING",
+];
+
+export function inetSk(file: FileDesc): InetSk {
+  const p = file.payload;
+  const words = (v: unknown) => ((v as number[] | undefined) ?? []).map(Number);
+  return {
+    id: Number(p.id),
+    ino: Number(p.ino),
+    family: Number(p.family),
+    type: Number(p.type),
+    proto: Number(p.proto),
+    state: Number(p.state),
+    src_port: Number(p.src_port ?? 0),
+    dst_port: Number(p.dst_port ?? 0),
+    flags: Number(p.flags ?? 0),
+    backlog: Number(p.backlog ?? 0),
+    src_addr: words(p.src_addr),
+    dst_addr: words(p.dst_addr),
+    fown: p.fown as Fown | undefined,
+    opts: p.opts as SkOpts | undefined,
+    v6only: p.v6only === true,
+    ip_opts: p.ip_opts as InetSk["ip_opts"],
+    tcp_opts: p.tcp_opts as InetSk["tcp_opts"],
+    shutdown: p.shutdown === undefined ? undefined : Number(p.shutdown),
+  };
+}
+
+/** The address bytes of the stored words (each word is the bytes in memory order). */
+export function addrBytes(words: readonly number[]): Uint8Array {
+  const out = new Uint8Array(words.length * 4);
+  const v = new DataView(out.buffer);
+  words.forEach((w, i) => v.setUint32(i * 4, w >>> 0, true));
+  return out;
+}
+
+/** `127.0.0.1:47001` or `[::1]:47003`. */
+export function formatAddr(family: number, words: readonly number[], port: number): string {
+  const b = addrBytes(words);
+  if (family !== AF.INET6) return `${[...b.subarray(0, 4)].join(".")}:${port}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((b[i] << 8) | b[i + 1]).toString(16));
+  // Shorten the longest run of zero groups, as inet_ntop does.
+  const text = groups.join(":");
+  const runs = [...text.matchAll(/(?:^|:)0(?::0)+(?::|$)/g)];
+  const best = runs.sort((x, y) => y[0].length - x[0].length)[0];
+  const short = best ? text.replace(best[0], "::") : text;
+  return `[${short}]:${port}`;
+}
+
+function sockaddr(family: number, words: readonly number[], port: number): SockAddrBuf {
+  const b = addrBytes(words);
+  return family === AF.INET6 ? encodeSockaddrIn6(b, port) : encodeSockaddrIn(b, port);
+}
+
+function where(file: FileDesc): string {
+  const m = file.fds[0];
+  return m ? `fd ${m.fd} of task ${m.task.pid}` : `socket id ${file.id}`;
+}
+
+/** Opens one inet socket file (see the module doc). */
+export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
+  const sk = inetSk(file);
+  const m = file.fds[0];
+  const info = { pid: m?.task.pid, fd: m?.fd, fileId: file.id };
+  const local = formatAddr(sk.family, sk.src_addr, sk.src_port);
+  const remote = formatAddr(sk.family, sk.dst_addr, sk.dst_port);
+  if (sk.family !== AF.INET && sk.family !== AF.INET6) {
+    throw new RestoreError(`${where(file)}: inet socket of family ${sk.family}`, info);
+  }
+  const tcp = sk.type === SOCK.STREAM;
+  if (tcp && sk.state !== TCP_LISTEN && sk.state !== TCP_CLOSE) {
+    const state = sk.state === TCP_ESTABLISHED
+      ? "established TCP connection"
+      : `TCP connection in state ${TCP_STATES[sk.state] ?? sk.state}`;
+    throw new RestoreError(
+      `${where(file)}: ${state} ${local} -> ${remote}: cannot be restored ` +
+        `(criu needs --tcp-established)`,
+      info,
+    );
+  }
+  const fd = socket(sk.family, sk.type | SOCK.CLOEXEC, sk.proto);
+  try {
+    if (sk.family === AF.INET6 && sk.v6only) {
+      setsockoptInt(fd, IPPROTO.IPV6, IPV6_V6ONLY, 1);
+    }
+    if (sk.src_port !== 0) {
+      // Like criu: bind with SO_REUSEADDR on, then put the dumped value back.
+      setsockoptInt(fd, SOL_SOCKET, SO.REUSEADDR, 1);
+      try {
+        bind(fd, sockaddr(sk.family, sk.src_addr, sk.src_port));
+      } catch (e) {
+        const busy = e instanceof SysError && e.errno === ERRNO.EADDRINUSE;
+        throw new RestoreError(
+          `${where(file)}: cannot bind ${local}: ${busy ? "the port is in use" : why(e)}`,
+          info,
+          { cause: e },
+        );
+      }
+    }
+    setsockoptInt(fd, SOL_SOCKET, SO.REUSEADDR, sk.opts?.reuseaddr ? 1 : 0);
+    if (sk.state === TCP_LISTEN) listen(fd, sk.backlog);
+    if (!tcp && sk.state === TCP_ESTABLISHED) {
+      connect(fd, sockaddr(sk.family, sk.dst_addr, sk.dst_port));
+    }
+    setStatusFlags(fd, sk.flags);
+    restoreOwner(ctx, fd, sk.fown);
+    restoreSocketOpts(ctx, fd, sk.opts);
+    restoreProtocolOpts(fd, sk);
+    restoreShutdown(fd, sk.shutdown);
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** IP_TTL and the TCP options the image carries. */
+function restoreProtocolOpts(fd: number, sk: InetSk): void {
+  if (sk.family === AF.INET && sk.ip_opts?.ttl) {
+    setsockoptInt(fd, IPPROTO.IP, IP_TTL, sk.ip_opts.ttl);
+  }
+  if (sk.type !== SOCK.STREAM || !sk.tcp_opts) return;
+  const t = sk.tcp_opts;
+  if (t.nodelay) setsockoptInt(fd, IPPROTO.TCP, TCP.NODELAY, 1);
+  if (t.cork) setsockoptInt(fd, IPPROTO.TCP, TCP.CORK, 1);
+  if (t.keepcnt) setsockoptInt(fd, IPPROTO.TCP, TCP.KEEPCNT, t.keepcnt);
+  if (t.keepidle) setsockoptInt(fd, IPPROTO.TCP, TCP.KEEPIDLE, t.keepidle);
+  if (t.keepintvl) setsockoptInt(fd, IPPROTO.TCP, TCP.KEEPINTVL, t.keepintvl);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    close(fd);
+  } catch {
+    // already gone
+  }
+}
+
+function why(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export const inetSocketOpener: FileOpener = {
+  type: FD_TYPE.INETSK,
+  open: openInetSocket,
+};

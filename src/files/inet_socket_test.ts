@@ -1,0 +1,230 @@
+import assert from "node:assert/strict";
+import { FD_TYPE } from "../model/mod.ts";
+import {
+  AF,
+  bind,
+  close,
+  encodeSockaddrIn,
+  getFlags,
+  getpeernameInet,
+  getsocknameInet,
+  getsockoptInt,
+  IPPROTO,
+  IPV6_V6ONLY,
+  O,
+  SO,
+  SOCK,
+  socket,
+  SOL_SOCKET,
+} from "../sys/mod.ts";
+import { fakeContext, fileOf, model, openFds } from "./_pipe_fixtures.ts";
+import { addrBytes, formatAddr, inetSocketOpener } from "./inet_socket.ts";
+import { RestoreError } from "./restore_error.ts";
+
+const INET = FD_TYPE.INETSK;
+const TCP = 6, UDP = 17;
+const ESTABLISHED = 1, CLOSE = 7, LISTEN = 10;
+const SO_ACCEPTCONN = 30;
+/** Addresses as the image stores them: the in-memory bytes read as little-endian words. */
+const LOOP4 = [0x0100007f];
+const ANY4 = [0];
+const LOOP6 = [0, 0, 0, 0x01000000];
+
+interface Isk {
+  id: number;
+  family?: number;
+  type?: number;
+  proto?: number;
+  state: number;
+  src: number[];
+  sport: number;
+  dst?: number[];
+  dport?: number;
+  flags?: number;
+  backlog?: number;
+  v6only?: boolean;
+  opts?: Record<string, unknown>;
+  fd: number;
+}
+
+function isk(s: Isk) {
+  return {
+    id: s.id,
+    type: INET,
+    payload: {
+      id: s.id,
+      ino: 1000 + s.id,
+      family: s.family ?? AF.INET,
+      type: s.type ?? SOCK.STREAM,
+      proto: s.proto ?? TCP,
+      state: s.state,
+      src_port: s.sport,
+      dst_port: s.dport ?? 0,
+      flags: s.flags ?? O.RDWR,
+      backlog: s.backlog ?? 0,
+      src_addr: s.src,
+      dst_addr: s.dst ?? s.src.map(() => 0),
+      v6only: s.v6only,
+      opts: { so_sndbuf: 16384, so_rcvbuf: 131072, reuseaddr: false, ...s.opts },
+      tcp_opts: { keepcnt: 9, keepidle: 7200, keepintvl: 75 },
+    },
+    fds: [[1, s.fd]] as [number, number][],
+  };
+}
+
+/** A loopback port that is free right now. */
+function freePort(type: number = SOCK.STREAM): number {
+  const s = socket(AF.INET, type | SOCK.CLOEXEC);
+  try {
+    bind(s, encodeSockaddrIn([127, 0, 0, 1], 0));
+    return getsocknameInet(s).port;
+  } finally {
+    close(s);
+  }
+}
+
+function openOne(spec: Isk): number {
+  const cp = model({ files: [isk(spec)] });
+  const r = inetSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, INET, spec.id));
+  assert.equal(typeof r, "number");
+  return r as number;
+}
+
+Deno.test("stored address words turn into the address bytes and read as criu prints them", () => {
+  assert.deepEqual([...addrBytes(LOOP4)], [127, 0, 0, 1]);
+  assert.equal(formatAddr(AF.INET, LOOP4, 47001), "127.0.0.1:47001");
+  assert.equal(formatAddr(AF.INET6, LOOP6, 47003), "[::1]:47003");
+  assert.equal(formatAddr(AF.INET6, [0, 0, 0, 0], 0), "[::]:0");
+  assert.equal(formatAddr(AF.INET6, [0x80fe, 0, 0, 0x01000000], 1), "[fe80::1]:1");
+});
+
+Deno.test("a TCP listener on 127.0.0.1 keeps its port, SO_REUSEADDR, buffer sizes and backlog", () => {
+  const before = openFds();
+  const port = freePort();
+  const fd = openOne({
+    id: 4,
+    state: LISTEN,
+    src: LOOP4,
+    sport: port,
+    backlog: 10,
+    opts: { reuseaddr: true },
+    fd: 3,
+  });
+  try {
+    assert.deepEqual(getsocknameInet(fd), {
+      family: AF.INET,
+      addr: new Uint8Array([127, 0, 0, 1]),
+      port,
+    });
+    assert.equal(getsockoptInt(fd, SOL_SOCKET, SO_ACCEPTCONN), 1);
+    assert.equal(getsockoptInt(fd, SOL_SOCKET, SO.REUSEADDR), 1);
+    assert.equal(getsockoptInt(fd, SOL_SOCKET, SO.SNDBUF), 16384);
+    assert.equal(getsockoptInt(fd, SOL_SOCKET, SO.RCVBUF), 131072);
+  } finally {
+    close(fd);
+  }
+  assert.deepEqual(openFds(), before);
+});
+
+Deno.test("an IPv6 TCP listener on ::1 is IPV6_V6ONLY and its reuseaddr goes back to off", () => {
+  const port = freePort();
+  const fd = openOne({
+    id: 6,
+    family: AF.INET6,
+    state: LISTEN,
+    src: LOOP6,
+    sport: port,
+    backlog: 7,
+    v6only: true,
+    fd: 5,
+  });
+  try {
+    const name = getsocknameInet(fd);
+    assert.equal(name.family, AF.INET6);
+    assert.deepEqual([...name.addr], [...new Array(15).fill(0), 1]);
+    assert.equal(name.port, port);
+    assert.equal(getsockoptInt(fd, IPPROTO.IPV6, IPV6_V6ONLY), 1);
+    assert.equal(getsockoptInt(fd, SOL_SOCKET, SO.REUSEADDR), 0);
+  } finally {
+    close(fd);
+  }
+});
+
+Deno.test("a UDP socket is bound and connected again, non-blocking as it was", () => {
+  const p1 = freePort(SOCK.DGRAM);
+  const p2 = freePort(SOCK.DGRAM);
+  const fd = openOne({
+    id: 7,
+    type: SOCK.DGRAM,
+    proto: UDP,
+    state: ESTABLISHED,
+    src: LOOP4,
+    sport: p1,
+    dst: LOOP4,
+    dport: p2,
+    flags: O.RDWR | O.NONBLOCK,
+    opts: { so_sndbuf: 212992, so_rcvbuf: 212992 },
+    fd: 6,
+  });
+  try {
+    assert.equal(getsocknameInet(fd).port, p1);
+    assert.equal(getpeernameInet(fd).port, p2);
+    assert.equal(getFlags(fd) & O.NONBLOCK, O.NONBLOCK);
+    assert.equal(getsockoptInt(fd, SOL_SOCKET, SO.TYPE), SOCK.DGRAM);
+    assert.equal(getsockoptInt(fd, SOL_SOCKET, SO.RCVBUF), 212992);
+  } finally {
+    close(fd);
+  }
+});
+
+Deno.test("a TCP socket that was never bound stays unbound", () => {
+  const fd = openOne({ id: 9, state: CLOSE, src: ANY4, sport: 0, fd: 8 });
+  try {
+    assert.deepEqual(getsocknameInet(fd), { family: AF.INET, addr: new Uint8Array(4), port: 0 });
+    assert.equal(getsockoptInt(fd, SOL_SOCKET, SO_ACCEPTCONN), 0);
+  } finally {
+    close(fd);
+  }
+});
+
+Deno.test("an established TCP connection is refused with its addresses", () => {
+  const cp = model({
+    files: [
+      isk({
+        id: 11,
+        state: ESTABLISHED,
+        src: LOOP4,
+        sport: 40000,
+        dport: 47001,
+        dst: LOOP4,
+        fd: 12,
+      }),
+    ],
+  });
+  const before = openFds();
+  assert.throws(() => inetSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, INET, 11)), {
+    name: "RestoreError",
+    message: "fd 12 of task 1: established TCP connection 127.0.0.1:40000 -> " +
+      "127.0.0.1:47001: cannot be restored (criu needs --tcp-established)",
+  });
+  assert.deepEqual(openFds(), before);
+});
+
+Deno.test("a port in use fails naming the fd, the address and the reason", () => {
+  const busy = socket(AF.INET, SOCK.STREAM | SOCK.CLOEXEC);
+  try {
+    bind(busy, encodeSockaddrIn([127, 0, 0, 1], 0));
+    const port = getsocknameInet(busy).port;
+    const cp = model({ files: [isk({ id: 10, state: CLOSE, src: LOOP4, sport: port, fd: 9 })] });
+    const before = openFds();
+    assert.throws(
+      () => inetSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, INET, 10)),
+      (e: unknown) =>
+        e instanceof RestoreError && e.fd === 9 &&
+        e.message === `fd 9 of task 1: cannot bind 127.0.0.1:${port}: the port is in use`,
+    );
+    assert.deepEqual(openFds(), before, "the new socket was closed");
+  } finally {
+    close(busy);
+  }
+});
