@@ -1,0 +1,138 @@
+/**
+ * Builds checkpoints of process trees for tests, from the sample's images:
+ * each task gets the sample's core, mm and pages (so argv and environment
+ * read back), its own pstree entry, ids (files_id), fs (cwd), and an fd
+ * table made of /dev/null opens and pipe ends as the spec says.
+ */
+import { join } from "node:path";
+import { encodeImage, readEntries } from "../../src/image/mod.ts";
+import { REPO_ROOT } from "./corpus.ts";
+
+const SAMPLE = join(REPO_ROOT, "samples", "sleeper", "images");
+const SAMPLE_PID = 4848;
+
+/** A file of the fixture: /dev/null (read or write) or one end of pipe N. */
+export type FileSpec = { null: "r" | "w" } | { pipe: number; end: "r" | "w" };
+
+export interface TaskSpec {
+  pid: number;
+  ppid: number;
+  pgid?: number;
+  sid?: number;
+  /** Equal to the parent's to share its table (CLONE_FILES); default: the pid. */
+  filesId?: number;
+  /** A cwd other than the sample's (e.g. a missing one, to make the start fail). */
+  cwd?: string;
+  /** fd number → name of a file in `files` (one name = one description). */
+  fds: Record<number, string>;
+}
+
+export function writeTreeCheckpoint(
+  dir: string,
+  tasks: TaskSpec[],
+  files: Record<string, FileSpec>,
+): void {
+  for (const name of ["inventory.img", "pages-1.img"]) {
+    Deno.copyFileSync(join(SAMPLE, name), join(dir, name));
+  }
+  // Keep the sample's exe/cwd/root entries; fixture files get ids from 100.
+  const out: Record<string, unknown>[] = readEntries(SAMPLE, "files")
+    .filter((f) => f.type === 1 && [1, 10, 11].includes(f.id)) as unknown as Record<
+      string,
+      unknown
+    >[];
+  const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
+  const ids = new Map<string, number>();
+  let next = 100;
+  const devNullMode = Deno.statSync("/dev/null").mode!;
+  for (const [name, spec] of Object.entries(files)) {
+    const id = next++;
+    ids.set(name, id);
+    if ("null" in spec) {
+      const flags = spec.null === "w" ? 0o100001 : 0o100000;
+      out.push({
+        type: 1,
+        id,
+        reg: { id, flags, pos: 0n, fown, name: "/dev/null", mode: devNullMode },
+      });
+    } else {
+      out.push({
+        type: 2,
+        id,
+        pipe: { id, pipe_id: spec.pipe, flags: spec.end === "w" ? 1 : 0, fown },
+      });
+    }
+  }
+  const fs = readEntries(SAMPLE, "fs", SAMPLE_PID)[0];
+  const [sampleIds] = readEntries(SAMPLE, "ids", SAMPLE_PID);
+  for (const t of tasks) {
+    for (const image of ["core", "mm", "pagemap"]) {
+      Deno.copyFileSync(
+        join(SAMPLE, `${image}-${SAMPLE_PID}.img`),
+        join(dir, `${image}-${t.pid}.img`),
+      );
+    }
+    const filesId = t.filesId ?? t.pid;
+    write(dir, `ids-${t.pid}.img`, "IDS", [{ ...sampleIds, files_id: filesId }]);
+    let cwdId = fs.cwd_id;
+    if (t.cwd !== undefined) {
+      cwdId = next++;
+      out.push({ type: 1, id: cwdId, reg: { id: cwdId, flags: 0, pos: 0n, fown, name: t.cwd } });
+    }
+    write(dir, `fs-${t.pid}.img`, "FS", [{ ...fs, cwd_id: cwdId }]);
+    if (t.filesId !== undefined && t.filesId !== t.pid) continue; // the owner writes the table
+    const fdinfo = Object.entries(t.fds)
+      .map(([fd, name]) => ({
+        id: ids.get(name)!,
+        flags: 0,
+        type: "null" in files[name] ? 1 : 2,
+        fd: Number(fd),
+      }))
+      .sort((a, b) => a.fd - b.fd);
+    write(dir, `fdinfo-${filesId}.img`, "FDINFO", fdinfo);
+  }
+  const pstree = tasks.map((t) => ({
+    pid: t.pid,
+    ppid: t.ppid,
+    pgid: t.pgid ?? tasks[0].pid,
+    sid: t.sid ?? tasks[0].pid,
+    threads: [t.pid],
+  }));
+  write(dir, "pstree.img", "PSTREE", pstree);
+  write(dir, "files.img", "FILES", out);
+}
+
+function write(dir: string, name: string, kind: string, entries: Record<string, unknown>[]): void {
+  Deno.writeFileSync(join(dir, name), encodeImage(kind, entries));
+}
+
+/** Live processes: pid → {ppid, pgid, sid, fds: fd → link} from /proc. */
+export function procInfo(
+  pid: number,
+): { ppid: number; pgid: number; sid: number; fds: Map<number, string> } {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const fds = new Map<number, string>();
+  for (const e of Deno.readDirSync(`/proc/${pid}/fd`)) {
+    fds.set(Number(e.name), Deno.readLinkSync(`/proc/${pid}/fd/${e.name}`));
+  }
+  return { ppid: Number(f[1]), pgid: Number(f[2]), sid: Number(f[3]), fds };
+}
+
+/** Pids of live (non-zombie) processes whose command line contains `marker`. */
+export function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      if (cmd.includes(marker) && !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) {
+        found.push(Number(e.name));
+      }
+    } catch {
+      // gone while we looked
+    }
+  }
+  return found;
+}
