@@ -8,7 +8,8 @@ deno=node_modules/@deno/linux-x64-glibc/deno
 [ -x "$deno" ] || { echo "test: no Deno in node_modules; run 'npm ci' first" >&2; exit 2; }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$deno" test --allow-all "${@:-src/ tests/}" 2>&1 | tee "$out"
+[ $# -gt 0 ] || set -- src/ tests/
+NO_COLOR=1 "$deno" test --allow-all "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 # deno's summary line: "ok | 41 passed (3 steps) | 0 failed ..." (or FAILED | ...)
 summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$out" | tail -1)

@@ -5,6 +5,12 @@ import { CORPUS, haveCorpus, imagesOf, REPO_ROOT } from "./support/corpus.ts";
 
 const SAMPLE = join(REPO_ROOT, "samples", "sleeper", "images");
 
+/** Recreates the files the sample's fds name (scripts/prepare_sample.sh). */
+function prepareSample(): void {
+  const out = new Deno.Command(join(REPO_ROOT, "scripts", "prepare_sample.sh")).outputSync();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+}
+
 /** A user error is one line on stderr, never a stack trace. */
 function assertOneLineError(stderr: string, text: string): void {
   const lines = stderr.trimEnd().split("\n").filter((l) => !l.startsWith("Try '"));
@@ -37,6 +43,7 @@ Deno.test("an unknown option is one usage line with exit code 2", async () => {
 });
 
 Deno.test("show of the sample lists its fds with sharing, peers and keys", async () => {
+  prepareSample();
   const r = await runCli(["show", "-D", SAMPLE]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split("\n");
@@ -115,4 +122,34 @@ Deno.test("a missing images directory is a one-line error with exit code 3", asy
   const r = await runCli(["show", "-D", "/nonexistent/images"]);
   assert.equal(r.code, 3);
   assertOneLineError(r.stderr, "inventory.img");
+});
+
+Deno.test("show names the files a restore would miss", async () => {
+  prepareSample();
+  Deno.removeSync("/tmp/fdrestore-sample/data/notes.txt");
+  Deno.writeTextFileSync("/tmp/fdrestore-sample/data/out.log", "grown\n");
+  try {
+    const r = await runCli(["show", "--json", "-D", SAMPLE]);
+    assert.equal(r.code, 0, r.stderr);
+    const needs = JSON.parse(r.stdout).needs.map((
+      n: { fd: number; reason: string },
+    ) => [n.fd, n.reason]);
+    assert.deepEqual(needs, [[3, "/tmp/fdrestore-sample/data/notes.txt does not exist"]]);
+  } finally {
+    prepareSample();
+  }
+});
+
+Deno.test("the demo restores the sample: the program reads the restored offset, pipe and socket", async () => {
+  const out = await new Deno.Command(join(REPO_ROOT, "scripts", "demo.sh"), {
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  assert.match(text, /fd 3, notes\.txt from offset 6:  the restored t\.\.\./);
+  assert.match(text, /fd 4, bytes queued in the pipe: queued bytes/);
+  assert.match(text, /fd 10, bytes queued in the socket: hello peer/);
+  assert.match(text, /^ +7 -> anon_inode:\[eventfd\]$/m);
 });

@@ -155,7 +155,7 @@ class Context {
       inherit_key: key,
       details: d.details,
     };
-    const peer = this.peer(t, e, out);
+    const peer = this.peer(t, e);
     if (peer) out.peer = peer;
     if (!this.#checked.has(e.file)) {
       this.#checked.add(e.file);
@@ -165,7 +165,7 @@ class Context {
   }
 
   /** The fds holding the other end of a pipe or the peer of a unix socket. */
-  peer(t: Task, e: FdEntry, out: ShowFd): string[] | undefined {
+  peer(t: Task, e: FdEntry): string[] | undefined {
     const p = e.file.payload;
     if (e.file.type === FD_TYPE.PIPE) {
       const write = (Number(p.flags) & 3) !== 0;
