@@ -30,7 +30,7 @@ export * from "./socket.ts";
 export * from "./move.ts";
 export * from "./at_number.ts";
 export * from "./spawn.ts";
-export { execWithFds, type ExecOptions } from "./exec.ts";
+export { type ExecOptions, execWithFds } from "./exec.ts";
 export {
   encodeSockaddrIn,
   encodeSockaddrIn6,
