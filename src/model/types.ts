@@ -4,30 +4,10 @@
  * {@link FdEntry}, master = the first fd entry of a file).
  */
 
-/** CRIU's fd_types enum (fdinfo_entry.type, file_entry.type). */
-export const FD_TYPE = {
-  UND: 0,
-  REG: 1,
-  PIPE: 2,
-  FIFO: 3,
-  INETSK: 4,
-  UNIXSK: 5,
-  EVENTFD: 6,
-  EVENTPOLL: 7,
-  INOTIFY: 8,
-  SIGNALFD: 9,
-  PACKETSK: 10,
-  TTY: 11,
-  FANOTIFY: 12,
-  NETLINKSK: 13,
-  NS: 14,
-  TUNF: 15,
-  EXT: 16,
-  TIMERFD: 17,
-  MEMFD: 18,
-  BPFMAP: 19,
-  PIDFD: 20,
-} as const;
+import { FD_TYPE, TASK_STATE } from "../image/mod.ts";
+
+/** CRIU's fd_types enum and task states, as the image reader defines them. */
+export { FD_TYPE, TASK_STATE };
 
 export type FdTypeName = keyof typeof FD_TYPE;
 
@@ -39,9 +19,6 @@ const TYPE_NAMES = new Map<number, FdTypeName>(
 export function fdTypeName(type: number): string {
   return TYPE_NAMES.get(type) ?? `TYPE${type}`;
 }
-
-/** task_core_entry.task_state values. */
-export const TASK_STATE = { ALIVE: 1, DEAD: 2, STOPPED: 3 } as const;
 
 /** One open file description of the dump (an entry of files.img). */
 export interface FileDesc {

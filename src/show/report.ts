@@ -5,7 +5,14 @@
  * the README and kept stable.
  */
 import { join } from "node:path";
-import { type Checkpoint, FD_TYPE, type FdEntry, type FileDesc, type Task } from "../model/mod.ts";
+import {
+  type Checkpoint,
+  FD_TYPE,
+  type FdEntry,
+  fdTypeName,
+  type FileDesc,
+  type Task,
+} from "../model/mod.ts";
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { describeFile, type FileDescription } from "./describe.ts";
 import { accessMode, statusFlagNames } from "./open_flags.ts";
@@ -143,7 +150,7 @@ class Context {
     }
     const out: ShowFd = {
       fd: e.fd,
-      type: FD_TYPE_NAMES[e.file.type] ?? String(e.file.type),
+      type: fdTypeName(e.file.type),
       kind: d.kind,
       file_id: e.file.id,
       what: d.what,
@@ -247,7 +254,3 @@ class Context {
     }
   }
 }
-
-const FD_TYPE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(FD_TYPE).map(([name, n]) => [n, name]),
-);
