@@ -120,7 +120,9 @@ export function checkInheritKeys(
 ): void {
   const logger = options.logger ?? defaultLog;
   const unmatched = unmatchedWarnings(table, files.all);
-  for (const w of unmatched) options.strict ? logger.error(w) : logger.warn(w);
+  // Strict: the first one is the thrown error (printed once by main); the rest are logged.
+  if (options.strict) unmatched.slice(1).forEach((w) => logger.error(w));
+  else unmatched.forEach((w) => logger.warn(w));
   for (const w of duplicateWarnings(table)) logger.warn(w);
   for (const w of regularFileWarnings(table, files.regular ?? [])) logger.warn(w);
   if (options.strict && unmatched.length > 0) {

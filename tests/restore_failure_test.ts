@@ -1,0 +1,106 @@
+/**
+ * Restores that must fail: each gives one line naming the task, fd and file,
+ * a documented exit code, and leaves no process behind.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FDRESTORE, runCli } from "./support/cli.ts";
+import { CORPUS, haveCorpus, imagesOf, REPO_ROOT } from "./support/corpus.ts";
+import { processesWith } from "./support/tree_fixture.ts";
+
+const SAMPLE = join(REPO_ROOT, "samples", "sleeper", "images");
+
+function prepareSample(): void {
+  const out = new Deno.Command(join(REPO_ROOT, "scripts", "prepare_sample.sh")).outputSync();
+  assert.ok(out.success);
+}
+
+/** A unique program line, to prove afterwards that nothing with it runs. */
+function marker(): string[] {
+  return ["/bin/sleep", `1000.${crypto.getRandomValues(new Uint32Array(1))[0]}`];
+}
+
+async function failingRestore(args: string[], code: number, message: RegExp): Promise<void> {
+  const program = marker();
+  const r = await runCli(["restore", ...args, "--", ...program]);
+  const lines = r.stderr.trimEnd().split("\n").filter((l) => !l.startsWith("Warn"));
+  assert.equal(r.code, code, r.stderr);
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], message);
+  assert.doesNotMatch(r.stderr, /Stack backtrace|\n\s+at /);
+  assert.deepEqual(processesWith(program[1]), [], "a task was left running");
+}
+
+Deno.test("a missing file fails the restore naming the task, fd and path", async () => {
+  prepareSample();
+  Deno.removeSync("/tmp/fdrestore-sample/data/notes.txt");
+  try {
+    await failingRestore(
+      ["-D", SAMPLE],
+      1,
+      /^fdrestore: error: fd 3 of task 4848: Unable to open \/tmp\/fdrestore-sample\/data\/notes\.txt .*No such file or directory/,
+    );
+  } finally {
+    prepareSample();
+  }
+});
+
+Deno.test("a file whose size changed fails with criu's message", async () => {
+  prepareSample();
+  Deno.writeTextFileSync("/tmp/fdrestore-sample/data/notes.txt", "more\n", { append: true });
+  try {
+    await failingRestore(
+      ["-D", SAMPLE],
+      1,
+      /^fdrestore: error: fd 3 of task 4848: File \/tmp\/fdrestore-sample\/data\/notes\.txt has bad size 50 \(expect 45\)$/,
+    );
+  } finally {
+    prepareSample();
+  }
+});
+
+Deno.test("a program that does not exist fails after every file opened, and nothing runs", async () => {
+  prepareSample();
+  const r = await runCli(["restore", "-D", SAMPLE, "--", "/nonexistent/program"]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    "fdrestore: error: task 4848: cannot start /nonexistent/program: No such file or directory\n",
+  );
+});
+
+Deno.test("an --inherit-fd key that matches nothing is an error in strict mode", async () => {
+  prepareSample();
+  const program = marker();
+  const cmd = new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      `exec "$0" restore -D "$1" --inherit-fd-strict --inherit-fd 'fd[3]:pipe[8386]' -- "$2" "$3" 3</dev/null`,
+      FDRESTORE,
+      SAMPLE,
+      ...program,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 4, stderr);
+  assert.match(stderr, /pipe\[8386\].*matched no file.*did you mean pipe:\[8386\]\?/);
+  assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+  assert.deepEqual(processesWith(program[1]), []);
+});
+
+Deno.test("a port in use fails the restore and names the address", async () => {
+  if (!haveCorpus("port in use")) return;
+  if (Deno.uid() !== 0) return void console.log("skipped: port in use: prepare needs root");
+  const prep = new Deno.Command(join(CORPUS, "prepare"), { args: ["inet-sockets"], stdout: "null" })
+    .outputSync();
+  assert.ok(prep.success);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 47001 });
+  try {
+    await failingRestore(["-D", imagesOf("inet-sockets")], 1, /127\.0\.0\.1:47001.*in use/);
+  } finally {
+    listener.close();
+  }
+});
