@@ -8,7 +8,7 @@
  */
 import { regFileKey } from "../inherit/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
-import { close, fstat, O, open } from "../sys/mod.ts";
+import { close, fstat, O, open, openInRoot } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
@@ -57,7 +57,7 @@ function openFifo(ctx: OpenContext, file: FileDesc): number {
       { fileId: file.id },
     );
   }
-  let path = ctx.resolve(reg.name);
+  let held: number;
   if (reg.ext) {
     if (!inherited) {
       throw new RestoreError(
@@ -65,14 +65,41 @@ function openFifo(ctx: OpenContext, file: FileDesc): number {
         { fileId: file.id },
       );
     }
-    path = `/proc/self/fd/${inherited.fd}`;
+    held = inherited.fd;
+  } else {
+    held = probeFifo(ctx, file, reg);
   }
   try {
-    return openWithHelper(ctx, file, path, reg);
+    return openWithHelper(ctx, file, `/proc/self/fd/${held}`, reg);
   } finally {
-    if (inherited) close(inherited.fd);
+    close(held);
   }
 }
+
+/** An O_PATH descriptor of the path inside the root, refused unless it is a FIFO. */
+function probeFifo(ctx: OpenContext, file: FileDesc, reg: RegPayload): number {
+  let fd: number;
+  try {
+    fd = openInRoot(ctx.root, reg.name, O.PATH | O.CLOEXEC);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreError(`Can't open fake fifo ${hex(file.id)} [${reg.name}]: ${why}`, {}, {
+      cause: e,
+    });
+  }
+  const mode = fstat(fd).mode;
+  if ((mode & S_IFMT) !== S_IFIFO) {
+    close(fd);
+    throw new RestoreError(
+      `File ${reg.name} has bad mode 0${mode.toString(8)} (expect a FIFO)`,
+      { fileId: file.id },
+    );
+  }
+  return fd;
+}
+
+const S_IFMT = 0o170000;
+const S_IFIFO = 0o010000;
 
 function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: RegPayload): number {
   const { name, mode } = reg;

@@ -19,6 +19,8 @@ import {
   inotifyInit1,
   inotifyRmWatch,
   inotifySetNextWd,
+  O,
+  openInRoot,
   SysError,
 } from "../sys/mod.ts";
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
@@ -83,7 +85,13 @@ export const inotifyOpener: FileOpener = {
           );
         }
         ctx.log.debug(`Restore inotify watch ${w.wd} for ${w.path}`);
-        addWatchAs(fd, ctx.resolve(w.path), w.mask, w.wd);
+        // Looked up inside the root; the watch goes on what the lookup found.
+        const target = openInRoot(ctx.root, w.path, O.PATH | O.CLOEXEC);
+        try {
+          addWatchAs(fd, `/proc/self/fd/${target}`, w.mask, w.wd);
+        } finally {
+          close(target);
+        }
       }
     } catch (e) {
       close(fd);

@@ -5,7 +5,7 @@
  * are reopened from the inherited fd; unlinked files come back from their
  * remap (see remap.ts).
  */
-import { close, fstat, lseek, O, open, SEEK } from "../sys/mod.ts";
+import { close, fstat, lseek, O, open, openInRoot, SEEK } from "../sys/mod.ts";
 import { regFileKey } from "../inherit/mod.ts";
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
@@ -15,6 +15,9 @@ import { openRemapped } from "./remap.ts";
 
 const O_TMPFILE = 0o20200000;
 const O_PATH = 0o10000000;
+const S_IFMT = 0o170000;
+// Never in a dumped f_flags; from a hostile image they would create or truncate.
+const NEVER = O_TMPFILE | O.CLOEXEC | O.CREAT | O.EXCL | O.TRUNC;
 const POS_NONE = (1n << 64n) - 1n;
 
 export interface RegPayload {
@@ -58,12 +61,12 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
       );
     }
     try {
-      fd = reopen(`/proc/self/fd/${inherited.fd}`, reg, file);
+      fd = reopen(() => open(`/proc/self/fd/${inherited.fd}`, reg.flags & ~NEVER), reg, file);
     } finally {
       closeQuietly(inherited.fd);
     }
   } else {
-    fd = openRemapped(ctx, file, reg) ?? reopen(ctx.resolve(reg.name), reg, file);
+    fd = openRemapped(ctx, file, reg) ?? reopen(() => openInPlace(ctx, reg, file), reg, file);
   }
   try {
     checkAndSeek(fd, reg, file);
@@ -75,10 +78,38 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
   return fd;
 }
 
-function reopen(path: string, reg: RegPayload, file: FileDesc): number {
+/**
+ * Opens the path inside the root. When the image knows the file's type, it is
+ * checked on an O_PATH descriptor first: opening a FIFO would block and opening
+ * a device acts on it; the same inode is then reopened through /proc.
+ */
+function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): number {
+  const flags = reg.flags & ~NEVER;
+  if (reg.mode === undefined || (flags & O_PATH) !== 0) {
+    return openInRoot(ctx.root, reg.name, flags);
+  }
+  const probe = openInRoot(ctx.root, reg.name, O_PATH | O.CLOEXEC | (flags & O.NOFOLLOW));
   try {
-    return open(path, reg.flags & ~O_TMPFILE & ~O.CLOEXEC);
+    const mode = fstat(probe).mode;
+    if ((mode & S_IFMT) !== (reg.mode & S_IFMT)) throw badMode(reg, mode, file);
+    return open(`/proc/self/fd/${probe}`, flags);
+  } finally {
+    closeQuietly(probe);
+  }
+}
+
+function badMode(reg: RegPayload, mode: number, file: FileDesc): RestoreError {
+  return new RestoreError(
+    `File ${reg.name} has bad mode 0${mode.toString(8)} (expect 0${reg.mode?.toString(8)})`,
+    { fileId: file.id },
+  );
+}
+
+function reopen(opener: () => number, reg: RegPayload, file: FileDesc): number {
+  try {
+    return opener();
   } catch (e) {
+    if (e instanceof RestoreError) throw e;
     throw new RestoreError(`Unable to open ${reg.name} (file id ${hex(file.id)}): ${why(e)}`, {
       fileId: file.id,
     }, { cause: e });
@@ -87,12 +118,7 @@ function reopen(path: string, reg: RegPayload, file: FileDesc): number {
 
 function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc): void {
   const st = fstat(fd);
-  if (reg.mode !== undefined && st.mode !== reg.mode) {
-    throw new RestoreError(
-      `File ${reg.name} has bad mode 0${st.mode.toString(8)} (expect 0${reg.mode.toString(8)})`,
-      { fileId: file.id },
-    );
-  }
+  if (reg.mode !== undefined && st.mode !== reg.mode) throw badMode(reg, st.mode, file);
   if (reg.size !== undefined && st.size !== reg.size) {
     throw new RestoreError(`File ${reg.name} has bad size ${st.size} (expect ${reg.size})`, {
       fileId: file.id,

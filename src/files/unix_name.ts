@@ -39,8 +39,11 @@ export function describeName(sk: UnixSkName): string {
 /** Where a path name lives on this machine, and the folder to work from. */
 function placeOf(ctx: OpenContext, sk: UnixSkName, path: string): { dir?: string; path: string } {
   if (path.startsWith("/")) return { path: ctx.resolve(path) };
-  const dir = ctx.resolve(sk.name_dir ?? "/");
-  return { dir, path };
+  // Folders of a relative name are resolved inside the root too; only the last
+  // component is left for bind/connect.
+  const cut = path.lastIndexOf("/");
+  const folder = (sk.name_dir ?? "/") + (cut < 0 ? "" : "/" + path.slice(0, cut));
+  return { dir: ctx.resolve(folder), path: path.slice(cut + 1) };
 }
 
 /** Runs `fn` with the working directory at `dir` (when given), then goes back. */
@@ -76,6 +79,12 @@ export function bindName(ctx: OpenContext, fd: number, sk: UnixSkName): void {
   const abs = absolutePath(ctx, sk)!;
   removeStaleSocket(ctx, abs);
   inDir(at.dir, () => bind(fd, encodeSockaddrUn({ path: at.path })));
+  // A restore that fails (or a check) leaves no socket file behind.
+  let started = false;
+  ctx.afterStart(() => void (started = true));
+  ctx.onCleanup(() => {
+    if (!started) Deno.removeSync(abs);
+  });
   if (sk.file_perms) {
     Deno.chmodSync(abs, sk.file_perms.mode & 0o7777);
     Deno.chownSync(abs, sk.file_perms.uid, sk.file_perms.gid);

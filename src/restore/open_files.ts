@@ -5,7 +5,6 @@
  * descriptor is staged above the highest target number with close-on-exec;
  * fd entries that share a file share its staged descriptor.
  */
-import { join } from "node:path";
 import type { Logger } from "../cli/log.ts";
 import type { InheritFdTable } from "../inherit/mod.ts";
 import {
@@ -18,7 +17,7 @@ import {
 import { AGAIN, type OpenContext } from "../files/opener.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openerFor } from "../files/registry.ts";
-import { close, dupAbove, SysError } from "../sys/mod.ts";
+import { close, dupAbove, pathInRoot, SysError } from "../sys/mod.ts";
 
 export interface OpenOptions {
   readonly root: string;
@@ -149,7 +148,7 @@ function openOne(cp: Checkpoint, master: FdEntry, staged: StagedFiles, opts: Ope
     root: opts.root,
     inherit: opts.inherit,
     log: opts.log,
-    resolve: (path) => join(opts.root, path),
+    resolve: (path) => pathInRoot(opts.root, path),
     stagedFd: (file) => staged.get(file),
     fdEntry: (task, fd) => task.fds.find((e) => e.fd === fd),
     provide: (file, fd) => void staged.adopt(file, fd),

@@ -4,8 +4,7 @@
  * into one batch of descriptors sent with the plan.
  */
 import type { Task } from "../model/mod.ts";
-import { programOf, type StartOptions } from "./start_task.ts";
-import { join } from "node:path";
+import { inRoot, programOf, type StartOptions } from "./start_task.ts";
 import type { StagedFiles } from "./open_files.ts";
 
 export interface TaskPlan {
@@ -60,7 +59,7 @@ export function planTree(
     path,
     argv,
     env,
-    cwd: task.cwd === undefined ? undefined : join(opts.root, task.cwd),
+    cwd: task.cwd === undefined ? undefined : inRoot(opts.root, task.cwd, task.pid, "cwd"),
     umask: task.umask,
     setsid: task.sid === task.pid,
     pgid: task.pgid,

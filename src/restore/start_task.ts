@@ -3,10 +3,10 @@
  * 4): the fds are placed by file actions in the child, never over the Deno
  * runtime's own fds.
  */
-import { join } from "node:path";
 import type { Logger } from "../cli/log.ts";
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
+import { realPathInRoot } from "../sys/mod.ts";
 
 export interface StartOptions {
   /** `-- PROGRAM ARGS`: replaces the program recorded in the images. */
@@ -37,5 +37,17 @@ export function programOf(
     );
   }
   const argv = task.argv && task.argv.length > 0 ? task.argv : [task.exe];
-  return { path: join(opts.root, task.exe), argv, env };
+  return { path: inRoot(opts.root, task.exe, task.pid, "program"), argv, env };
+}
+
+/** An image path (program, cwd) resolved inside the root: `..` and symlinks stay in it. */
+export function inRoot(root: string, path: string, pid: number, what: string): string {
+  try {
+    return realPathInRoot(root, path);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreError(`task ${pid}: cannot find its ${what} ${path} in ${root}: ${why}`, {
+      pid,
+    }, { cause: e });
+  }
 }

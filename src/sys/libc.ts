@@ -48,6 +48,9 @@ export const SYMBOLS = {
   unlink: { parameters: [BUF], result: I32 }, // int unlink(const char *path)
   // int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
   linkat: { parameters: [I32, BUF, I32, BUF, I32], result: I32 },
+  // long syscall(SYS_openat2, int dirfd, const char *path, struct open_how *how, size_t size):
+  // glibc 2.36 has no openat2 wrapper
+  openat2: { name: "syscall", parameters: [I64, I64, BUF, BUF, U64], result: I64 },
   // int close_range(unsigned first, unsigned last, int flags) -- glibc >= 2.34
   close_range: { parameters: [U32, U32, I32], result: I32, optional: true },
 

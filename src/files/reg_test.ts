@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { FD_TYPE, fileKey } from "../model/mod.ts";
+import { close, mkfifo, O } from "../sys/mod.ts";
+import { openFds } from "../sys/_testing.ts";
+import { regOpener } from "./reg.ts";
+import { RestoreError } from "./restore_error.ts";
+import { oneTask, testContext } from "./_anon_fixtures.ts";
+
+const S_IFREG = 0o100000;
+
+/** Opens the REG file `name` (dumped as a 0644 regular file) under `root`. */
+function openAs(root: string, name: string, flags: number = O.RDONLY): number {
+  const cp = oneTask([{
+    id: 1,
+    type: FD_TYPE.REG,
+    payload: { id: 1, name, flags, pos: 0n, mode: S_IFREG | 0o644 },
+    fds: [3],
+  }]);
+  const t = testContext(cp, root);
+  try {
+    return regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 1))!) as number;
+  } finally {
+    t.dispose();
+  }
+}
+
+function withRoot(fn: (root: string, outside: string) => void): void {
+  const base = Deno.makeTempDirSync({ prefix: "fdrestore-reg-" });
+  const root = `${base}/root`;
+  Deno.mkdirSync(root);
+  Deno.writeTextFileSync(`${base}/outside`, "secret");
+  Deno.chmodSync(`${base}/outside`, 0o644);
+  const before = openFds();
+  try {
+    fn(root, `${base}/outside`);
+    assert.deepEqual(openFds(), before, "fds leaked");
+  } finally {
+    Deno.removeSync(base, { recursive: true });
+  }
+}
+
+Deno.test("a REG path from the image cannot leave --root by .., symlinks or a symlinked folder", () => {
+  withRoot((root, outside) => {
+    Deno.symlinkSync(outside, `${root}/abs`);
+    Deno.symlinkSync("/", `${root}/up`);
+    for (const name of ["../outside", "/../outside", "abs", `up${outside}`]) {
+      assert.throws(() => openAs(root, name), /ENOENT/, name);
+    }
+  });
+});
+
+Deno.test("O_CREAT and O_TRUNC in a hostile image neither create nor truncate", () => {
+  withRoot((root) => {
+    Deno.writeTextFileSync(`${root}/kept`, "content");
+    Deno.chmodSync(`${root}/kept`, 0o644);
+    const fd = openAs(root, "kept", O.RDWR | O.TRUNC | O.CREAT);
+    close(fd);
+    assert.equal(Deno.readTextFileSync(`${root}/kept`), "content");
+    assert.throws(() => openAs(root, "new", O.RDWR | O.CREAT), /ENOENT/);
+    assert.throws(() => Deno.statSync(`${root}/new`), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("a file dumped as regular that is now a FIFO or a device is refused without opening it", () => {
+  withRoot((root) => {
+    mkfifo(`${root}/was-file`, 0o644);
+    // Opening a FIFO for reading would block this test forever.
+    assert.throws(
+      () => openAs(root, "was-file"),
+      (e) =>
+        e instanceof RestoreError &&
+        e.message === "File was-file has bad mode 010644 (expect 0100644)",
+    );
+    Deno.symlinkSync("/dev/null", `${root}/dev-now`); // inside the root: ENOENT
+    assert.throws(() => openAs(root, "dev-now"), /ENOENT/);
+    assert.throws(() => openAs("/", "/dev/null"), /bad mode 020666 \(expect 0100644\)/);
+  });
+});

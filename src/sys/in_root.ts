@@ -1,0 +1,88 @@
+/**
+ * Paths from images are data: with a root other than "/", every lookup of an
+ * image path stays inside the root, whatever `..`, absolute symlinks or
+ * symlinked parent folders it meets (openat2 with RESOLVE_IN_ROOT, Linux 5.6).
+ *
+ * @module
+ */
+
+import { O } from "./consts.ts";
+import { check, checkOnce } from "./errno.ts";
+import { libc } from "./libc.ts";
+import { alloc, cstr, view } from "./structs.ts";
+import { readlink } from "./fd.ts";
+
+const SYS_OPENAT2 = 437n;
+const RESOLVE_IN_ROOT = 0x10n;
+const OPEN_HOW_SIZE = 24;
+
+/** openat2(2) with RESOLVE_IN_ROOT: `path` is looked up as if `dirfd` were "/". */
+export function openInRootFd(dirfd: number, path: string, flags: number, mode = 0): number {
+  const c = libc();
+  const how = alloc(OPEN_HOW_SIZE);
+  const v = view(how);
+  v.setBigUint64(0, BigInt(flags >>> 0), true);
+  // The kernel refuses a mode without O_CREAT/O_TMPFILE.
+  v.setBigUint64(8, (flags & O.CREAT) !== 0 ? BigInt(mode) : 0n, true);
+  v.setBigUint64(16, RESOLVE_IN_ROOT, true);
+  const p = cstr(path);
+  return check(
+    "openat2",
+    () => c.openat2(SYS_OPENAT2, BigInt(dirfd), p, how, BigInt(OPEN_HOW_SIZE)),
+    dirfd,
+    path,
+  );
+}
+
+/** Opens `path` inside `root` (see {@link openInRootFd}); root "/" is a plain open. */
+export function openInRoot(root: string, path: string, flags: number, mode = 0o666): number {
+  const c = libc();
+  if (isSlash(root)) {
+    const p = cstr(path);
+    return check("open", () => c.open(p, flags, mode), path);
+  }
+  // The root itself is the caller's, not the image's: a plain lookup.
+  const r = cstr(root);
+  const dir = check("open", () => c.open(r, O.PATH | O.DIRECTORY | O.CLOEXEC, 0), root);
+  try {
+    return openInRootFd(dir, path, flags, mode);
+  } finally {
+    checkOnce("close", () => c.close(dir), dir);
+  }
+}
+
+/**
+ * The real path, inside `root`, of an image path whose last component is to be
+ * created or named by a call that takes a path (bind, mkfifo, link, unlink,
+ * chdir, exec): the folders are resolved in the root; the last component is
+ * kept as it is (those calls do not follow it), `.` and `..` are resolved too.
+ */
+export function pathInRoot(root: string, path: string): string {
+  if (isSlash(root)) return path;
+  const parts = path.split("/").filter((s) => s !== "");
+  const last = parts.at(-1);
+  const keepLast = last !== undefined && last !== "." && last !== "..";
+  const folder = keepLast ? parts.slice(0, -1).join("/") : parts.join("/");
+  const fd = openInRoot(root, folder === "" ? "/" : folder, O.PATH | O.CLOEXEC);
+  try {
+    const real = readlink(`/proc/self/fd/${fd}`);
+    return keepLast ? `${real === "/" ? "" : real}/${last}` : real;
+  } finally {
+    checkOnce("close", () => libc().close(fd), fd);
+  }
+}
+
+function isSlash(root: string): boolean {
+  return /^\/+$/.test(root);
+}
+
+/** The real path, inside `root`, of what an image path names (the last component followed). */
+export function realPathInRoot(root: string, path: string): string {
+  if (isSlash(root)) return path;
+  const fd = openInRoot(root, path, O.PATH | O.CLOEXEC);
+  try {
+    return readlink(`/proc/self/fd/${fd}`);
+  } finally {
+    checkOnce("close", () => libc().close(fd), fd);
+  }
+}
