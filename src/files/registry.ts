@@ -12,6 +12,7 @@ import { epollOpener } from "./epoll.ts";
 import { inotifyOpener } from "./inotify.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
 import { inetSocketOpener } from "./inet_socket.ts";
+import { memfdOpener } from "./memfd.ts";
 
 const OPENERS = new Map<number, FileOpener>();
 
@@ -31,6 +32,7 @@ for (
     inotifyOpener,
     unixSocketOpener,
     inetSocketOpener,
+    memfdOpener,
   ]
 ) registerOpener(o);
 

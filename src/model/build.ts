@@ -59,6 +59,7 @@ export function buildCheckpoint(src: ImageSource, opts: BuildOptions = {}): Chec
     socketQueues: readQueues(src),
     remaps: new Map(src.entries("remap-fpath").map((e) => [Number(e.orig_id), e])),
     ttyInfo: new Map(src.entries("tty-info").map((e) => [Number(e.id), e])),
+    ttyData: readTtyData(src),
     memfdInodes: new Map(src.entries("memfd").map((e) => [BigInt(e.inode_id as bigint), e])),
   };
 }
@@ -187,6 +188,16 @@ function readPipeData(src: ImageSource, image: "pipes-data" | "fifo-data"): Map<
       size: e.size === undefined ? undefined : Number(e.size),
       bytes: (e.extra as Uint8Array | undefined) ?? new Uint8Array(0),
     });
+  }
+  return map;
+}
+
+/** criu keeps the first data entry of a terminal. */
+function readTtyData(src: ImageSource): Map<number, Uint8Array> {
+  const map = new Map<number, Uint8Array>();
+  for (const e of src.entries("tty-data")) {
+    const id = Number(e.tty_id);
+    if (!map.has(id)) map.set(id, (e.data as Uint8Array | undefined) ?? new Uint8Array(0));
   }
   return map;
 }

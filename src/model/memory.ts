@@ -67,3 +67,38 @@ export function readProcessArgs(src: ImageSource, pid: number, mm: Entry): Proce
     env: read(mm.mm_env_start, mm.mm_env_end),
   };
 }
+
+/** Present pages of a shared-memory object (a memfd's content), by offset. */
+export interface ShmemRun {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The content of shared memory `shmid` (pagemap-shmem-SHMID.img; the entries'
+ * vaddr is the offset in the object), cut at `size`. Pages not in the dump are zero.
+ */
+export function readShmem(src: ImageSource, shmid: number, size: number): ShmemRun[] {
+  const pagemap = src.entries("pagemap-shmem", shmid);
+  if (pagemap.length === 0) return [];
+  const pagesFile = `pages-${Number(pagemap[0].pages_id)}.img`;
+  const runs: ShmemRun[] = [];
+  let fileOffset = 0;
+  for (const e of pagemap.slice(1)) {
+    const flags = Number(e.flags ?? PE_PRESENT);
+    const len = Number(e.nr_pages) * PAGE;
+    const inParent = (flags & PE_PARENT) !== 0 || e.in_parent === true;
+    if ((flags & PE_PRESENT) === 0 || inParent) continue;
+    const offset = Number(e.vaddr as bigint);
+    const want = Math.min(len, size - offset);
+    if (want > 0) {
+      const bytes = src.readRaw(pagesFile, fileOffset, want);
+      if (bytes.length !== want) {
+        throw src.error(pagesFile, `Unexpected EOF on ${pagesFile} (shmem ${shmid})`);
+      }
+      runs.push({ offset, bytes });
+    }
+    fileOffset += len;
+  }
+  return runs;
+}

@@ -13,9 +13,20 @@ import type { Checkpoint } from "./types.ts";
 
 export { buildCheckpoint, type BuildOptions, readNrOpen } from "./build.ts";
 export { directorySource, type Entry, type ImageSource } from "./source.ts";
+export { readShmem, type ShmemRun } from "./memory.ts";
 export * from "./types.ts";
 
 /** Reads and models the checkpoint in `dir`. Throws ImageError on bad images. */
 export function loadCheckpoint(dir: string, opts?: BuildOptions): Checkpoint {
   return buildCheckpoint(directorySource(dir), opts);
 }
+export {
+  devMajor,
+  devMinor,
+  ptyPair,
+  TTY_TYPE,
+  type TtyFile,
+  ttyFile,
+  ttyFiles,
+  type TtyRole,
+} from "./tty.ts";

@@ -88,6 +88,8 @@ export interface Checkpoint {
   readonly socketQueues: Map<number, SocketPacket[]>;
   /** tty_info_entry by id (tty-info.img). */
   readonly ttyInfo: Map<number, Record<string, unknown>>;
+  /** Queued bytes read from a terminal at dump time, by tty_info id (tty-data.img). */
+  readonly ttyData?: Map<number, Uint8Array>;
   /** remap_file_path_entry by orig_id: files unlinked or renamed at dump time. */
   readonly remaps: Map<number, Record<string, unknown>>;
   /** memfd_inode_entry by inode_id (memfd.img). */

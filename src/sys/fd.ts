@@ -119,6 +119,16 @@ export function getPipeSize(fd: number): number {
   return fcntl(fd, F.GETPIPE_SZ, "F_GETPIPE_SZ");
 }
 
+/** F_ADD_SEALS (memfds): F_SEAL_SEAL 1, SHRINK 2, GROW 4, WRITE 8, FUTURE_WRITE 0x10, EXEC 0x20. */
+export function addSeals(fd: number, seals: number): void {
+  fcntl(fd, F.ADD_SEALS, "F_ADD_SEALS", seals);
+}
+
+/** F_GET_SEALS. */
+export function getSeals(fd: number): number {
+  return fcntl(fd, F.GET_SEALS, "F_GET_SEALS");
+}
+
 /** F_SETOWN_EX. */
 export function setOwnEx(fd: number, owner: OwnerEx): void {
   const c = libc();

@@ -145,6 +145,7 @@ export const SYMBOLS = {
   execve: { parameters: [BUF, BUF, BUF], result: I32 },
   setsid: { parameters: [], result: I32 }, // pid_t setsid(void)
   setpgid: { parameters: [I32, I32], result: I32 }, // int setpgid(pid_t pid, pid_t pgid)
+  getpgid: { parameters: [I32], result: I32 }, // pid_t getpgid(pid_t pid)
   // sighandler_t signal(int signum, sighandler_t handler): SIG_DFL is 0
   signal: { parameters: [I32, USIZE], result: USIZE },
   // int sigprocmask(int how, const sigset_t *set, sigset_t *old)

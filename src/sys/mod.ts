@@ -41,3 +41,4 @@ export {
   RLIM_INFINITY,
   SIZEOF,
 } from "./structs.ts";
+export * from "./tty.ts";
