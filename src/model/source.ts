@@ -46,12 +46,20 @@ export function directorySource(dir: string): ImageSource {
       return list;
     },
     readRaw(fileName, offset, length) {
-      const file = Deno.openSync(join(dir, fileName), { read: true });
+      let file: Deno.FsFile;
       try {
+        file = Deno.openSync(join(dir, fileName), { read: true });
+      } catch (e) {
+        throw source.error(fileName, `cannot open: ${e instanceof Error ? e.message : e}`);
+      }
+      try {
+        // Lengths and offsets come from other images: memory follows the file, not them.
+        const size = file.statSync().size;
+        if (!(offset >= 0 && offset <= size)) return new Uint8Array(0);
         file.seekSync(offset, Deno.SeekMode.Start);
-        const out = new Uint8Array(length);
+        const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
         let got = 0;
-        while (got < length) {
+        while (got < out.length) {
           const n = file.readSync(out.subarray(got));
           if (n === null || n === 0) break;
           got += n;

@@ -1,0 +1,59 @@
+/**
+ * `deno task fuzz [CASES] [SEED] [CLI_EVERY]`: mutates every corpus image and the
+ * sample, runs decode, show and check on each case in-process, and every
+ * CLI_EVERY-th case (default 200) through the real command too. Prints one
+ * line per finding and a summary; exits 1 when anything was found.
+ */
+import { makeCase, prng, seedDirs } from "../tests/support/fuzz_mutate.ts";
+import {
+  describeFinding,
+  type Finding,
+  runInProcess,
+  runThroughCli,
+  Workspace,
+} from "../tests/support/fuzz_run.ts";
+
+const cases = Number(Deno.args[0] ?? 100000);
+const seed = Number(Deno.args[1] ?? 1);
+const cliEvery = Number(Deno.args[2] ?? 200);
+const seeds = seedDirs();
+const ws = new Workspace(seeds);
+const rng = prng(seed);
+const findings: Finding[] = [];
+const byMutation = new Map<string, number>();
+const t0 = performance.now();
+let slowest = 0;
+try {
+  for (let i = 0; i < cases; i++) {
+    const c = makeCase(rng, seeds, i);
+    const kind = c.mutation.split(" ")[0];
+    byMutation.set(kind, (byMutation.get(kind) ?? 0) + 1);
+    const t = performance.now();
+    const found = runInProcess(c, ws);
+    slowest = Math.max(slowest, performance.now() - t);
+    if (cliEvery > 0 && i % cliEvery === 0) found.push(...await runThroughCli(c, ws));
+    for (const f of found) console.log(describeFinding(f));
+    findings.push(...found);
+    if ((i + 1) % 10000 === 0) {
+      console.error(
+        `${i + 1} cases, ${findings.length} findings, ${
+          ((performance.now() - t0) / 1000).toFixed(0)
+        } s`,
+      );
+    }
+  }
+} finally {
+  ws.dispose();
+}
+const secs = (performance.now() - t0) / 1000;
+console.log(
+  `fuzz: ${cases} cases (seed ${seed}) over ${seeds.length} image folders in ${
+    secs.toFixed(1)
+  } s, ` +
+    `slowest case ${slowest.toFixed(0)} ms (decode+show+check), ` +
+    `peak RSS now ${
+      (Deno.memoryUsage().rss / 1048576).toFixed(0)
+    } MiB; ${findings.length} findings`,
+);
+console.log(`mutations: ${[...byMutation].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+Deno.exit(findings.length > 0 ? 1 : 0);
