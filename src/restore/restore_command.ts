@@ -16,6 +16,7 @@ import { openFiles, type StagedFiles } from "./open_files.ts";
 import { planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
+import { ensureFdLimit } from "./fd_limit.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 
 const SIGKILL = 9;
@@ -36,6 +37,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
     const owners = live.filter((t) => t.tableOwner === t);
     const stageBase = stageBaseFor(live, opts.inherit.stageBase);
+    ensureFdLimit(owners, stageBase);
     staged = openFiles(cp, owners, { root, inherit: opts.inherit, log, stageBase });
     if (opts.command === "check") {
       const fds = owners.reduce((n, t) => n + t.fds.length, 0);
