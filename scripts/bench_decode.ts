@@ -3,7 +3,8 @@
  * temp dir with the writer, then times the typed readers and crit JSON.
  * Usage: deno run -A scripts/bench_decode.ts [entries]
  */
-import { decodeImageToJson, encodeImage, readEntries, renderJson } from "../src/image/mod.ts";
+import { decodeImageToJson, readEntries, renderJson } from "../src/image/mod.ts";
+import { encodeImage } from "../src/image/writer.ts";
 
 const n = Number(Deno.args[0] ?? 100_000);
 const dir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-" });

@@ -5,7 +5,8 @@
  * scale a real image set to any size.
  */
 import { join } from "node:path";
-import { encodeImage, readEntries } from "../../src/image/mod.ts";
+import { readEntries } from "../../src/image/mod.ts";
+import { encodeImage } from "../../src/image/writer.ts";
 
 const SAMPLE = new URL("../../samples/sleeper/images/", import.meta.url).pathname;
 

@@ -2,16 +2,15 @@
  * The JSON value `crit decode [--pretty]` prints for an image. Pretty-mode
  * rendering is driven by the `(view)` options of our `.proto` files.
  */
-import protobuf from "protobufjs";
 import { devText, DICT_TABLES, FLAG_TABLES, flagsText, ipText } from "./crit_tables.ts";
 import { decodeBody, readHeader } from "./framing.ts";
 import { imageKind } from "./image_kinds.ts";
 import { readImageBytes, undecodableError } from "./image_file.ts";
 import type { JsonValue } from "./json_render.ts";
-import { messageType } from "./schema.ts";
+import { messagePlan } from "./schema.ts";
 import { base64Lines, quotedPrintable } from "./text_codecs.ts";
 import type { Decoded } from "./wire_decode.ts";
-import { type FieldPlan, Kind, type MessagePlan, planOf } from "./wire_plan.ts";
+import { type FieldPlan, type FieldView, Kind, type MessagePlan } from "./wire_plan.ts";
 
 export interface CritJsonOptions {
   /** Like `crit decode --pretty`: hex, flag names, devices, addresses. */
@@ -35,11 +34,11 @@ export function imageBytesToJson(
   const kind = imageKind(header.name);
   if (!kind) throw undecodableError(path, header.name, header.bodyStart);
   const entries = decodeBody(bytes, header, kind, path, false);
-  const first = planOf(messageType(kind.message));
+  const first = messagePlan(kind.message);
   const rest = kind.layout === "pagemap"
-    ? planOf(messageType("pagemap_entry"))
+    ? messagePlan("pagemap_entry")
     : kind.layout === "ghost"
-    ? planOf(messageType("ghost_chunk_entry"))
+    ? messagePlan("ghost_chunk_entry")
     : first;
   const out = entries.map((e, i) => {
     const obj = messageToJson(i === 0 ? first : rest, e, options.pretty, false);
@@ -56,37 +55,6 @@ function extraToJson(extra: unknown, kind: string): JsonValue {
   return parts.map(base64Lines);
 }
 
-/** Display options of one field, read once from its `(view).*` options. */
-interface View {
-  readonly hex: boolean;
-  readonly ipadd: boolean;
-  readonly flags?: string;
-  readonly dev: boolean;
-  readonly odev: boolean;
-  readonly dict?: string;
-  readonly conv?: string;
-}
-
-const views = new WeakMap<FieldPlan, View>();
-
-function viewOf(f: FieldPlan): View {
-  let v = views.get(f);
-  if (!v) {
-    const o: Record<string, unknown> = f.field.options ?? {};
-    v = {
-      hex: o["(view).hex"] === true,
-      ipadd: o["(view).ipadd"] === true,
-      flags: o["(view).flags"] as string | undefined,
-      dev: o["(view).dev"] === true,
-      odev: o["(view).odev"] === true,
-      dict: o["(view).dict"] as string | undefined,
-      conv: o["(view).conv"] as string | undefined,
-    };
-    views.set(f, v);
-  }
-  return v;
-}
-
 /** One message as crit's pb2dict makes it: fields in number order, present ones only. */
 function messageToJson(
   plan: MessagePlan,
@@ -98,7 +66,7 @@ function messageToJson(
   for (const f of plan.fields) {
     const value = msg[f.name];
     if (value === undefined) continue;
-    const view = viewOf(f);
+    const view = f.view;
     const hex = inHex || view.hex;
     if (f.repeated) {
       const list = value as unknown[];
@@ -115,7 +83,7 @@ function messageToJson(
 
 function fieldToJson(
   f: FieldPlan,
-  view: View,
+  view: FieldView,
   value: unknown,
   pretty: boolean,
   hex: boolean,
@@ -128,8 +96,7 @@ function fieldToJson(
         ? quotedPrintable(value as Uint8Array)
         : base64Lines(value as Uint8Array);
     case Kind.ENUM:
-      return (f.field.resolvedType as protobuf.Enum).valuesById[value as number] ??
-        (value as number);
+      return f.enumNames?.[value as number] ?? (value as number);
     case Kind.STRING:
     case Kind.BOOL:
     case Kind.FLOAT:

@@ -13,9 +13,9 @@ import {
   magicName,
   MAGICS,
 } from "./magic.ts";
-import { messageType } from "./schema.ts";
+import { messagePlan } from "./schema.ts";
 import { type Decoded, decodeMessage, WireError } from "./wire_decode.ts";
-import { type MessagePlan, planOf } from "./wire_plan.ts";
+import type { MessagePlan } from "./wire_plan.ts";
 
 export interface ImageHeader {
   /** crit's image name, e.g. "FDINFO". */
@@ -100,7 +100,7 @@ export function decodeBody(
   const len = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries: Decoded[] = [];
-  let plan = planOf(messageType(kind.message));
+  let plan = messagePlan(kind.message);
   let extra = kind.extra;
   let off = header.bodyStart;
   const truncated = (index: number, at: number, wanted: number | bigint, got: number) =>
@@ -129,12 +129,12 @@ export function decodeBody(
     }
     entries.push(entry);
     if (index === 0 && kind.layout === "pagemap") {
-      plan = planOf(messageType("pagemap_entry"));
+      plan = messagePlan("pagemap_entry");
     } else if (index === 0 && kind.layout === "ghost") {
       if (entry.chunks !== true) {
         entry.extra = take(index, len - off); // the whole content follows
       } else {
-        plan = planOf(messageType("ghost_chunk_entry"));
+        plan = messagePlan("ghost_chunk_entry");
         extra = ["len"];
       }
     }

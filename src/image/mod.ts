@@ -7,6 +7,9 @@
  * const fds = readEntries("images", "fdinfo", 2); // FdinfoEntry[]
  * console.log(renderJson(decodeImageToJson("images/files.img", { pretty: true }), true));
  * ```
+ *
+ * Writing images (for fixtures) is `writer.ts`, imported directly, so that
+ * nothing that only reads loads it.
  */
 export { ImageError, type ImageErrorInfo } from "./image_error.ts";
 export { type ImageFile, readImageFile } from "./image_file.ts";
@@ -20,7 +23,6 @@ export {
   readEntries,
   readPagemap,
 } from "./readers.ts";
-export { encodeImage, type ImageWriteOptions, writeImage } from "./writer.ts";
 export type * from "./types_task.ts";
 export type * from "./types_files.ts";
 export type * from "./types_side.ts";

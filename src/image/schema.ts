@@ -1,9 +1,8 @@
 /**
  * The protobuf schema of CRIU image entries (our own `.proto` files), embedded
- * as text so that it survives `deno bundle` and `deno compile`.
+ * as text so that it survives `deno bundle` and `deno compile`, read by our
+ * own small parser (proto_parse.ts) into decoding plans.
  */
-import protobuf from "protobufjs";
-import descriptor from "protobufjs/google/protobuf/descriptor.json" with { type: "json" };
 import viewProto from "../../proto/view.proto" with { type: "text" };
 import x86Proto from "../../proto/x86.proto" with { type: "text" };
 import taskProto from "../../proto/task.proto" with { type: "text" };
@@ -11,8 +10,11 @@ import memoryProto from "../../proto/memory.proto" with { type: "text" };
 import filesProto from "../../proto/files.proto" with { type: "text" };
 import socketsProto from "../../proto/sockets.proto" with { type: "text" };
 import sideDataProto from "../../proto/side_data.proto" with { type: "text" };
+import { parseProto, type ProtoSchema } from "./proto_parse.ts";
+import { type MessagePlan, PlanBuilder } from "./wire_plan.ts";
 
-const SOURCES = [
+/** The schema texts, in import order. */
+export const PROTO_SOURCES: readonly string[] = [
   viewProto,
   x86Proto,
   taskProto,
@@ -22,22 +24,16 @@ const SOURCES = [
   sideDataProto,
 ];
 
-let root: protobuf.Root | undefined;
+let schema: ProtoSchema | undefined;
+let builder: PlanBuilder | undefined;
 
-/** The resolved schema root, built on first use. */
-export function schemaRoot(): protobuf.Root {
-  if (root) return root;
-  // view.proto extends FieldOptions; protobufjs does not bundle descriptor.proto.
-  protobuf.common("google/protobuf/descriptor.proto", descriptor as protobuf.INamespace);
-  const r = new protobuf.Root();
-  r.addJSON(protobuf.common.get("google/protobuf/descriptor.proto")?.nested ?? {});
-  for (const src of SOURCES) protobuf.parse(src, r, { keepCase: true });
-  r.resolveAll();
-  root = r;
-  return r;
+/** The parsed schema, built on first use. */
+export function protoSchema(): ProtoSchema {
+  return schema ??= parseProto(PROTO_SOURCES);
 }
 
-/** The message type called `name` (a proto message name such as "file_entry"). */
-export function messageType(name: string): protobuf.Type {
-  return schemaRoot().lookupType(name);
+/** The decoding plan of the message called `name` (a full name such as "file_entry"). */
+export function messagePlan(name: string): MessagePlan {
+  builder ??= new PlanBuilder(protoSchema());
+  return builder.plan(name);
 }

@@ -1,8 +1,9 @@
 /**
- * Compiles a protobufjs message type into a flat decoding plan: an array
- * indexed by field number, so the decoder does one array read per field.
+ * Compiles the message types of our `.proto` schema into flat decoding plans:
+ * an array indexed by field number, so the decoder does one array read per
+ * field, with each field's display options read once.
  */
-import protobuf from "protobufjs";
+import { type ProtoEnum, type ProtoField, type ProtoSchema, SCALARS } from "./proto_parse.ts";
 
 /** How a field's value is read off the wire and represented in JS. */
 export enum Kind {
@@ -63,6 +64,17 @@ export function wireTypeOf(kind: Kind): number {
   }
 }
 
+/** How crit's pretty mode shows a field: our `(view).*` options. */
+export interface FieldView {
+  readonly hex: boolean;
+  readonly ipadd: boolean;
+  readonly flags?: string;
+  readonly dev: boolean;
+  readonly odev: boolean;
+  readonly dict?: string;
+  readonly conv?: string;
+}
+
 export interface FieldPlan {
   readonly name: string;
   readonly id: number;
@@ -70,80 +82,102 @@ export interface FieldPlan {
   readonly wireType: number;
   readonly repeated: boolean;
   readonly required: boolean;
+  readonly packed: boolean;
   /** Set for MESSAGE fields; filled in after construction (types can recurse). */
   message: MessagePlan | undefined;
-  /** The protobufjs field, for display options and enum names. */
-  readonly field: protobuf.Field;
+  /** ENUM fields: value names by number, and numbers by name. */
+  readonly enumNames: Readonly<Record<number, string>> | undefined;
+  readonly enumValues: Readonly<Record<string, number>> | undefined;
+  readonly view: FieldView;
+  /** The declared `[default = ..]`, converted to the decoded representation. */
+  readonly defaultValue: unknown;
 }
 
 export interface MessagePlan {
   readonly name: string;
-  readonly type: protobuf.Type;
   /** Index = field number; holes are unknown fields. */
   readonly byId: (FieldPlan | undefined)[];
+  /** In field number order. */
   readonly fields: readonly FieldPlan[];
   readonly requiredNames: readonly string[];
   /** Declared non-zero defaults of optional scalar fields, applied on request. */
   readonly defaults: readonly (readonly [string, unknown])[];
 }
 
-const cache = new Map<protobuf.Type, MessagePlan>();
+/** Builds (and caches) the plans of one schema; `plan(name)` takes a full message name. */
+export class PlanBuilder {
+  private readonly cache = new Map<string, MessagePlan>();
 
-/** The (cached) plan of a message type. */
-export function planOf(type: protobuf.Type): MessagePlan {
-  const hit = cache.get(type);
-  if (hit) return hit;
-  const fields = [...type.fieldsArray].sort((a, b) => a.id - b.id);
-  const byId: (FieldPlan | undefined)[] = [];
-  const plan: MessagePlan = {
-    name: type.name,
-    type,
-    byId,
-    fields: [],
-    requiredNames: fields.filter((f) => f.required).map((f) => f.name),
-    defaults: fields.flatMap((f) => declaredDefault(f)),
-  };
-  cache.set(type, plan); // before recursing, for self-referencing types
-  const list: FieldPlan[] = [];
-  for (const f of fields) {
-    f.resolve();
-    const kind = kindOf(f);
-    const fp: FieldPlan = {
-      name: f.name,
-      id: f.id,
-      kind,
-      wireType: wireTypeOf(kind),
-      repeated: f.repeated,
-      required: f.required,
-      message: undefined,
-      field: f,
+  constructor(private readonly schema: ProtoSchema) {}
+
+  plan(fullName: string): MessagePlan {
+    const hit = this.cache.get(fullName);
+    if (hit) return hit;
+    const type = this.schema.messages.get(fullName);
+    if (!type) throw new Error(`no message type ${fullName}`);
+    const byId: (FieldPlan | undefined)[] = [];
+    const fields: FieldPlan[] = [];
+    const plan: MessagePlan = {
+      name: type.name,
+      byId,
+      fields,
+      requiredNames: [],
+      defaults: [],
     };
-    if (kind === Kind.MESSAGE) fp.message = planOf(f.resolvedType as protobuf.Type);
-    byId[f.id] = fp;
-    list.push(fp);
+    this.cache.set(fullName, plan); // before recursing, for self-referencing types
+    const sorted = [...type.fields].sort((a, b) => a.id - b.id);
+    for (const f of sorted) {
+      const en = this.schema.enums.get(f.type);
+      const kind = SCALARS.has(f.type) ? SCALAR_KINDS[f.type] : en ? Kind.ENUM : Kind.MESSAGE;
+      const fp: FieldPlan = {
+        name: f.name,
+        id: f.id,
+        kind,
+        wireType: wireTypeOf(kind),
+        repeated: f.label === "repeated",
+        required: f.label === "required",
+        packed: f.options.packed === true,
+        message: undefined,
+        enumNames: en?.byNumber,
+        enumValues: en?.byName,
+        view: viewOf(f),
+        defaultValue: defaultOf(f, kind, en),
+      };
+      byId[f.id] = fp;
+      fields.push(fp);
+      if (fp.required) (plan.requiredNames as string[]).push(f.name);
+      const d = fp.defaultValue;
+      if (!fp.repeated && d !== undefined && d !== 0 && d !== false && d !== "") {
+        (plan.defaults as (readonly [string, unknown])[]).push([f.name, d]);
+      }
+    }
+    sorted.forEach((f, i) => {
+      if (fields[i].kind === Kind.MESSAGE) fields[i].message = this.plan(f.type);
+    });
+    return plan;
   }
-  (plan.fields as FieldPlan[]).push(...list);
-  return plan;
 }
 
-function kindOf(f: protobuf.Field): Kind {
-  const scalar = SCALAR_KINDS[f.type];
-  if (scalar !== undefined) return scalar;
-  if (f.resolvedType instanceof protobuf.Enum) return Kind.ENUM;
-  if (f.resolvedType instanceof protobuf.Type) return Kind.MESSAGE;
-  throw new Error(`unresolved type ${f.type} of field ${f.fullName}`);
+function viewOf(f: ProtoField): FieldView {
+  const o = f.options;
+  const text = (v: unknown) => typeof v === "string" ? v : undefined;
+  return {
+    hex: o["(view).hex"] === true,
+    ipadd: o["(view).ipadd"] === true,
+    flags: text(o["(view).flags"]),
+    dev: o["(view).dev"] === true,
+    odev: o["(view).odev"] === true,
+    dict: text(o["(view).dict"]),
+    conv: text(o["(view).conv"]),
+  };
 }
 
-function declaredDefault(f: protobuf.Field): (readonly [string, unknown])[] {
-  if (f.repeated || f.options?.default === undefined) return [];
-  const d: unknown = f.options.default;
-  if (d === 0 || d === false || d === "") return [];
-  if (f.resolvedType instanceof protobuf.Enum && typeof d === "string") {
-    return [[f.name, f.resolvedType.values[d]]];
-  }
-  const kind = SCALAR_KINDS[f.type];
+function defaultOf(f: ProtoField, kind: Kind, en: ProtoEnum | undefined): unknown {
+  const d = f.options.default;
+  if (d === undefined || f.label === "repeated") return undefined;
+  if (en !== undefined && typeof d === "string") return en.byName[d];
   if (kind === Kind.UINT64 || kind === Kind.INT64 || kind === Kind.SINT64) {
-    return [[f.name, BigInt(d as number)]];
+    return BigInt(d as number);
   }
-  return [[f.name, d]];
+  return d;
 }

@@ -1,10 +1,12 @@
 /**
- * Writing images (for tests, fixtures and benchmarks): protobufjs encodes,
- * we frame. The inverse of the readers, extras included.
+ * Writing images (for tests, fixtures and benchmarks): entries encoded from
+ * the same plans the readers use, then framed. The inverse of the readers,
+ * extras included.
  */
 import { imageKind } from "./image_kinds.ts";
 import { HEAD_MAGIC_COMMON, HEAD_MAGIC_SERVICE, headMagicOf, MAGICS } from "./magic.ts";
-import { messageType } from "./schema.ts";
+import { messagePlan } from "./schema.ts";
+import { encodeMessage } from "./wire_encode.ts";
 
 export interface ImageWriteOptions {
   /**
@@ -22,20 +24,9 @@ export interface FramedEntry {
   readonly extra?: Uint8Array | readonly Uint8Array[];
 }
 
-/** Encodes one plain entry object (bigints allowed) as message `message`. */
+/** Encodes one plain entry object (bigints allowed; `extra` is ignored) as message `message`. */
 export function encodeEntry(message: string, entry: Record<string, unknown>): Uint8Array {
-  const type = messageType(message);
-  return type.encode(type.fromObject(toProtobufjs(entry) as Record<string, unknown>)).finish();
-}
-
-// protobufjs takes 64-bit values as decimal strings; `extra` is ours, not a field.
-function toProtobufjs(value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(toProtobufjs);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (k !== "extra") out[k] = toProtobufjs(v);
-  return out;
+  return encodeMessage(messagePlan(message), entry);
 }
 
 /** Header + `u32 LE length + payload [+ extra]` for each entry. */

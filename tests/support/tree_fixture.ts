@@ -5,7 +5,8 @@
  * table made of /dev/null opens and pipe ends as the spec says.
  */
 import { join } from "node:path";
-import { encodeImage, readEntries } from "../../src/image/mod.ts";
+import { readEntries } from "../../src/image/mod.ts";
+import { encodeImage } from "../../src/image/writer.ts";
 import { REPO_ROOT } from "./corpus.ts";
 
 const SAMPLE = join(REPO_ROOT, "samples", "sleeper", "images");
