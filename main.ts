@@ -77,5 +77,7 @@ if (import.meta.main) {
     // An internal helper of a tree restore (src/restore/helper.ts).
     Deno.exit(runHelper(Number(Deno.args[1])));
   }
+  // TEST ONLY (src/sys/fault_env.ts): fail a chosen libc call when the env asks.
+  (await import("./src/sys/fault_env.ts")).armFaultFromEnv();
   Deno.exitCode = await main(Deno.args);
 }

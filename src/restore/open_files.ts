@@ -49,7 +49,11 @@ export class StagedFiles {
     try {
       staged = dupAbove(fd, this.stageBase);
     } finally {
-      close(fd);
+      try {
+        close(fd);
+      } catch {
+        // Linux released it anyway; the staged copy is what counts
+      }
     }
     this.#fds.set(file, staged);
     return staged;

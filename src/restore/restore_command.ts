@@ -26,6 +26,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
   const root = opts.root ?? "/";
   let staged: StagedFiles | undefined;
   const started: number[] = [];
+  const ownChildren = new Set(childrenOfThisProcess());
   try {
     opts.inherit.log(log);
     if (opts.shellJob) {
@@ -64,6 +65,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
   } catch (e) {
     // Children first: a helper's children are reaped by us (subreaper) once it is gone.
     for (const pid of started.reverse()) killAndReap(pid);
+    if (started.length > 0) killOrphans(ownChildren);
     throw e;
   } finally {
     staged?.release();
@@ -139,5 +141,31 @@ function killAndReap(pid: number): void {
     waitpid(pid);
   } catch {
     // already gone
+  }
+}
+
+/** Our children now (every thread's /proc children list). */
+function childrenOfThisProcess(): number[] {
+  const out: number[] = [];
+  try {
+    for (const t of Deno.readDirSync("/proc/self/task")) {
+      const text = Deno.readTextFileSync(`/proc/self/task/${t.name}/children`).trim();
+      if (text) out.push(...text.split(" ").map(Number));
+    }
+  } catch {
+    // no /proc: nothing to find
+  }
+  return out;
+}
+
+/**
+ * Tasks a killed helper had started come back to us (child subreaper): kill
+ * and reap them too, level by level, sparing children that were ours before.
+ */
+function killOrphans(ownChildren: ReadonlySet<number>): void {
+  for (let round = 0; round < 64; round++) {
+    const orphans = childrenOfThisProcess().filter((p) => !ownChildren.has(p));
+    if (orphans.length === 0) return;
+    for (const pid of orphans) killAndReap(pid);
   }
 }

@@ -135,9 +135,18 @@ function lastErrno(): number {
   return errnoView.getInt32(0);
 }
 
-function attempt(call: string, fn: () => number | bigint, args: readonly CallArg[]): number {
+function attempt(
+  call: string,
+  fn: () => number | bigint,
+  args: readonly CallArg[],
+  releases = false,
+): number {
   const injected = injector?.(call, args);
-  if (injected) return -injected;
+  if (injected) {
+    // close releases the fd even when it reports an error: so must its fault.
+    if (releases) fn();
+    return -injected;
+  }
   const r = Number(fn());
   return r === -1 ? -lastErrno() : r;
 }
@@ -159,7 +168,7 @@ export function check(call: string, fn: () => number | bigint, ...args: CallArg[
  * fd even when it reports EINTR, so a retry could close someone else's new fd.
  */
 export function checkOnce(call: string, fn: () => number | bigint, ...args: CallArg[]): number {
-  const r = attempt(call, fn, args);
+  const r = attempt(call, fn, args, true);
   if (r >= 0 || -r === ERRNO.EINTR) return Math.max(r, 0);
   throw new SysError(call, -r, args);
 }

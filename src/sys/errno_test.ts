@@ -76,7 +76,7 @@ Deno.test("check returns the call's result and close-style calls treat EINTR as 
   setFaultInjector(() => ERRNO.EINTR);
   try {
     assert.equal(checkOnce("close", () => ++calls), 0);
-    assert.equal(calls, 0);
+    assert.equal(calls, 1); // an injected close fault still releases the fd, as Linux does
   } finally {
     setFaultInjector(null);
   }
