@@ -14,7 +14,9 @@ import type { Checkpoint, FdEntry, FileDesc, Task } from "../model/mod.ts";
 
 /** "Not yet": the scheduler calls `open` again on a later pass. */
 export const AGAIN: unique symbol = Symbol("again");
-export type OpenResult = number | typeof AGAIN;
+/** "Opened by the started task itself" (see {@link OpenContext.openInTask}). */
+export const IN_TASK: unique symbol = Symbol("in task");
+export type OpenResult = number | typeof AGAIN | typeof IN_TASK;
 
 export interface OpenContext {
   readonly cp: Checkpoint;
@@ -39,6 +41,18 @@ export interface OpenContext {
   onCleanup(fn: () => void): void;
   /** Runs once every task started, with old pid → new pid (fd owners). */
   afterStart(fn: (pids: ReadonlyMap<number, number>) => void): void;
+  /** `--shell-job`: a terminal whose other end is outside the dump is fdrestore's stdin. */
+  readonly shellJob?: boolean;
+  /**
+   * Leaves `file` to the started task, which opens `path` with `flags` once
+   * its controlling terminal is set (a /dev/tty); the opener returns IN_TASK.
+   */
+  openInTask?(file: FileDesc, path: string, flags: number): void;
+  /**
+   * A descriptor of the terminal that session `sid` has as its controlling
+   * one (the scheduler owns it); `pgrp` is its foreground group in the dump.
+   */
+  controllingTerminal?(sid: number, fd: number, pgrp: number): void;
 }
 
 export interface FileOpener {

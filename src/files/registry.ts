@@ -13,6 +13,7 @@ import { inotifyOpener } from "./inotify.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
 import { inetSocketOpener } from "./inet_socket.ts";
 import { memfdOpener } from "./memfd.ts";
+import { ttyOpener } from "./tty.ts";
 
 const OPENERS = new Map<number, FileOpener>();
 
@@ -33,6 +34,7 @@ for (
     unixSocketOpener,
     inetSocketOpener,
     memfdOpener,
+    ttyOpener,
   ]
 ) registerOpener(o);
 

@@ -11,7 +11,12 @@ import {
   close,
   errnoText,
   execWithFds,
+  getpgid,
   kill,
+  O,
+  open,
+  setControllingTerminal,
+  setForegroundGroup,
   SOCK,
   socketpair,
   spawn,
@@ -38,14 +43,19 @@ export function runHelper(transport: number): number {
         .map(([k, v]) => [Number(k), v]),
     );
     known.set(plan.pid, Deno.pid);
+    // The terminal first: children started after it share it as theirs.
+    const ctty = plan.tty?.ctty === undefined ? undefined : got.fds[plan.tty.ctty];
+    if (ctty !== undefined) setControllingTerminal(ctty, true);
     for (const child of plan.children) {
       startChild(child, got.fds, known, transport, started);
     }
+    const fds = new Map(plan.fds.map(([target, i]) => [target, got.fds[i]]));
+    if (plan.tty) applyTty(plan, ctty, known, fds);
     execWithFds({
       path: plan.path,
       argv: plan.argv,
       env: plan.env,
-      fds: new Map(plan.fds.map(([target, i]) => [target, got.fds[i]])),
+      fds,
       cwd: plan.cwd,
       umask: plan.umask,
       reportFd: transport,
@@ -69,9 +79,36 @@ export function runHelper(transport: number): number {
   }
 }
 
+/** Foreground group (once its members run), then the files opened through the terminal. */
+function applyTty(
+  plan: TaskPlan,
+  ctty: number | undefined,
+  known: ReadonlyMap<number, number>,
+  fds: Map<number, number>,
+): void {
+  const pgrp = plan.tty?.pgrp ? known.get(plan.tty.pgrp) : undefined;
+  if (ctty !== undefined && pgrp !== undefined && pgrp !== getpgid(0)) {
+    setForegroundGroup(ctty, pgrp);
+  }
+  for (const [targets, path, flags] of plan.tty?.opens ?? []) {
+    let fd: number;
+    try {
+      fd = open(path, flags | O.CLOEXEC);
+    } catch (e) {
+      const why = e instanceof SysError ? errnoText(e.errno) : String(e);
+      throw new RestoreError(`Can't open file ${path.replace(/^\//, "")} on restore: ${why}`, {
+        pid: plan.pid,
+        fd: targets[0],
+      });
+    }
+    for (const t of targets) fds.set(t, fd);
+  }
+}
+
 /** Session and group of a task started by this process. */
 export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
   if (plan.setsid) return { setsid: true };
+  if (plan.joinCallerGroup) return {};
   if (plan.pgid === plan.pid) return { setpgroup: 0 };
   const leader = known.get(plan.pgid);
   return leader === undefined ? {} : { setpgroup: leader };
@@ -93,7 +130,7 @@ export function startChild(
     known.set(old, pid);
     if (report !== undefined) sendMessage(report, { started: old, pid });
   };
-  if (plan.children.length === 0) {
+  if (plan.children.length === 0 && !plan.tty) {
     // posix_spawn has no umask action: the child inherits ours at the call.
     const saved = plan.umask === undefined ? undefined : umask(plan.umask);
     let pid: number;
@@ -144,16 +181,18 @@ function startHelper(
     // The helper gets only its subtree's fds, re-indexed.
     const sub: number[] = [];
     const reindex = new Map<number, number>();
+    const at = (i: number): number => {
+      let j = reindex.get(i);
+      if (j === undefined) {
+        j = sub.push(batch[i]) - 1;
+        reindex.set(i, j);
+      }
+      return j;
+    };
     const remap = (p: TaskPlan): TaskPlan => ({
       ...p,
-      fds: p.fds.map(([t, i]) => {
-        let j = reindex.get(i);
-        if (j === undefined) {
-          j = sub.push(batch[i]) - 1;
-          reindex.set(i, j);
-        }
-        return [t, j] as [number, number];
-      }),
+      fds: p.fds.map(([t, i]) => [t, at(i)] as [number, number]),
+      ...(p.tty?.ctty === undefined ? {} : { tty: { ...p.tty, ctty: at(p.tty.ctty) } }),
       children: p.children.map(remap),
     });
     const mapped = remap(plan);

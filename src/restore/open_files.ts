@@ -14,7 +14,7 @@ import {
   type FileDesc,
   type Task,
 } from "../model/mod.ts";
-import { AGAIN, type OpenContext } from "../files/opener.ts";
+import { AGAIN, IN_TASK, type OpenContext } from "../files/opener.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openerFor } from "../files/registry.ts";
 import { close, dupAbove, pathInRoot, SysError } from "../sys/mod.ts";
@@ -25,6 +25,20 @@ export interface OpenOptions {
   readonly log: Logger;
   /** Staged descriptors go at or above this number (above every target). */
   readonly stageBase: number;
+  /** --shell-job. */
+  readonly shellJob?: boolean;
+}
+
+/** A file the started task opens itself, after its controlling terminal is set. */
+export interface TaskOpen {
+  readonly path: string;
+  readonly flags: number;
+}
+
+/** Session `sid`'s controlling terminal: a staged descriptor and the dumped foreground group. */
+export interface Ctty {
+  readonly fd: number;
+  readonly pgrp: number;
 }
 
 /** The staged descriptors of a restore; `release` closes them all. */
@@ -32,11 +46,51 @@ export class StagedFiles {
   readonly #fds = new Map<FileDesc, number>();
   readonly #cleanups: (() => void)[] = [];
   readonly #afterStart: ((pids: ReadonlyMap<number, number>) => void)[] = [];
+  readonly #inTask = new Map<FileDesc, TaskOpen>();
+  readonly #ctty = new Map<number, Ctty>();
 
   constructor(readonly stageBase: number) {}
 
   get(file: FileDesc): number | undefined {
     return this.#fds.get(file);
+  }
+
+  /** True once `file` is open or left to the task. */
+  done(file: FileDesc): boolean {
+    return this.#fds.has(file) || this.#inTask.has(file);
+  }
+
+  openInTask(file: FileDesc, open: TaskOpen): void {
+    this.#inTask.set(file, open);
+  }
+
+  /** What `task` opens itself, by target fd (fds of one file share its first open). */
+  taskOpens(task: Task): Map<number, TaskOpen> {
+    const out = new Map<number, TaskOpen>();
+    for (const e of task.fds) {
+      const o = this.#inTask.get(e.file);
+      if (o) out.set(e.fd, o);
+    }
+    return out;
+  }
+
+  /** Takes ownership of `fd`, session `sid`'s controlling terminal; the first one wins. */
+  setCtty(sid: number, fd: number, pgrp: number): void {
+    if (this.#ctty.has(sid)) {
+      close(fd);
+      return;
+    }
+    let staged = fd;
+    try {
+      staged = dupAbove(fd, this.stageBase);
+    } finally {
+      close(fd);
+    }
+    this.#ctty.set(sid, { fd: staged, pgrp });
+  }
+
+  cttyOf(sid: number): Ctty | undefined {
+    return this.#ctty.get(sid);
   }
 
   /** Takes ownership of `fd` for `file`, moving it above the stage base. */
@@ -76,6 +130,7 @@ export class StagedFiles {
   tableOf(task: Task): Map<number, number> {
     const table = new Map<number, number>();
     for (const e of task.fds) {
+      if (this.#inTask.has(e.file)) continue;
       const fd = this.#fds.get(e.file);
       if (fd === undefined) {
         throw new RestoreError(`fd ${e.fd} of task ${task.pid} was never opened`);
@@ -95,6 +150,14 @@ export class StagedFiles {
       }
     }
     this.#fds.clear();
+    for (const c of this.#ctty.values()) {
+      try {
+        close(c.fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.#ctty.clear();
     for (const fn of this.#cleanups.splice(0).reverse()) {
       try {
         fn();
@@ -123,10 +186,10 @@ export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): Sta
     while (pending.length > 0) {
       const again: FdEntry[] = [];
       for (const master of pending) {
-        if (staged.get(master.file) !== undefined) continue; // provided by another open
+        if (staged.done(master.file)) continue; // provided by another open
         const fd = openOne(cp, master, staged, opts);
         if (fd === AGAIN) again.push(master);
-        else staged.adopt(master.file, fd);
+        else if (fd !== IN_TASK) staged.adopt(master.file, fd);
       }
       if (again.length === pending.length) {
         const m = again[0];
@@ -158,6 +221,9 @@ function openOne(cp: Checkpoint, master: FdEntry, staged: StagedFiles, opts: Ope
     provide: (file, fd) => void staged.adopt(file, fd),
     onCleanup: (fn) => staged.onCleanup(fn),
     afterStart: (fn) => staged.afterStart(fn),
+    shellJob: opts.shellJob,
+    openInTask: (file, path, flags) => staged.openInTask(file, { path, flags }),
+    controllingTerminal: (sid, fd, pgrp) => staged.setCtty(sid, fd, pgrp),
   };
   try {
     return openerFor(master.file).open(ctx, master.file);

@@ -21,8 +21,21 @@ export interface TaskPlan {
   pgid: number;
   /** [target fd, index into the batch]. */
   fds: [number, number][];
+  /** Terminal steps, done by a helper before its program starts. */
+  tty?: TaskTty;
+  /** --shell-job: stays in fdrestore's process group (and session). */
+  joinCallerGroup?: boolean;
   /** Children that are not dead. */
   children: TaskPlan[];
+}
+
+export interface TaskTty {
+  /** Batch index of the terminal to make controlling (TIOCSCTTY) before children start. */
+  ctty?: number;
+  /** Its foreground group (a pid of the dump) once the children run. */
+  pgrp?: number;
+  /** Files the task opens itself once the terminal is set: targets, path, flags. */
+  opens: [number[], string, number][];
 }
 
 /** Plans `task` and its subtree; `batch` collects the distinct staged fds. */
@@ -52,6 +65,7 @@ export function planTree(
   if (cleared.length > 0) {
     opts.log.info(`task ${task.pid}: fds ${cleared.join(",")} were close-on-exec; kept open`);
   }
+  const tty = planTty(task, owner, staged, opts, batch, index);
   const extraEnv = opts.program ? [`FDRESTORE_PID=${task.pid}`] : [];
   const { path, argv, env } = programOf(task, { ...opts, extraEnv });
   return {
@@ -64,7 +78,41 @@ export function planTree(
     setsid: task.sid === task.pid,
     pgid: task.pgid,
     fds,
+    ...(tty ? { tty } : {}),
     children: liveChildren(task).map((c) => planTree(c, staged, opts, batch, index)),
+  };
+}
+
+function planTty(
+  task: Task,
+  owner: Task,
+  staged: StagedFiles,
+  opts: StartOptions,
+  batch: number[],
+  index: Map<number, number>,
+): TaskTty | undefined {
+  const ctty = task.pid === task.sid ? staged.cttyOf(task.sid) : undefined;
+  const byOpen = new Map<string, [number[], string, number]>();
+  for (const [target, o] of staged.taskOpens(owner)) {
+    const e = owner.fds.find((x) => x.fd === target)!;
+    if ((e.fdFlags & 1) !== 0 && opts.cloexec === "honor") continue;
+    const key = `${e.file.type}:${e.file.id}`;
+    const entry = byOpen.get(key) ?? [[], o.path, o.flags];
+    entry[0].push(target);
+    byOpen.set(key, entry);
+  }
+  if (!ctty && byOpen.size === 0) return undefined;
+  let at: number | undefined;
+  if (ctty) {
+    at = index.get(ctty.fd);
+    if (at === undefined) {
+      at = batch.push(ctty.fd) - 1;
+      index.set(ctty.fd, at);
+    }
+  }
+  return {
+    ...(at === undefined ? {} : { ctty: at, pgrp: ctty!.pgrp }),
+    opens: [...byOpen.values()],
   };
 }
 
@@ -76,4 +124,10 @@ export function liveChildren(task: Task): Task[] {
 /** Every pid of a plan's subtree, the plan's own first. */
 export function planPids(plan: TaskPlan): number[] {
   return [plan.pid, ...plan.children.flatMap(planPids)];
+}
+
+/** Marks the tasks of group `pgid` in a plan to stay in the caller's process group. */
+export function joinCallerGroup(plan: TaskPlan, pgid: number): void {
+  if (plan.pgid === pgid && !plan.setsid) plan.joinCallerGroup = true;
+  for (const c of plan.children) joinCallerGroup(c, pgid);
 }

@@ -13,7 +13,7 @@ import { type Checkpoint, FD_TYPE, loadCheckpoint, type Task, TASK_STATE } from 
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openFiles, type StagedFiles } from "./open_files.ts";
-import { planTree } from "./plan.ts";
+import { joinCallerGroup, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
 import { ensureFdLimit } from "./fd_limit.ts";
@@ -29,9 +29,6 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
   const ownChildren = new Set(childrenOfThisProcess());
   try {
     opts.inherit.log(log);
-    if (opts.shellJob) {
-      throw new RestoreError("--shell-job is not supported yet: terminals come in a later release");
-    }
     const cp = loadCheckpoint(opts.imagesDir);
     const tasks = selectTasks(cp, opts.pid);
     checkKeys(cp, tasks, opts);
@@ -39,7 +36,13 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const owners = live.filter((t) => t.tableOwner === t);
     const stageBase = stageBaseFor(live, opts.inherit.stageBase);
     ensureFdLimit(owners, stageBase);
-    staged = openFiles(cp, owners, { root, inherit: opts.inherit, log, stageBase });
+    staged = openFiles(cp, owners, {
+      root,
+      inherit: opts.inherit,
+      log,
+      stageBase,
+      shellJob: opts.shellJob,
+    });
     if (opts.command === "check") {
       const fds = owners.reduce((n, t) => n + t.fds.length, 0);
       writeStdout(`check: ${live.length} task(s), ${fds} fds: every file opens\n`);
@@ -50,6 +53,9 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const batch: number[] = [];
     const startOpts = { program: opts.program, cloexec: opts.cloexec, root, log };
     const plan = planTree(tasks[0], staged, startOpts, batch);
+    // A shell job that did not lead its session joins ours: the terminal's keys reach it.
+    const shellGroup = opts.shellJob && !plan.setsid;
+    if (shellGroup) joinCallerGroup(plan, plan.pgid);
     const pids = new Map<number, number>();
     startChild(plan, batch, pids, undefined, started);
     const rootPid = pids.get(plan.pid)!;
@@ -61,7 +67,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     writeOutputs(opts, rootPid, pids);
     if (opts.detached) return 0;
     started.splice(0); // from here the tasks are the user's
-    return await waitForeground(rootPid);
+    return await waitForeground(rootPid, { sameGroup: shellGroup });
   } catch (e) {
     // Children first: a helper's children are reaped by us (subreaper) once it is gone.
     for (const pid of started.reverse()) killAndReap(pid);

@@ -8,10 +8,15 @@ import { kill, waitpid } from "../sys/mod.ts";
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 const NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
-export function waitForeground(pid: number): Promise<number> {
+export function waitForeground(
+  pid: number,
+  opts: { sameGroup?: boolean } = {},
+): Promise<number> {
   return new Promise((resolve) => {
     const forwards = FORWARDED.map((sig) => {
       const fn = () => {
+        // In our process group the terminal's SIGINT reached it already.
+        if (opts.sameGroup && sig === "SIGINT") return;
         try {
           kill(pid, NUMBERS[sig]);
         } catch {

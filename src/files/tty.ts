@@ -1,0 +1,241 @@
+/**
+ * Terminals (CRIU's tty.c). A pty master is a new /dev/ptmx (the dumped index
+ * when it is free, else the next one: the mapping is logged at -v3), unlocked,
+ * with termios, window size and packet mode; it opens every slave file of its
+ * pair at once (TIOCGPTPEER), writes the queued bytes back as criu does (the
+ * master's saved output into a slave, the slave's saved input into the
+ * master), then locks itself again if it was locked. A /dev/tty is opened by
+ * the started task once its controlling terminal is set. A slave whose master
+ * is outside the dump is fdrestore's stdin with `--shell-job`; a terminal
+ * given with `--inherit-fd fd[N]:tty[RDEV:DEV]` is used as it is. Both get the
+ * dumped termios and window size.
+ */
+import {
+  close,
+  dup,
+  isTerminal,
+  O,
+  open,
+  openPtyPeer,
+  ptyIndex,
+  setPacketMode,
+  setPtyLock,
+  setTermios,
+  setWinsize,
+  type Termios,
+  writeAll,
+} from "../sys/mod.ts";
+import { ttyKey } from "../inherit/mod.ts";
+import {
+  type Checkpoint,
+  FD_TYPE,
+  type FileDesc,
+  ptyPair,
+  type TtyFile,
+  ttyFile,
+} from "../model/mod.ts";
+import { AGAIN, type FileOpener, IN_TASK, type OpenContext, type OpenResult } from "./opener.ts";
+import { type Fown, withFileParams } from "./params.ts";
+import { RestoreError } from "./restore_error.ts";
+
+const O_NOCTTY = 0o400;
+/** How far criu looks for a free index: it opens /dev/ptmx up to 32 times. */
+const PTMX_TRIES = 32;
+
+/** Unpaired slaves already given fdrestore's stdin, per checkpoint. */
+const STDIN_USED = new WeakSet<Checkpoint>();
+
+function termiosOf(e: Record<string, unknown> | undefined): Termios | undefined {
+  if (!e) return undefined;
+  // c_cc is stored as 32-bit words whose bytes are the packed array: only
+  // the first 32 bytes mean anything, and the kernel takes 19 of them.
+  const words = ((e.c_cc as number[] | undefined) ?? []).slice(0, 8);
+  const cc = new Uint8Array(32);
+  const v = new DataView(cc.buffer);
+  words.forEach((w, i) => v.setUint32(4 * i, Number(w) >>> 0, true));
+  return {
+    iflag: Number(e.c_iflag ?? 0),
+    oflag: Number(e.c_oflag ?? 0),
+    cflag: Number(e.c_cflag ?? 0),
+    lflag: Number(e.c_lflag ?? 0),
+    line: Number(e.c_line ?? 0),
+    cc,
+  };
+}
+
+/** Locked termios, termios, then window size, as criu applies them. */
+export function restoreTtyParams(fd: number, info: Record<string, unknown>): void {
+  const locked = termiosOf(info.termios_locked as Record<string, unknown> | undefined);
+  if (locked) setTermios(fd, locked, true);
+  const t = termiosOf(info.termios as Record<string, unknown> | undefined);
+  if (t) setTermios(fd, t);
+  const w = info.winsize as Record<string, unknown> | undefined;
+  if (w) {
+    setWinsize(fd, {
+      row: Number(w.ws_row ?? 0),
+      col: Number(w.ws_col ?? 0),
+      xpixel: Number(w.ws_xpixel ?? 0),
+      ypixel: Number(w.ws_ypixel ?? 0),
+    });
+  }
+}
+
+function flagsOf(file: FileDesc): number {
+  return Number(file.payload.flags ?? 0) & ~O.CLOEXEC;
+}
+
+function keyOf(t: TtyFile): string {
+  return ttyKey(Number(t.info.rdev ?? 0), Number(t.info.dev ?? 0));
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    close(fd);
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs `fn` on `fd`, closing it when `fn` throws. */
+function guarded<T>(fd: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
+}
+
+/** The session leader that gets `t` as its controlling terminal, if the dump had one. */
+function claimCtty(ctx: OpenContext, t: TtyFile, fd: () => number): void {
+  if (!t.sid) return;
+  const leader = ctx.cp.tasks.find((task) => task.pid === t.sid && task.sid === task.pid);
+  if (!leader) {
+    throw new RestoreError(`No task found with sid ${t.sid}`, { fileId: t.file.id });
+  }
+  if (!ctx.controllingTerminal) throw new RestoreError("controlling terminals need the scheduler");
+  ctx.controllingTerminal(t.sid, fd(), t.pgrp);
+}
+
+/** /dev/ptmx at the dumped index when possible. */
+function openPtmx(ctx: OpenContext, t: TtyFile, flags: number): number {
+  const path = ctx.resolve(t.path ?? "/dev/ptmx");
+  const want = t.index ?? -1;
+  const opened: number[] = [];
+  let chosen = -1;
+  try {
+    for (let i = 0; i < PTMX_TRIES; i++) {
+      const fd = open(path, flags | O_NOCTTY);
+      opened.push(fd);
+      const got = ptyIndex(fd);
+      if (got === want || got > want || want - got >= PTMX_TRIES) {
+        chosen = got === want ? fd : opened[0];
+        break;
+      }
+    }
+    if (chosen < 0) chosen = opened[0];
+    const got = ptyIndex(chosen);
+    if (got === want) ctx.log.info(`ptmx opened with index ${got}`);
+    else ctx.log.info(`pty ${want} of the dump is restored as /dev/pts/${got}`);
+    return chosen;
+  } finally {
+    for (const fd of opened) if (fd !== chosen) closeQuietly(fd);
+  }
+}
+
+function openMaster(ctx: OpenContext, t: TtyFile): number {
+  const fd = openPtmx(ctx, t, flagsOf(t.file));
+  return guarded(fd, () => {
+    setPtyLock(fd, false);
+    restoreTtyParams(fd, t.info);
+    if (t.info.packet_mode === true) setPacketMode(fd, true);
+    const data = ctx.cp.ttyData;
+    const masterId = Number(t.info.id);
+    let linked = false;
+    for (const s of ptyPair(ctx.cp, t.index!).slaves) {
+      if (s.file.fds.length === 0 || ctx.stagedFd(s.file) !== undefined) continue;
+      const sflags = flagsOf(s.file);
+      const sfd = openPtyPeer(fd, sflags | O_NOCTTY);
+      guarded(sfd, () => {
+        restoreTtyParams(sfd, s.info);
+        // What the master would have read goes through the slave's output again.
+        const out = linked ? undefined : data?.get(masterId);
+        if (out?.length) writeAll(sfd, out);
+        linked = true;
+        withFileParams(ctx, sfd, sflags, s.file.payload.fown as Fown | undefined);
+      });
+      ctx.provide(s.file, sfd);
+    }
+    const input = data?.get(masterId - 1);
+    if (input?.length) writeAll(fd, input);
+    claimCtty(ctx, t, () => openPtyPeer(fd, O.RDONLY | O_NOCTTY));
+    if (t.info.locked === true) setPtyLock(fd, true);
+    return withFileParams(ctx, fd, flagsOf(t.file), t.file.payload.fown as Fown | undefined);
+  });
+}
+
+function openUnpairedSlave(ctx: OpenContext, t: TtyFile): number {
+  if (!ctx.shellJob) {
+    throw new RestoreError(
+      `Found slave peer index ${t.index} without correspond master peer: the task ran on a ` +
+        `terminal that is not in the images; restore it with --shell-job (it gets fdrestore's ` +
+        `terminal) or pass one with --inherit-fd 'fd[N]:${keyOf(t)}'`,
+      { fileId: t.file.id },
+    );
+  }
+  if (!isTerminal(0)) {
+    throw new RestoreError("Standard stream is not a terminal, aborting", { fileId: t.file.id });
+  }
+  // The first description is fdrestore's stdin itself; any other one is a new open of it.
+  const first = !STDIN_USED.has(ctx.cp);
+  STDIN_USED.add(ctx.cp);
+  const fd = first ? dup(0) : open("/proc/self/fd/0", flagsOf(t.file) | O_NOCTTY);
+  if (first) ctx.onCleanup(() => STDIN_USED.delete(ctx.cp));
+  guarded(fd, () => restoreTtyParams(fd, t.info));
+  ctx.log.info(`Migrated slave peer ${t.file.id.toString(16)} -> to fd ${fd}`);
+  return fd;
+}
+
+function openExternal(ctx: OpenContext, t: TtyFile, fd: number): number {
+  return guarded(fd, () => {
+    restoreTtyParams(fd, t.info);
+    claimCtty(ctx, t, () => dup(fd));
+    return fd;
+  });
+}
+
+function openSimple(ctx: OpenContext, t: TtyFile): number {
+  if (!t.path) throw new RestoreError(`No reg_d descriptor for id 0x${t.file.id.toString(16)}`);
+  const flags = flagsOf(t.file);
+  const fd = open(ctx.resolve(t.path), flags | O_NOCTTY);
+  guarded(fd, () => restoreTtyParams(fd, t.info));
+  return withFileParams(ctx, fd, flags, t.file.payload.fown as Fown | undefined);
+}
+
+export const ttyOpener: FileOpener = {
+  type: FD_TYPE.TTY,
+  open(ctx: OpenContext, file: FileDesc): OpenResult {
+    const t = ttyFile(ctx.cp, file);
+    if (!t) {
+      const info = Number(file.payload.tty_info_id ?? 0).toString(16);
+      throw new RestoreError(`No tty-info-id ${info} found on id ${file.id.toString(16)}`, {
+        fileId: file.id,
+      });
+    }
+    const inherited = ctx.inherit.take(keyOf(t));
+    if (inherited) return openExternal(ctx, t, inherited.fd);
+    switch (t.role) {
+      case "ctty":
+        if (!ctx.openInTask) throw new RestoreError("/dev/tty needs the scheduler");
+        ctx.openInTask(file, t.path ?? "/dev/tty", flagsOf(file) | O_NOCTTY);
+        return IN_TASK;
+      case "pty-master":
+        return openMaster(ctx, t);
+      case "pty-slave":
+        // A slave is opened by its master when the dump has one.
+        return ptyPair(ctx.cp, t.index!).master ? AGAIN : openUnpairedSlave(ctx, t);
+      default:
+        return openSimple(ctx, t);
+    }
+  },
+};
