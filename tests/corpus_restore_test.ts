@@ -11,13 +11,6 @@ import { FDRESTORE } from "./support/cli.ts";
 
 const CHECKER = join(CORPUS, "..", "tools", "corpus-check");
 
-/** Scenarios of a later issue: terminals and memfds (issue 7). */
-const NOT_YET: Record<string, string> = {
-  "tty-shell-job": "terminals (issue 7)",
-  "pty-pair": "terminals (issue 7)",
-  memfd: "memfds (issue 7)",
-};
-
 /** Scenarios restored by this suite, with the fields we deliberately differ on. */
 const SCENARIOS: Record<string, string[]> = {
   "reg-files": [],
@@ -30,6 +23,11 @@ const SCENARIOS: Record<string, string[]> = {
   "misc-fds": [],
   "ghost-file": [],
   "tree-shared": [],
+  "tty-shell-job": [],
+  "pty-pair": [],
+  // A fresh program is started, not the dumped memory: a memfd the task had
+  // mapped cannot be mapped again, so its "mappings" count is 0, not 1.
+  memfd: ["fd.mappings"],
 };
 
 function canRun(): boolean {
@@ -51,6 +49,7 @@ async function check(scenario: string, ignore: string[]): Promise<string> {
     "-D",
     "{images}",
     "{inherit}",
+    "{criu_extra}",
     "-d",
     "--pidfile",
     "{pidfile}",
@@ -72,8 +71,4 @@ for (const [scenario, ignore] of Object.entries(SCENARIOS)) {
     assert.match(text, new RegExp(`^PASS ${scenario} `, "m"));
     assert.match(text, /^1 passed, 0 failed$/m);
   });
-}
-
-for (const [scenario, why] of Object.entries(NOT_YET)) {
-  Deno.test({ name: `restore of ${scenario} (${why})`, ignore: true, fn() {} });
 }
