@@ -9,12 +9,8 @@ import { fileSink, log, type LogLevel, stderrSink } from "./src/cli/log.ts";
 import { CommandLineError, type Options, parseCommandLine } from "./src/cli/options.ts";
 import { usageText } from "./src/cli/usage.ts";
 import { writeStdout } from "./src/cli/output.ts";
-import { runShow } from "./src/cli/show_command.ts";
-import { runDecode } from "./src/cli/decode_command.ts";
-import { runRestore } from "./src/restore/restore_command.ts";
-import { runHelper } from "./src/restore/helper.ts";
 import { HELPER_COMMAND } from "./src/restore/self_exec.ts";
-import { COMMIT, VERSION } from "./src/version.ts";
+import { sourceCommit, VERSION } from "./src/version.ts";
 
 let loggingToFile = false;
 
@@ -31,24 +27,26 @@ function printError(line: string): void {
   stderrSink(`fdrestore: ${line}\n`);
 }
 
+// Each command's code is imported when it runs, so --version and tree
+// helpers start without evaluating protobufjs and the restore machinery.
 async function run(opts: Options): Promise<number> {
   switch (opts.command) {
     case "help":
       writeStdout(usageText(opts.topic));
       return EXIT.OK;
     case "version":
-      writeStdout(`fdrestore ${VERSION} (commit ${COMMIT}), deno ${Deno.version.deno}\n`);
+      writeStdout(`fdrestore ${VERSION} (commit ${sourceCommit()}), deno ${Deno.version.deno}\n`);
       return EXIT.OK;
     case "show":
       setUpLogging(opts);
-      return runShow(opts);
+      return (await import("./src/cli/show_command.ts")).runShow(opts);
     case "decode":
       setUpLogging(opts);
-      return runDecode(opts);
+      return (await import("./src/cli/decode_command.ts")).runDecode(opts);
     case "restore":
     case "check":
       setUpLogging(opts);
-      return await runRestore(opts);
+      return await (await import("./src/restore/restore_command.ts")).runRestore(opts);
   }
 }
 
@@ -75,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
 if (import.meta.main) {
   if (Deno.args[0] === HELPER_COMMAND) {
     // An internal helper of a tree restore (src/restore/helper.ts).
+    const { runHelper } = await import("./src/restore/helper.ts");
     Deno.exit(runHelper(Number(Deno.args[1])));
   }
   // TEST ONLY (src/sys/fault_env.ts): fail a chosen libc call when the env asks.
