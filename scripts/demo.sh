@@ -3,10 +3,11 @@
 # it with a small bash program in place of the sample's own binary: the program
 # reads the restored fds (file offset, queued pipe and socket bytes) and lists
 # its fd table. Its stdout/stderr (a log file in the dump) are swapped for this
-# terminal with --inherit-fd, exactly as one would with criu.
+# terminal with --inherit-fd, exactly as one would with criu. FDRESTORE_BIN
+# names another fdrestore to run (the bundle or the compiled binary).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-fdrestore=$repo/scripts/fdrestore-dev
+fdrestore=${FDRESTORE_BIN:-$repo/scripts/fdrestore-dev}
 images=$repo/samples/sleeper/images
 
 "$repo/scripts/prepare_sample.sh"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # test.sh: run the whole test suite (unit tests beside the code, end-to-end tests
 # in tests/) and end with the line "N passed, N failed" that CI reads.
-# Extra arguments go to `deno test` (e.g. a path or --filter).
+# Extra arguments go to `deno test` (e.g. a path or --filter). FDRESTORE_BIN
+# runs the CLI-level tests against another executable (tests/support/cli.ts);
+# with TEST_TALLY=FILE the counts are also appended to FILE ("passed failed"),
+# so CI can add up several runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 deno=node_modules/@deno/linux-x64-glibc/deno
@@ -20,4 +23,5 @@ if [ -z "$summary" ]; then
   failed=1
 fi
 echo "${passed} passed, ${failed} failed"
+[ -z "${TEST_TALLY:-}" ] || echo "${passed} ${failed}" >>"$TEST_TALLY"
 exit "$status"
