@@ -77,7 +77,7 @@ export async function countCalls(dir: string): Promise<number> {
 /** Runs one restore with call N failing; returns what was wrong ("" when nothing). */
 export async function faultRun(dir: string, n: number, errno: string): Promise<string> {
   const mark = marker();
-  const before = new Set(Deno.readDirSync(dir).map((e) => e.name));
+  const before = new Set([...Deno.readDirSync(dir)].map((e) => e.name));
   const r = await runCli(["restore", "-D", dir, "-d", "--", "/bin/sleep", mark], {
     env: { FDRESTORE_TEST_FAULT: `*:${n}:${errno}`, FDRESTORE_FAULT_MARK: mark },
   });
@@ -94,7 +94,7 @@ export async function faultRun(dir: string, n: number, errno: string): Promise<s
   }
   if (helpers.length > 0) problems.push(`${helpers.length} helper(s) left`);
   if (![0, 1, 5].includes(r.code)) problems.push(`exit code ${r.code}`);
-  const after = Deno.readDirSync(dir).map((e) => e.name).filter((f) => !before.has(f));
+  const after = [...Deno.readDirSync(dir)].map((e) => e.name).filter((f) => !before.has(f));
   if (after.length > 0) problems.push(`new files in the images dir: ${after.join(", ")}`);
   return problems.length === 0 ? "" : `call ${n} ${errno}: ${problems.join("; ")}`;
 }
