@@ -211,3 +211,23 @@ Deno.test("an external file is reopened from --inherit-fd with the dumped flags 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("show names masters, slaves, pty indexes, the controlling terminal and an outside terminal", async () => {
+  if (!haveCorpus("show terminals")) return;
+  const pair = await runCli(["show", "--json", "-D", join(CORPUS, "pty-pair", "images")]);
+  const fds = JSON.parse(pair.stdout).tasks[0].fds as Record<string, unknown>[];
+  const at = (n: number) => fds.find((f) => f.fd === n)!;
+  assert.equal(
+    at(3).what,
+    "/dev/ptmx (pty master, index 0, packet mode, controlling terminal of session 31544, foreground group 31544)",
+  );
+  assert.equal(at(5).what, "/dev/ptmx (pty master, index 1, locked)");
+  assert.deepEqual((at(4).details as Record<string, unknown>).tty, "pty-slave");
+  assert.equal(at(8).inherit_key, "tty[500:6]");
+  const job = await runCli(["show", "--json", "-D", join(CORPUS, "tty-shell-job", "images")]);
+  const needs = JSON.parse(job.stdout).needs as Record<string, unknown>[];
+  assert.deepEqual(needs.map((n) => [n.fd, n.inherit_arg]), [[
+    0,
+    "--inherit-fd 'fd[N]:tty[8800:1a]'",
+  ]]);
+});

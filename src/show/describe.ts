@@ -9,6 +9,8 @@ import {
   fdTypeName,
   type FileDesc,
   fileKey,
+  ptyPair,
+  ttyFile,
 } from "../model/mod.ts";
 
 export interface FileDescription {
@@ -140,16 +142,8 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
         details: { name },
       };
     }
-    case FD_TYPE.TTY: {
-      const info = cp.ttyInfo.get(num(p.tty_info_id));
-      const index = (info?.pty as Entry | undefined)?.index;
-      return {
-        kind: "tty",
-        what: `tty${index === undefined ? "" : ` pts index ${num(index)}`}`,
-        flags,
-        details: { tty_info_id: num(p.tty_info_id) },
-      };
-    }
+    case FD_TYPE.TTY:
+      return describeTty(cp, file, flags);
     default:
       return {
         kind: fdTypeName(file.type).toLowerCase(),
@@ -247,4 +241,43 @@ function maskSignals(mask: bigint): number[] {
   const out: number[] = [];
   for (let n = 1; n <= 64; n++) if ((mask >> BigInt(n - 1)) & 1n) out.push(n);
   return out;
+}
+
+const TTY_ROLE: Record<string, string> = {
+  "pty-master": "pty master",
+  "pty-slave": "pty slave",
+  ctty: "the task's controlling terminal",
+  console: "console",
+  vt: "virtual terminal",
+  serial: "serial line",
+  other: "terminal",
+};
+
+function describeTty(cp: Checkpoint, file: FileDesc, flags: number | undefined): FileDescription {
+  const t = ttyFile(cp, file);
+  if (!t) {
+    return { kind: "tty", what: "tty (no tty-info entry)", flags, details: {} };
+  }
+  const notes: string[] = [TTY_ROLE[t.role]];
+  if (t.index !== undefined) notes.push(`index ${t.index}`);
+  if (t.info.packet_mode === true) notes.push("packet mode");
+  if (t.info.locked === true) notes.push("locked");
+  if (t.role === "pty-slave" && t.index !== undefined && !ptyPair(cp, t.index).master) {
+    notes.push("master outside the dump");
+  }
+  if (t.sid) notes.push(`controlling terminal of session ${t.sid}, foreground group ${t.pgrp}`);
+  const w = t.info.winsize as Entry | undefined;
+  const details: FileDescription["details"] = {
+    tty: t.role,
+    path: t.path ?? "",
+    sid: t.sid,
+    pgrp: t.pgrp,
+    rdev: num(t.info.rdev),
+    dev: num(t.info.dev),
+  };
+  if (t.index !== undefined) details.pty_index = t.index;
+  if (w) details.winsize = `${num(w.ws_row)}x${num(w.ws_col)}`;
+  if (t.info.packet_mode === true) details.packet_mode = true;
+  if (t.info.locked === true) details.locked = true;
+  return { kind: "tty", what: `${t.path ?? "tty"} (${notes.join(", ")})`, flags, details };
 }

@@ -11,6 +11,7 @@ import {
   type FdEntry,
   fdTypeName,
   type FileDesc,
+  ptyPair,
   type Task,
 } from "../model/mod.ts";
 import { inheritKeyOf } from "../model/inherit_key.ts";
@@ -214,6 +215,11 @@ class Context {
       }
     } else if (e.file.type === FD_TYPE.REG) {
       this.checkRegFile(e, key);
+    } else if (e.file.type === FD_TYPE.TTY && out.details.tty === "pty-slave") {
+      const index = Number(out.details.pty_index);
+      if (!ptyPair(this.cp, index).master) {
+        this.need(e, `${key}: its terminal's master is outside the dump (use --shell-job)`, key);
+      }
     }
   }
 
