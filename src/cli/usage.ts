@@ -125,7 +125,8 @@ export const OPTIONS: readonly OptionDoc[] = [
     long: "shell-job",
     short: "j",
     commands: RESTORE_CHECK,
-    help: "the task was a shell job: give it my terminal",
+    help: "the task ran on a terminal outside the dump: my stdin's terminal replaces it " +
+      "(with the dumped termios and window size; a job that did not lead its session joins mine)",
     example: "-j",
   },
   {
