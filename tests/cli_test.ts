@@ -148,7 +148,7 @@ Deno.test("the demo restores the sample: the program reads the restored offset, 
     .output();
   const text = new TextDecoder().decode(out.stdout);
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  assert.match(text, /fd 3, notes\.txt from offset 6:  the restored t\.\.\./);
+  assert.match(text, /fd 3, notes\.txt from offset 6: {2}the restored t\.\.\./);
   assert.match(text, /fd 4, bytes queued in the pipe: queued bytes/);
   assert.match(text, /fd 10, bytes queued in the socket: hello peer/);
   assert.match(text, /^ +7 -> anon_inode:\[eventfd\]$/m);

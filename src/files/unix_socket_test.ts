@@ -20,7 +20,7 @@ import {
   writeAll,
 } from "../sys/mod.ts";
 import { enc, fakeContext, fileOf, model, openFds } from "./_pipe_fixtures.ts";
-import { AGAIN } from "./opener.ts";
+import { AGAIN, type OpenResult } from "./opener.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
 
 const UNIX = FD_TYPE.UNIXSK;
@@ -76,7 +76,7 @@ function take(fd: number): { text: string; fds: number[] } | undefined {
   return { text: new TextDecoder().decode(got.data), fds: got.fds };
 }
 
-function opened(r: number | typeof AGAIN): number {
+function opened(r: OpenResult): number {
   assert.equal(typeof r, "number", "the open finished");
   return r as number;
 }
