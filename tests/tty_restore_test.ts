@@ -74,6 +74,30 @@ Deno.test("a shell job restored on a terminal reads what is typed and dies of Ct
   }
 });
 
+Deno.test("under a job-control shell a restored shell job stops on Ctrl-Z, resumes with fg and ends on Ctrl-C", async () => {
+  if (!haveCorpus("shell job control")) return;
+  const dir = scenarioImages("tty-shell-job", notSessionLeader);
+  const restore = `${FDRESTORE} restore --shell-job -D ${dir} -- /bin/sh -c 'stty size; exec cat'`;
+  try {
+    const r = await onTerminal(
+      [
+        ["wait", "37 101"],
+        ["type", "\x1a"],
+        ["wait", "stopped=148"], // 128 + SIGTSTP: the shell got its prompt back
+        ["type", "after fg\n"],
+        ["wait", "after fg"],
+        ["type", "\x03"],
+        ["wait", "ended=130"],
+      ],
+      ["/bin/bash", "-mc", `${restore}; echo stopped=$?; fg; echo ended=$?`],
+    );
+    assert.ok(r.ok, r.output);
+    assert.equal(r.exit, 0, r.output);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("--shell-job gives the terminal the dumped window size and erase key", async () => {
   if (!haveCorpus("shell job termios")) return;
   const dir = scenarioImages("tty-shell-job");
