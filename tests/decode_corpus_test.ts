@@ -5,7 +5,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { decodeImageToJson, type JsonValue, renderJson } from "../src/image/mod.ts";
+import {
+  decodeImageToJson,
+  decodeImageToJsonText,
+  type JsonValue,
+  renderJson,
+} from "../src/image/mod.ts";
 
 const CORPUS = join(fileURLToPath(new URL("../..", import.meta.url)), "shared", "criu-corpus");
 
@@ -83,6 +88,26 @@ Deno.test({
     for (const [sc, image, stored] of corpusImages()) {
       const text = renderJson(decodeImageToJson(image, { pretty: true }), true) + "\n";
       if (text !== Deno.readTextFileSync(stored)) differ.push(`${sc}/${image.split("/").pop()}`);
+    }
+    assert.deepStrictEqual(differ, []);
+  },
+});
+
+Deno.test({
+  name: "the decode command's direct text equals crit --pretty and the plain rendering",
+  ignore: !present,
+  fn() {
+    const text = new TextDecoder();
+    const differ: string[] = [];
+    for (const [sc, image, stored] of corpusImages()) {
+      const name = `${sc}/${image.split("/").pop()}`;
+      if (
+        text.decode(decodeImageToJsonText(image, true)) + "\n" !== Deno.readTextFileSync(stored)
+      ) {
+        differ.push(`${name} (pretty)`);
+      }
+      const plain = renderJson(decodeImageToJson(image, { pretty: false }), false);
+      if (text.decode(decodeImageToJsonText(image, false)) !== plain) differ.push(name);
     }
     assert.deepStrictEqual(differ, []);
   },

@@ -3,6 +3,7 @@
  * ASCII-only escapes, ", " and ": " separators, 4-space indent when pretty,
  * and bigints written with all their digits.
  */
+import { indentBytes, JsonSink } from "./json_sink.ts";
 
 /** A JSON value whose integers may be bigints. */
 export type JsonValue =
@@ -16,35 +17,47 @@ export type JsonValue =
 
 /** Renders `value` like `json.dumps(value, indent=4 if pretty else None)`. */
 export function renderJson(value: JsonValue, pretty: boolean): string {
-  const parts: string[] = [];
-  write(value, pretty ? "\n" : "", pretty, parts);
-  return parts.join("");
+  const sink = new JsonSink();
+  writeJsonValue(sink, value, pretty, 0);
+  return ascii.decode(sink.bytes());
 }
 
-function write(v: JsonValue, nl: string, pretty: boolean, out: string[]): void {
-  if (v === null) out.push("null");
-  else if (typeof v === "string") out.push(quote(v));
-  else if (typeof v === "number") out.push(Number.isInteger(v) ? String(v) : pyFloat(v));
-  else if (typeof v === "bigint" || typeof v === "boolean") out.push(String(v));
+const ascii = new TextDecoder();
+const COMMA = new Uint8Array([0x2c]);
+const COMMA_SPACE = new Uint8Array([0x2c, 0x20]);
+const COLON_SPACE = new Uint8Array([0x3a, 0x20]);
+
+/** Writes `v` at nesting `depth` (pretty indentation of its inner lines is depth + 1). */
+export function writeJsonValue(sink: JsonSink, v: JsonValue, pretty: boolean, depth: number): void {
+  if (v === null) sink.ascii("null");
+  else if (typeof v === "string") sink.quoted(v);
+  else if (typeof v === "number") {
+    if (Number.isSafeInteger(v)) sink.int(v);
+    else sink.ascii(Number.isInteger(v) ? String(v) : pyFloat(v));
+  } else if (typeof v === "bigint" || typeof v === "boolean") sink.ascii(String(v));
   else if (Array.isArray(v)) {
-    if (v.length === 0) return void out.push("[]");
-    const inner = pretty ? nl + "    " : "";
-    out.push("[");
-    v.forEach((item, i) => {
-      out.push(i === 0 ? inner : (pretty ? "," : ", ") + inner);
-      write(item, inner, pretty, out);
-    });
-    out.push(nl + "]");
+    if (v.length === 0) return sink.ascii("[]");
+    sink.ascii("[");
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) sink.raw(pretty ? COMMA : COMMA_SPACE);
+      if (pretty) sink.raw(indentBytes(depth + 1));
+      writeJsonValue(sink, v[i], pretty, depth + 1);
+    }
+    if (pretty) sink.raw(indentBytes(depth));
+    sink.ascii("]");
   } else {
     const keys = Object.keys(v);
-    if (keys.length === 0) return void out.push("{}");
-    const inner = pretty ? nl + "    " : "";
-    out.push("{");
-    keys.forEach((k, i) => {
-      out.push(i === 0 ? inner : (pretty ? "," : ", ") + inner, quote(k), ": ");
-      write(v[k], inner, pretty, out);
-    });
-    out.push(nl + "}");
+    if (keys.length === 0) return sink.ascii("{}");
+    sink.ascii("{");
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0) sink.raw(pretty ? COMMA : COMMA_SPACE);
+      if (pretty) sink.raw(indentBytes(depth + 1));
+      sink.quoted(keys[i]);
+      sink.raw(COLON_SPACE);
+      writeJsonValue(sink, v[keys[i]], pretty, depth + 1);
+    }
+    if (pretty) sink.raw(indentBytes(depth));
+    sink.ascii("}");
   }
 }
 
@@ -52,26 +65,4 @@ function pyFloat(v: number): string {
   if (Number.isNaN(v)) return "NaN";
   if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
   return String(v);
-}
-
-const ESCAPES: Record<string, string> = {
-  '"': '\\"',
-  "\\": "\\\\",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-  "\b": "\\b",
-  "\f": "\\f",
-};
-
-// Python escapes everything outside " ".."~" (ensure_ascii=True).
-// deno-lint-ignore no-control-regex
-const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f-\uffff]/g;
-
-function quote(s: string): string {
-  return '"' +
-    s.replace(
-      NEEDS_ESCAPE,
-      (c) => ESCAPES[c] ?? "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
-    ) + '"';
 }

@@ -14,6 +14,7 @@
 export { ImageError, type ImageErrorInfo } from "./image_error.ts";
 export { type ImageFile, readImageFile } from "./image_file.ts";
 export { type CritJsonOptions, decodeImageToJson, imageBytesToJson } from "./crit_json.ts";
+export { decodeImageToJsonText, imageBytesToJsonText } from "./crit_text.ts";
 export { type JsonValue, renderJson } from "./json_render.ts";
 export { HEAD_MAGIC_COMMON, HEAD_MAGIC_SERVICE, magicName, MAGICS } from "./magic.ts";
 export {
