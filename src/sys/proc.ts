@@ -5,7 +5,7 @@
  */
 
 import { WNOHANG } from "./consts.ts";
-import { check } from "./errno.ts";
+import { check, SysError } from "./errno.ts";
 import { libc } from "./libc.ts";
 import { alloc, cstr, decodeRlimit, encodeRlimit, type Rlimit, SIZEOF, view } from "./structs.ts";
 
@@ -92,4 +92,17 @@ export function waitpid(pid: number, options: { nohang?: boolean } = {}): WaitSt
   return termsig === 0
     ? { exited: true, code: (s >> 8) & 0xff, signal: null }
     : { exited: true, code: null, signal: termsig };
+}
+
+const SIG_IGN = 1n;
+
+/**
+ * Ignores `sig` at the C level (signal(2) with SIG_IGN). Deno's own handlers
+ * are replaced too: this is how fdrestore turns off Deno's SIGUSR1 inspector.
+ */
+export function ignoreSignal(sig: number): void {
+  const c = libc();
+  // signal() returns SIG_ERR (-1 as an address) on failure.
+  const r = c.signal(sig, SIG_IGN);
+  if (r === 0xffff_ffff_ffff_ffffn) throw new SysError("signal", 22, [`signal ${sig}`]);
 }
