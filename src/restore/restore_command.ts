@@ -16,6 +16,7 @@ import { openFiles, type StagedFiles } from "./open_files.ts";
 import { joinCallerGroup, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
+import { testPause, watchInterrupts } from "./interrupt.ts";
 import { ensureFdLimit } from "./fd_limit.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 
@@ -27,9 +28,11 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
   let staged: StagedFiles | undefined;
   const started: number[] = [];
   const ownChildren = new Set(childrenOfThisProcess());
+  const interrupts = watchInterrupts();
   try {
     opts.inherit.log(log);
     const cp = loadCheckpoint(opts.imagesDir);
+    await interrupts.checkpoint();
     const tasks = selectTasks(cp, opts.pid);
     checkKeys(cp, tasks, opts);
     const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
@@ -43,6 +46,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
       stageBase,
       shellJob: opts.shellJob,
     });
+    await interrupts.checkpoint();
     if (opts.command === "check") {
       const fds = owners.reduce((n, t) => n + t.fds.length, 0);
       writeStdout(`check: ${live.length} task(s), ${fds} fds: every file opens\n`);
@@ -59,14 +63,17 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const pids = new Map<number, number>();
     startChild(plan, batch, pids, undefined, started);
     const rootPid = pids.get(plan.pid)!;
+    await testPause(interrupts);
+    await interrupts.checkpoint();
     for (const [old, now] of pids) log.info(`task ${old} restored as pid ${now}`);
     staged.started(pids);
     if (opts.leaveStopped) { for (const pid of pids.values()) kill(pid, SIGSTOP); }
     staged.release();
     staged = undefined;
     writeOutputs(opts, rootPid, pids);
-    if (opts.detached) return 0;
     started.splice(0); // from here the tasks are the user's
+    interrupts.stop();
+    if (opts.detached) return 0;
     return await waitForeground(rootPid, { sameGroup: shellGroup });
   } catch (e) {
     // Children first: a helper's children are reaped by us (subreaper) once it is gone.
@@ -74,6 +81,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     if (started.length > 0) killOrphans(ownChildren);
     throw e;
   } finally {
+    interrupts.stop();
     staged?.release();
     opts.inherit.finish();
   }

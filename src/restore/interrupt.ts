@@ -1,0 +1,72 @@
+/**
+ * SIGINT, SIGTERM and SIGHUP while a restore is under way: caught (so they
+ * cannot kill fdrestore halfway and orphan what it started) and acted on at
+ * the next checkpoint between phases, where the restore is rolled back.
+ */
+import { RestoreError } from "../files/restore_error.ts";
+
+const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** The error of an interrupted restore; the caller rolls back as for any failure. */
+export class RestoreInterrupted extends RestoreError {}
+
+export interface InterruptWatch {
+  /** Waits up to `ms`, less when a signal comes. */
+  pause(ms: number): Promise<void>;
+  /** Lets pending signals be delivered; throws RestoreInterrupted if one came. */
+  checkpoint(): Promise<void>;
+  /** Removes the listeners (before the foreground wait installs its own). */
+  stop(): void;
+}
+
+export function watchInterrupts(): InterruptWatch {
+  let caught: Deno.Signal | undefined;
+  let wake: (() => void) | undefined;
+  const listeners = SIGNALS.map((sig) => {
+    const fn = () => {
+      caught ??= sig;
+      wake?.();
+    };
+    Deno.addSignalListener(sig, fn);
+    return [sig, fn] as const;
+  });
+  let stopped = false;
+  return {
+    async pause(ms) {
+      if (caught) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    },
+    async checkpoint() {
+      // Signal listeners run from the event loop: give it a turn.
+      await new Promise((r) => setTimeout(r, 0));
+      if (caught) {
+        throw new RestoreInterrupted(
+          `restore interrupted by ${caught}; every started task was killed`,
+        );
+      }
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const [sig, fn] of listeners) Deno.removeSignalListener(sig, fn);
+    },
+  };
+}
+
+/** TEST ONLY: FDRESTORE_TEST_PAUSE_MS holds the restore after its tasks started. */
+export async function testPause(watch: InterruptWatch): Promise<void> {
+  let ms = 0;
+  try {
+    ms = Number(Deno.env.get("FDRESTORE_TEST_PAUSE_MS") ?? 0);
+  } catch {
+    return;
+  }
+  if (ms > 0) await watch.pause(ms);
+}
