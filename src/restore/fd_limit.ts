@@ -3,10 +3,14 @@
  * area above them must fit. The limit is raised where allowed (the soft limit
  * up to the hard one, the hard one with CAP_SYS_RESOURCE); otherwise the
  * restore stops before opening anything, naming the highest fd.
+ *
+ * It also grows this process's fd table to that size at once: the kernel
+ * grows a table shared by several threads (Deno's) with an RCU grace period
+ * each time, which one at a time as fds are opened cost ~70 ms for 3,000 fds.
  */
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
-import { getrlimit, RLIMIT_NOFILE, setrlimit } from "../sys/mod.ts";
+import { close, dupAbove, getrlimit, O, open, RLIMIT_NOFILE, setrlimit } from "../sys/mod.ts";
 
 /** Headroom above the staged files for the runtime's and the openers' own fds. */
 const SPARE = 64;
@@ -24,7 +28,11 @@ export function ensureFdLimit(tasks: readonly Task[], stageBase: number): void {
   if (!top) return;
   const need = BigInt(stageBase + files.size + SPARE);
   const now = getrlimit(RLIMIT_NOFILE);
-  if (now.cur >= need) return;
+  if (now.cur < need) raise(need, now, top);
+  growFdTable(Number(need) - 1);
+}
+
+function raise(need: bigint, now: { cur: bigint; max: bigint }, top: { fd: number; pid: number }) {
   try {
     setrlimit(RLIMIT_NOFILE, { cur: need, max: now.max >= need ? now.max : need });
   } catch (e) {
@@ -35,5 +43,22 @@ export function ensureFdLimit(tasks: readonly Task[], stageBase: number): void {
       { pid: top.pid, fd: top.fd },
       { cause: e },
     );
+  }
+}
+
+/**
+ * Makes the kernel size the fd table for fd `top` in one step (a copy there,
+ * closed). Only a speed-up: when it fails, the opens that follow say why.
+ */
+function growFdTable(top: number): void {
+  try {
+    const fd = open("/", O.PATH | O.CLOEXEC);
+    try {
+      close(dupAbove(fd, top));
+    } finally {
+      close(fd);
+    }
+  } catch {
+    // the table grows as fds are opened instead
   }
 }
