@@ -5,7 +5,7 @@
  * are reopened from the inherited fd; unlinked files come back from their
  * remap (see remap.ts).
  */
-import { close, fstat, lseek, O, open, openInRoot, SEEK } from "../sys/mod.ts";
+import { close, fstat, lseek, O, open, openInRoot, SEEK, type Stat } from "../sys/mod.ts";
 import { regFileKey } from "../inherit/mod.ts";
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
@@ -53,6 +53,7 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
     return inherited.fd;
   }
   let fd: number;
+  let st: Stat | undefined; // known already when the open went through a probe
   if (reg.ext) {
     if (!inherited) {
       throw new RestoreError(
@@ -66,10 +67,12 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
       closeQuietly(inherited.fd);
     }
   } else {
-    fd = openRemapped(ctx, file, reg) ?? reopen(() => openInPlace(ctx, reg, file), reg, file);
+    const remapped = openRemapped(ctx, file, reg);
+    if (remapped !== undefined) fd = remapped;
+    else ({ fd, st } = reopen(() => openInPlace(ctx, reg, file), reg, file));
   }
   try {
-    checkAndSeek(fd, reg, file);
+    checkAndSeek(fd, reg, file, st);
     restoreOwner(ctx, fd, reg.fown);
   } catch (e) {
     closeQuietly(fd);
@@ -81,18 +84,19 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
 /**
  * Opens the path inside the root. When the image knows the file's type, it is
  * checked on an O_PATH descriptor first: opening a FIFO would block and opening
- * a device acts on it; the same inode is then reopened through /proc.
+ * a device acts on it; the same inode is then reopened through /proc, and the
+ * probe's stat is the opened file's.
  */
-function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): number {
+function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): { fd: number; st?: Stat } {
   const flags = reg.flags & ~NEVER;
   if (reg.mode === undefined || (flags & O_PATH) !== 0) {
-    return openInRoot(ctx.root, reg.name, flags);
+    return { fd: openInRoot(ctx.root, reg.name, flags) };
   }
   const probe = openInRoot(ctx.root, reg.name, O_PATH | O.CLOEXEC | (flags & O.NOFOLLOW));
   try {
-    const mode = fstat(probe).mode;
-    if ((mode & S_IFMT) !== (reg.mode & S_IFMT)) throw badMode(reg, mode, file);
-    return open(`/proc/self/fd/${probe}`, flags);
+    const st = fstat(probe);
+    if ((st.mode & S_IFMT) !== (reg.mode & S_IFMT)) throw badMode(reg, st.mode, file);
+    return { fd: open(`/proc/self/fd/${probe}`, flags), st };
   } finally {
     closeQuietly(probe);
   }
@@ -105,7 +109,7 @@ function badMode(reg: RegPayload, mode: number, file: FileDesc): RestoreError {
   );
 }
 
-function reopen(opener: () => number, reg: RegPayload, file: FileDesc): number {
+function reopen<T>(opener: () => T, reg: RegPayload, file: FileDesc): T {
   try {
     return opener();
   } catch (e) {
@@ -116,15 +120,17 @@ function reopen(opener: () => number, reg: RegPayload, file: FileDesc): number {
   }
 }
 
-function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc): void {
-  const st = fstat(fd);
+function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc, st = fstat(fd)): void {
   if (reg.mode !== undefined && st.mode !== reg.mode) throw badMode(reg, st.mode, file);
   if (reg.size !== undefined && st.size !== reg.size) {
     throw new RestoreError(`File ${reg.name} has bad size ${st.size} (expect ${reg.size})`, {
       fileId: file.id,
     });
   }
-  if ((reg.flags & O_PATH) === 0 && reg.pos !== undefined && reg.pos !== POS_NONE) {
+  // A new description starts at offset 0 (O_APPEND too, until its first write).
+  if (
+    (reg.flags & O_PATH) === 0 && reg.pos !== undefined && reg.pos !== POS_NONE && reg.pos !== 0n
+  ) {
     lseek(fd, reg.pos, SEEK.SET);
   }
 }
