@@ -18,7 +18,7 @@ export const EXIT = {
   IMAGE: 3,
   /** An `--inherit-fd` argument is malformed, or its fd is not usable. */
   INHERIT: 4,
-  /** A system call failed outside a restore (permissions, limits, no /proc...). */
+  /** A system call failed that no task, fd or file explains (limits, /proc, helper sockets). */
   SYSTEM: 5,
 } as const;
 

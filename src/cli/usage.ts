@@ -231,7 +231,7 @@ const EXIT_HELP: Record<keyof typeof EXIT, string> = {
   USAGE: "bad command line: unknown option, missing value, conflicting options",
   IMAGE: "an image is missing, truncated, corrupt or of an unsupported kind",
   INHERIT: "an --inherit-fd argument is malformed or its fd is unusable",
-  SYSTEM: "a system call failed outside a restore (permissions, limits, /proc)",
+  SYSTEM: "a system call failed that no task, fd or file explains (limits, /proc)",
 };
 
 const KEYS_SECTION = `Finding the right --inherit-fd key:
