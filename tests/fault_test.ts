@@ -10,7 +10,17 @@ import { loadCheckpoint } from "../src/model/mod.ts";
 import { openFiles } from "../src/restore/open_files.ts";
 import { ERRNO, setFaultInjector } from "../src/sys/mod.ts";
 import { openFds } from "../src/sys/_testing.ts";
-import { countCalls, ERRNOS, faultRun, treeImages } from "./support/fault_sweep.ts";
+import {
+  CORPUS_SCENARIOS,
+  corpusImages,
+  countCalls,
+  ERRNOS,
+  faultRun,
+  faultRunCorpus,
+  prepareCorpus,
+  treeImages,
+} from "./support/fault_sweep.ts";
+import { CORPUS, haveCorpus } from "./support/corpus.ts";
 
 for (const tree of ["pipe_pair", "tree_shared"]) {
   Deno.test(`a ${tree} restore with a failing libc call fails in one line and leaves nothing`, async () => {
@@ -66,3 +76,28 @@ Deno.test("openFiles leaves the caller's fd table exactly as it was, whichever c
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+for (const name of CORPUS_SCENARIOS) {
+  Deno.test(`a ${name} restore with a failing libc call leaves the scenario's files as they were`, async () => {
+    if (!haveCorpus(`fault sweep of ${name}`)) return;
+    if (Deno.uid() !== 0) {
+      return void console.log(`skipped: fault sweep of ${name}: prepare needs root`);
+    }
+    const dir = corpusImages(CORPUS, name);
+    try {
+      const calls = await countCalls(dir);
+      prepareCorpus(CORPUS, name);
+      const problems: string[] = [];
+      // A sample spread over the whole restore; scripts/fault_sweep.ts does every call.
+      const step = Math.max(1, Math.floor(calls / 12));
+      for (let n = 1, i = 0; n <= calls; n += step, i++) {
+        const p = await faultRunCorpus(CORPUS, name, dir, n, ERRNOS[i % ERRNOS.length]);
+        if (p) problems.push(p);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+      prepareCorpus(CORPUS, name);
+    }
+  });
+}

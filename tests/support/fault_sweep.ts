@@ -76,6 +76,15 @@ export async function countCalls(dir: string): Promise<number> {
 
 /** Runs one restore with call N failing; returns what was wrong ("" when nothing). */
 export async function faultRun(dir: string, n: number, errno: string): Promise<string> {
+  return (await faultRunWithCode(dir, n, errno)).problem;
+}
+
+/** {@link faultRun}, also telling the exit code of the restore. */
+async function faultRunWithCode(
+  dir: string,
+  n: number,
+  errno: string,
+): Promise<{ problem: string; code: number }> {
   const mark = marker();
   const before = new Set([...Deno.readDirSync(dir)].map((e) => e.name));
   const r = await runCli(["restore", "-D", dir, "-d", "--", "/bin/sleep", mark], {
@@ -96,5 +105,77 @@ export async function faultRun(dir: string, n: number, errno: string): Promise<s
   if (![0, 1, 5].includes(r.code)) problems.push(`exit code ${r.code}`);
   const after = [...Deno.readDirSync(dir)].map((e) => e.name).filter((f) => !before.has(f));
   if (after.length > 0) problems.push(`new files in the images dir: ${after.join(", ")}`);
-  return problems.length === 0 ? "" : `call ${n} ${errno}: ${problems.join("; ")}`;
+  const problem = problems.length === 0 ? "" : `call ${n} ${errno}: ${problems.join("; ")}`;
+  return { problem, code: r.code };
+}
+
+/** Corpus scenarios swept too: files, pipes, sockets, ghosts, timers/epoll, and a tree. */
+export const CORPUS_SCENARIOS = ["pipes", "unix-sockets", "ghost-file", "misc-fds", "tree-shared"];
+
+/** Every path under `dir` (what a failed restore must leave as it was). */
+function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      const p = join(d, e.name);
+      out.push(p);
+      if (e.isDirectory) walk(p);
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // not there
+  }
+  return out.sort();
+}
+
+/** A copy of a corpus scenario's images in a temp dir, its files prepared. */
+export function corpusImages(corpus: string, name: string): string {
+  const dir = Deno.makeTempDirSync({ prefix: `fdrestore-fault-${name}-` });
+  for (const e of Deno.readDirSync(join(corpus, name, "images"))) {
+    Deno.copyFileSync(join(corpus, name, "images", e.name), join(dir, e.name));
+  }
+  prepareCorpus(corpus, name);
+  return dir;
+}
+
+export function prepareCorpus(corpus: string, name: string): void {
+  const out = new Deno.Command(join(corpus, "prepare"), {
+    args: [name],
+    stdout: "null",
+    stderr: "piped",
+  })
+    .outputSync();
+  if (!out.success) throw new Error(`prepare ${name}: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+/**
+ * faultRun on a corpus scenario: also checks that a failed restore left the
+ * scenario's folder (/tmp/criu-corpus/NAME: ghost files, socket names, link
+ * remaps) exactly as it found it, and prepares it again after a success.
+ */
+export async function faultRunCorpus(
+  corpus: string,
+  name: string,
+  dir: string,
+  n: number,
+  errno: string,
+): Promise<string> {
+  const folder = `/tmp/criu-corpus/${name}`;
+  const before = listTree(folder);
+  const { problem, code } = await faultRunWithCode(dir, n, errno);
+  const after = listTree(folder);
+  const extra = after.filter((p) => !before.includes(p));
+  const gone = before.filter((p) => !after.includes(p));
+  const problems = problem ? [problem] : [];
+  // A successful restore binds socket names and consumes link remaps; a failed one changes nothing.
+  if (code !== 0 && extra.length > 0) {
+    problems.push(`call ${n} ${errno}: left behind ${extra.join(", ")}`);
+  }
+  if (code !== 0 && gone.length > 0) {
+    problems.push(`call ${n} ${errno}: removed ${gone.join(", ")}`);
+  }
+  if (code === 0 || problems.length > 0) prepareCorpus(corpus, name);
+  return problems.join("; ");
 }
