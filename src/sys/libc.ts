@@ -35,6 +35,8 @@ export const SYMBOLS = {
   dup3: { parameters: [I32, I32, I32], result: I32 }, // int dup3(int old, int new, int flags)
   // int fcntl(int fd, int cmd, long arg): F_DUPFD*, F_[GS]ETFD, F_[GS]ETFL, F_[GS]ETSIG, PIPE_SZ
   fcntl_int: { name: "fcntl", parameters: [I32, I32, I64], result: I32 },
+  // The same on a worker thread (errno unreadable): growing the fd table in the background.
+  fcntl_int_nb: { name: "fcntl", parameters: [I32, I32, I64], result: I32, nonblocking: true },
   // int fcntl(int fd, int cmd, struct f_owner_ex *arg): F_SETOWN_EX, F_GETOWN_EX
   fcntl_ptr: { name: "fcntl", parameters: [I32, I32, BUF], result: I32 },
   lseek: { parameters: [I32, I64, I32], result: I64 }, // off_t lseek(int fd, off_t off, int whence)
@@ -156,28 +158,67 @@ export const SYMBOLS = {
 /** The bound libc symbols. */
 export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
+/**
+ * Symbols every restore calls, bound together on the first use of any of
+ * them: binding costs ~0.1 ms per symbol in one dlopen, ~0.3 ms alone.
+ */
+const RESTORE_CORE: readonly (keyof typeof SYMBOLS)[] = [
+  "open",
+  "close",
+  "dup",
+  "fcntl_int",
+  "fcntl_int_nb",
+  "lseek",
+  "read",
+  "write",
+  "fstat",
+  "pipe2",
+  "prlimit",
+  "prctl",
+  "umask",
+  "waitpid",
+  "posix_spawn",
+  "posix_spawn_file_actions_init",
+  "posix_spawn_file_actions_destroy",
+  "posix_spawn_file_actions_adddup2",
+  "posix_spawn_file_actions_addclose",
+  "posix_spawn_file_actions_addchdir_np",
+  "posix_spawn_file_actions_addclosefrom_np",
+  "posix_spawnattr_init",
+  "posix_spawnattr_destroy",
+  "posix_spawnattr_setflags",
+  "posix_spawnattr_setsigdefault",
+  "posix_spawnattr_setsigmask",
+  "posix_spawnattr_setpgroup",
+];
+
 let table: Libc | undefined;
-// Handles of the one-symbol libraries, kept open for the life of the process.
+// The libraries bound so far, kept open for the life of the process.
 const handles: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>[] = [];
 
 /**
- * The libc symbols (needs `--allow-ffi`). Each symbol is bound on its first
- * use: binding all of them at once costs ~0.1 ms per symbol (8 ms), and a
- * command calls a few dozen at most.
+ * The libc symbols (needs `--allow-ffi`), bound on first use: binding all of
+ * them at once took 8 ms, and a command calls a few dozen at most. A symbol
+ * of {@link RESTORE_CORE} binds that whole group; any other binds alone.
  */
 export function libc(): Libc {
   if (table) return table;
   const t = {} as Record<string, unknown>;
+  const bind = (names: readonly (keyof typeof SYMBOLS)[]) => {
+    const lib = Deno.dlopen(
+      "libc.so.6",
+      Object.fromEntries(names.map((n) => [n, SYMBOLS[n]])) as Deno.ForeignLibraryInterface,
+    );
+    handles.push(lib);
+    for (const n of names) Object.defineProperty(t, n, { value: lib.symbols[n], enumerable: true });
+  };
   for (const name of Object.keys(SYMBOLS) as (keyof typeof SYMBOLS)[]) {
     Object.defineProperty(t, name, {
       configurable: true,
       enumerable: true,
       get() {
-        const one = Deno.dlopen("libc.so.6", { [name]: SYMBOLS[name] });
-        handles.push(one);
-        const fn = one.symbols[name];
-        Object.defineProperty(t, name, { value: fn, enumerable: true });
-        return fn;
+        bind(RESTORE_CORE.includes(name) ? RESTORE_CORE : [name]);
+        return t[name];
       },
     });
   }
