@@ -7,16 +7,68 @@
  * It also grows this process's fd table to that size at once: the kernel
  * grows a table shared by several threads (Deno's) with an RCU grace period
  * each time, which one at a time as fds are opened cost ~70 ms for 3,000 fds.
+ * That one wait (~10 ms) can overlap the reading of the images: see
+ * {@link growFdTableEarly}.
  */
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
-import { close, dupAbove, getrlimit, O, open, RLIMIT_NOFILE, setrlimit } from "../sys/mod.ts";
+import {
+  close,
+  dupAbove,
+  dupAboveInBackground,
+  getrlimit,
+  O,
+  open,
+  RLIMIT_NOFILE,
+  setrlimit,
+} from "../sys/mod.ts";
 
 /** Headroom above the staged files for the runtime's and the openers' own fds. */
 const SPARE = 64;
+/** The kernel's first fd table: restores that fit never wait for a growth. */
+const FIRST_TABLE = 64;
+/** The most an early growth asks for, whatever the limit (64 Ki fds: 512 KiB of table). */
+const EARLY_MAX = 1 << 16;
 
-/** Makes sure fds up to the staging area fit; throws naming the fd that cannot. */
-export function ensureFdLimit(tasks: readonly Task[], stageBase: number): void {
+/** A growth of the fd table running on a worker thread. */
+export interface FdTableGrowth {
+  /** The fd number the table will hold. */
+  readonly top: number;
+  /** Settles once the table has grown (or the attempt failed). */
+  readonly done: Promise<void>;
+}
+
+/**
+ * Starts growing the fd table as far as the soft RLIMIT_NOFILE allows (at most
+ * 64 Ki fds) before the images are read. Only a speed-up: never throws.
+ */
+export function growFdTableEarly(): FdTableGrowth | undefined {
+  try {
+    const top = Math.min(Number(getrlimit(RLIMIT_NOFILE).cur), EARLY_MAX) - 1;
+    if (top < FIRST_TABLE) return undefined;
+    const fd = open("/", O.PATH | O.CLOEXEC);
+    const done = dupAboveInBackground(fd, top).then(
+      (copy) => {
+        closeQuietly(copy);
+        closeQuietly(fd);
+      },
+      () => closeQuietly(fd),
+    );
+    return { top, done };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Makes sure fds up to the staging area fit; throws naming the fd that cannot.
+ * With an early growth that covers them, waits for it instead of growing here.
+ */
+export async function ensureFdLimit(
+  tasks: readonly Task[],
+  stageBase: number,
+  early?: FdTableGrowth,
+): Promise<void> {
   let top: { fd: number; pid: number } | undefined;
   const files = new Set<unknown>();
   for (const t of tasks) {
@@ -29,6 +81,10 @@ export function ensureFdLimit(tasks: readonly Task[], stageBase: number): void {
   const need = BigInt(stageBase + files.size + SPARE);
   const now = getrlimit(RLIMIT_NOFILE);
   if (now.cur < need) raise(need, now, top);
+  if (early && Number(need) - 1 <= early.top) {
+    if (need > FIRST_TABLE) await early.done;
+    return;
+  }
   growFdTable(Number(need) - 1);
 }
 
@@ -60,5 +116,13 @@ function growFdTable(top: number): void {
     }
   } catch {
     // the table grows as fds are opened instead
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    if (fd >= 0) close(fd);
+  } catch {
+    // nothing to undo
   }
 }

@@ -17,7 +17,7 @@ import { joinCallerGroup, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
 import { testPause, watchInterrupts } from "./interrupt.ts";
-import { ensureFdLimit } from "./fd_limit.ts";
+import { ensureFdLimit, growFdTableEarly } from "./fd_limit.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 
 const SIGKILL = 9;
@@ -31,6 +31,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
   const interrupts = watchInterrupts();
   try {
     opts.inherit.log(log);
+    const growth = growFdTableEarly(); // its wait overlaps the reading of the images
     const cp = loadCheckpoint(opts.imagesDir);
     await interrupts.checkpoint();
     const tasks = selectTasks(cp, opts.pid);
@@ -38,7 +39,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
     const owners = live.filter((t) => t.tableOwner === t);
     const stageBase = stageBaseFor(live, opts.inherit.stageBase);
-    ensureFdLimit(owners, stageBase);
+    await ensureFdLimit(owners, stageBase, growth);
     staged = openFiles(cp, owners, {
       root,
       inherit: opts.inherit,

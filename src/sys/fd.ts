@@ -69,6 +69,15 @@ export function dupAbove(fd: number, min: number): number {
   return fcntl(fd, F.DUPFD_CLOEXEC, `F_DUPFD_CLOEXEC ${min}`, min);
 }
 
+/**
+ * {@link dupAbove} on a worker thread, for calls worth overlapping with work
+ * here (a first fd above the table's size waits for the kernel to grow it).
+ * Resolves to the copy, or -1 when the call failed (errno is not available).
+ */
+export function dupAboveInBackground(fd: number, min: number): Promise<number> {
+  return libc().fcntl_int_nb(fd, F.DUPFD_CLOEXEC, BigInt(min));
+}
+
 /** A copy of `fd` at the lowest free number >= `min`, without close-on-exec. */
 export function dupAboveInheritable(fd: number, min: number): number {
   return fcntl(fd, F.DUPFD, `F_DUPFD ${min}`, min);
