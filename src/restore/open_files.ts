@@ -182,12 +182,19 @@ export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): Sta
         masters.push(e.file.fds[0] ?? e);
       }
     }
+    // One context per task, not per file: thousands of files share a few.
+    const contexts = new Map<Task, OpenContext>();
+    const contextOf = (task: Task): OpenContext => {
+      let ctx = contexts.get(task);
+      if (!ctx) contexts.set(task, ctx = openContext(cp, task, staged, opts));
+      return ctx;
+    };
     let pending = masters;
     while (pending.length > 0) {
       const again: FdEntry[] = [];
       for (const master of pending) {
         if (staged.done(master.file)) continue; // provided by another open
-        const fd = openOne(cp, master, staged, opts);
+        const fd = openOne(master, contextOf(master.task));
         if (fd === AGAIN) again.push(master);
         else if (fd !== IN_TASK) staged.adopt(master.file, fd);
       }
@@ -208,10 +215,15 @@ export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): Sta
   }
 }
 
-function openOne(cp: Checkpoint, master: FdEntry, staged: StagedFiles, opts: OpenOptions) {
-  const ctx: OpenContext = {
+function openContext(
+  cp: Checkpoint,
+  task: Task,
+  staged: StagedFiles,
+  opts: OpenOptions,
+): OpenContext {
+  return {
     cp,
-    task: master.task,
+    task,
     root: opts.root,
     inherit: opts.inherit,
     log: opts.log,
@@ -225,6 +237,9 @@ function openOne(cp: Checkpoint, master: FdEntry, staged: StagedFiles, opts: Ope
     openInTask: (file, path, flags) => staged.openInTask(file, { path, flags }),
     controllingTerminal: (sid, fd, pgrp) => staged.setCtty(sid, fd, pgrp),
   };
+}
+
+function openOne(master: FdEntry, ctx: OpenContext) {
   try {
     return openerFor(master.file).open(ctx, master.file);
   } catch (e) {
