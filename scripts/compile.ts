@@ -9,7 +9,7 @@
  * no other way to make the executable.
  */
 import { dirname, join } from "node:path";
-import { PERMISSIONS } from "../src/restore/self_exec.ts";
+import { PERMISSIONS, V8_FLAGS } from "../src/restore/self_exec.ts";
 import { BuildError, BUNDLE, bundle, DENO, denoDir, REPO, run, sizeText } from "./bundle.ts";
 
 export const BINARY: string = join(REPO, "dist", "fdrestore");
@@ -58,7 +58,7 @@ function denortSource(version: string): { from: string; cached: string } {
 function noDenortMessage(version: string, cached: string, why: string): string {
   const zip = `denort-${TARGET}.zip`;
   const url = `https://dl.deno.land/release/v${version}/${zip}`;
-  const run = `deno run --no-config ${PERMISSIONS.join(" ")} ${BUNDLE}`;
+  const run = `deno run --no-config ${[...PERMISSIONS, ...V8_FLAGS].join(" ")} ${BUNDLE}`;
   return [
     `no denort ${version} (DENORT_BIN unset, none in Deno's cache, download failed), so no executable:`,
     `  DENORT_BIN is not set;`,
@@ -91,6 +91,7 @@ export function compile(): string {
     "--no-lock",
     "--no-prompt",
     ...PERMISSIONS,
+    ...V8_FLAGS,
     "-o",
     BINARY,
     BUNDLE,

@@ -24,11 +24,20 @@ export const PERMISSIONS: readonly string[] = [
   "--allow-env",
 ];
 
+/**
+ * V8 settings fdrestore runs with (the launchers and `deno task compile` pass
+ * them too): a young generation of at most 2 MiB per semi-space. Restores and
+ * `show` allocate many short-lived objects; V8's default lets the young
+ * generation grow to 16 MiB per semi-space, which made the peak RSS of a
+ * 9,000-fd restore ~100 MB instead of ~75 MB, and was no faster.
+ */
+export const V8_FLAGS: readonly string[] = ["--v8-flags=--max-semi-space-size=2"];
+
 export function selfCommand(args: readonly string[]): { path: string; argv: string[] } {
   const exe = Deno.execPath();
   if (Deno.build.standalone) return { path: exe, argv: [exe, ...args] };
   const main = fileURLToPath(Deno.mainModule);
-  const flags = ["run", ...PERMISSIONS, "--no-prompt", "--quiet"];
+  const flags = ["run", ...PERMISSIONS, ...V8_FLAGS, "--no-prompt", "--quiet"];
   const config = join(dirname(main), "deno.json");
   if (main.endsWith(".js")) flags.push("--no-config", "--no-lock");
   else if (exists(config)) flags.push("--config", config);
