@@ -21,6 +21,7 @@ if [ -z "${TEST_TALLY:-}" ]; then
 fi
 export TEST_TALLY
 work=$(mktemp -d /tmp/fdrestore-builds.XXXXXX)
+chmod 755 "$work" # tests also run the build as an ordinary user (nobody)
 trap 'rm -rf "$work" ${own_tally:+"$own_tally"}' EXIT
 
 mapfile -t cli_tests < <(grep -l 'support/cli\.ts' tests/*_test.ts | grep -v corpus_restore_test)
@@ -37,11 +38,11 @@ run_against() {
 
 # the permissions fdrestore needs, from the one place that lists them
 perms=$("$deno" eval --no-config \
-  'import { PERMISSIONS } from "./src/restore/self_exec.ts"; console.log(PERMISSIONS.join(" "))')
+  'import { PERMISSIONS, V8_FLAGS } from "./src/restore/self_exec.ts"; console.log([...PERMISSIONS, ...V8_FLAGS].join(" "))')
 
 echo "== deno task bundle"
 if "$deno" task --quiet bundle; then
-  mkdir "$work/bundle"
+  mkdir -m 755 "$work/bundle"
   cp dist/fdrestore.js "$work/bundle/fdrestore.js"
   cat >"$work/bundle/fdrestore" <<EOF
 #!/bin/sh
@@ -58,7 +59,7 @@ echo "== deno task compile"
 "$deno" task --quiet compile 2>"$work/compile.err"
 case $? in
   0)
-    mkdir "$work/binary"
+    mkdir -m 755 "$work/binary"
     cp dist/fdrestore "$work/binary/fdrestore"
     run_against "the compiled binary" "$work/binary/fdrestore"
     ;;

@@ -3,6 +3,7 @@
  * ours (128 + signal when killed), and SIGINT/SIGTERM/SIGHUP sent to
  * fdrestore are passed on to it.
  */
+import { log } from "../cli/log.ts";
 import { ignoreSignal, kill, waitpid } from "../sys/mod.ts";
 
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -40,32 +41,29 @@ export function waitForeground(
   });
 }
 
-const SIGUSR1 = 10;
-
-/** True when this process catches SIGUSR1 (bit 9 of SigCgt in /proc/self/status). */
-function catchesSigusr1(): boolean {
-  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(Deno.readTextFileSync("/proc/self/status"));
-  return m !== null && (BigInt("0x" + m[1]) & (1n << BigInt(SIGUSR1 - 1))) !== 0n;
-}
-
 /**
  * Deno (>= 2.9.2) installs a SIGUSR1 handler about 500 ms after start that
  * opens a V8 inspector on 127.0.0.1:9229 — a back door into a root process
  * that waits for its tasks. Ignoring SIGUSR1 before the runtime installs its
- * handler is undone, so watch for the handler and replace it the moment it
- * appears. Returns a function that stops watching.
+ * handler is undone (and it may install it more than once), so during the
+ * first seconds of the process SIGUSR1 is set to SIG_IGN again and again
+ * (a cheap syscall; reading /proc/self/status instead would need --allow-all
+ * in a compiled fdrestore). Returns a function that stops.
  */
 export function guardInspectorSignal(): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = performance.now() + 5000;
+  // performance.now() counts from the start of this process.
+  const WATCH_UNTIL_MS = 3000;
   const look = () => {
     timer = undefined;
     try {
-      if (catchesSigusr1()) return ignoreSignal(SIGUSR1);
-    } catch {
-      return; // no /proc: nothing we can watch
+      ignoreSignal(10); // SIGUSR1
+    } catch (e) {
+      log.debug(`cannot ignore SIGUSR1: ${e instanceof Error ? e.message : e}`);
+      return;
     }
-    if (performance.now() < deadline) timer = setTimeout(look, 5);
+    const now = performance.now();
+    if (now < WATCH_UNTIL_MS) timer = setTimeout(look, now < 1000 ? 5 : 50);
   };
   look();
   return () => {

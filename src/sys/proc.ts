@@ -94,13 +94,12 @@ export function waitpid(pid: number, options: { nohang?: boolean } = {}): WaitSt
     : { exited: true, code: null, signal: termsig };
 }
 
-const SIG_IGN = 1n;
-
 /**
  * Ignores `sig` at the C level (signal(2) with SIG_IGN). Deno's own handlers
  * are replaced too: this is how fdrestore turns off Deno's SIGUSR1 inspector.
  */
 export function ignoreSignal(sig: number): void {
+  const SIG_IGN = 1n; // local: bundled module constants may not be set yet when this runs
   const c = libc();
   // signal() returns SIG_ERR (-1 as an address) on failure.
   const r = c.signal(sig, SIG_IGN);
