@@ -153,3 +153,27 @@ Deno.test("the demo restores the sample: the program reads the restored offset, 
   assert.match(text, /fd 10, bytes queued in the socket: hello peer/);
   assert.match(text, /^ +7 -> anon_inode:\[eventfd\]$/m);
 });
+
+Deno.test("decode -D -o writes every image of a checkpoint as crit's decoded/ folder has it", async () => {
+  if (!haveCorpus("decode -D")) return;
+  for (const name of ["pipes", "tree-shared", "ghost-file", "memfd"]) {
+    const out = Deno.makeTempDirSync();
+    try {
+      const r = await runCli(["decode", "--pretty", "-D", imagesOf(name), "-o", out]);
+      assert.equal(r.code, 0, r.stderr);
+      const ours = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+      const crit = [...Deno.readDirSync(join(CORPUS, name, "decoded"))].map((e) => e.name)
+        .filter((n) => n.endsWith(".json")).sort();
+      assert.deepEqual(ours, crit, name);
+      for (const file of ours) {
+        assert.deepEqual(
+          JSON.parse(Deno.readTextFileSync(join(out, file))),
+          JSON.parse(Deno.readTextFileSync(join(CORPUS, name, "decoded", file))),
+          `${name}/${file}`,
+        );
+      }
+    } finally {
+      Deno.removeSync(out, { recursive: true });
+    }
+  }
+});

@@ -1,11 +1,15 @@
-/** `fdrestore decode`: crit-compatible JSON of one image. */
-import { decodeImageToJsonText } from "../image/mod.ts";
+/** `fdrestore decode`: crit-compatible JSON of one image, or of every image of a directory. */
+import { join } from "node:path";
+import { decodeImageToJsonText, ImageError, readImageFile } from "../image/mod.ts";
+import { log } from "./log.ts";
 import type { DecodeOptions } from "./options.ts";
 import { writeStdoutBytes } from "./output.ts";
 
 const NL = new Uint8Array([0x0a]);
+const encoder = new TextEncoder();
 
 export function runDecode(opts: DecodeOptions): number {
+  if (opts.imagesDir !== undefined) return decodeDirectory(opts.imagesDir, opts);
   const input = opts.input ?? "/dev/stdin";
   // The whole text is made before anything is written: a bad image prints no partial JSON.
   const text = decodeImageToJsonText(input, opts.pretty);
@@ -16,5 +20,49 @@ export function runDecode(opts: DecodeOptions): number {
     writeStdoutBytes(text);
     writeStdoutBytes(NL);
   }
+  return 0;
+}
+
+/**
+ * Every image of `dir` that crit could decode: raw page images, images
+ * without a decoder and other files are skipped (logged at -v3). With -o DIR, IMAGE.json files
+ * like the corpus's decoded/ folder; otherwise one JSON object keyed by name.
+ */
+function decodeDirectory(dir: string, opts: DecodeOptions): number {
+  const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
+  const texts: [string, Uint8Array][] = [];
+  for (const name of names) {
+    if (/^pages-\d+\.img$/.test(name)) {
+      log.info(`${name}: raw memory pages, not decoded`);
+      continue;
+    }
+    const path = join(dir, name);
+    let decoded = false;
+    try {
+      decoded = readImageFile(path).decoded;
+    } catch (e) {
+      // Not an image at all (a log, a pid file): only named at -v3.
+      if (!(e instanceof ImageError)) throw e;
+    }
+    if (!decoded) {
+      log.info(`${name}: not an image fdrestore decodes, skipped`);
+      continue;
+    }
+    texts.push([name, decodeImageToJsonText(path, opts.pretty)]);
+  }
+  if (opts.output) {
+    Deno.mkdirSync(opts.output, { recursive: true });
+    for (const [name, text] of texts) {
+      Deno.writeFileSync(join(opts.output, `${name}.json`), text);
+      Deno.writeFileSync(join(opts.output, `${name}.json`), NL, { append: true });
+    }
+    return 0;
+  }
+  writeStdoutBytes(encoder.encode("{"));
+  texts.forEach(([name, text], i) => {
+    writeStdoutBytes(encoder.encode(`${i ? ", " : ""}${JSON.stringify(name)}: `));
+    writeStdoutBytes(text);
+  });
+  writeStdoutBytes(encoder.encode("}\n"));
   return 0;
 }

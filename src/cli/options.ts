@@ -72,6 +72,8 @@ export interface ShowOptions extends LogOptions {
 
 export interface DecodeOptions extends LogOptions {
   command: "decode";
+  /** -D: decode every image of this directory (one JSON object, or one file each under -o DIR). */
+  imagesDir?: string;
   /** undefined: stdin. */
   input?: string;
   /** undefined: stdout. */
@@ -347,10 +349,14 @@ function build(
     case "decode": {
       const input = values.get("in");
       const output = values.get("out");
+      const dir = values.get("images-dir");
       if (input !== undefined && input === output && input !== "-") {
         fail(`--in and --out name the same file '${input}'`);
       }
-      return { command, ...log, input, output, pretty: flags.has("pretty") };
+      if (dir !== undefined && input !== undefined) {
+        fail("--in and --images-dir exclude each other");
+      }
+      return { command, ...log, input, output, imagesDir: dir, pretty: flags.has("pretty") };
     }
   }
 }

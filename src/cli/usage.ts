@@ -34,8 +34,9 @@ export const OPTIONS: readonly OptionDoc[] = [
     long: "images-dir",
     short: "D",
     value: "DIR",
-    commands: ["restore", "show", "check"],
-    help: "the checkpoint images (default: the current directory)",
+    commands: ["restore", "show", "check", "decode"],
+    help: "the checkpoint images (default: the current directory); decode: every " +
+      "image of DIR",
     example: "-D /var/lib/ckpt/app",
   },
   {
@@ -163,7 +164,8 @@ export const OPTIONS: readonly OptionDoc[] = [
     short: "o",
     value: "FILE",
     commands: ["decode"],
-    help: "where the JSON goes (default: stdout), as crit's -o",
+    help: "where the JSON goes (default: stdout), as crit's -o; with -D, a " +
+      "directory that gets IMAGE.json for each image",
     example: "-o files.json",
   },
   {
