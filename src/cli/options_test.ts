@@ -191,8 +191,14 @@ Deno.test("show, decode and check parse their options", () => {
       logFile: undefined,
       input: "files.img",
       output: "out.json",
+      imagesDir: undefined,
       pretty: true,
     } satisfies DecodeOptions,
+  );
+  assert.equal((parse("decode", "-D", "imgs", "-o", "out") as DecodeOptions).imagesDir, "imgs");
+  assert.throws(
+    () => parse("decode", "-D", "imgs", "-i", "x.img"),
+    /--in and --images-dir exclude each other/,
   );
   const d = parse("decode", "--in", "x", "--out", "y", "--log-file", "l", "-v4") as DecodeOptions;
   assert.equal(d.logFile, "l");
