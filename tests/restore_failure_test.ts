@@ -104,3 +104,19 @@ Deno.test("a port in use fails the restore and names the address", async () => {
     listener.close();
   }
 });
+
+Deno.test("a low RLIMIT_NOFILE that cannot be raised fails before anything opens (EMFILE)", async () => {
+  prepareSample();
+  const program = marker();
+  // A hard limit of 40: Deno starts, the sample's table and its staging do not fit.
+  const out = await new Deno.Command("prlimit", {
+    args: ["--nofile=40:40", "--", FDRESTORE, "restore", "-D", SAMPLE, "--", ...program],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1, stderr);
+  assert.match(stderr, /^fdrestore: error: fd 10 of task 4848: RLIMIT_NOFILE is 40 \(hard 40\)/);
+  assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+  assert.deepEqual(processesWith(program[1]), []);
+});
