@@ -88,13 +88,18 @@ function magicError(
   );
 }
 
-/** Decodes every entry after the header; raw payloads land in `extra` as views. */
+/**
+ * Decodes every entry after the header; raw payloads land in `extra` as views.
+ * With `each`, entries go to it one by one (with the bounds of their message
+ * in `bytes`) and the result is empty: 100,000 entries need not be alive at once.
+ */
 export function decodeBody(
   bytes: Uint8Array,
   header: ImageHeader,
   kind: ImageKind,
   path: string,
   withDefaults: boolean,
+  each?: (entry: Decoded, index: number, bytes: Uint8Array, start: number, end: number) => void,
 ): Decoded[] {
   const name = basename(path);
   const len = bytes.length;
@@ -115,8 +120,8 @@ export function decodeBody(
     off += Number(size);
     return part;
   };
-  while (off < len) {
-    const index = entries.length;
+  let index = 0;
+  for (; off < len; index++) {
     if (len - off < 4) throw truncated(index, off, 4, len - off);
     const size = view.getUint32(off, true);
     const start = off + 4;
@@ -127,7 +132,6 @@ export function decodeBody(
       const parts = extra.map((field) => take(index, entry[field] as number | bigint));
       entry.extra = parts.length === 1 ? parts[0] : parts;
     }
-    entries.push(entry);
     if (index === 0 && kind.layout === "pagemap") {
       plan = messagePlan("pagemap_entry");
     } else if (index === 0 && kind.layout === "ghost") {
@@ -138,6 +142,8 @@ export function decodeBody(
         extra = ["len"];
       }
     }
+    if (each) each(entry, index, bytes, start, start + size);
+    else entries.push(entry);
   }
   return entries;
 }

@@ -16,8 +16,12 @@ export { type ImageFile, readImageFile } from "./image_file.ts";
 export { type CritJsonOptions, decodeImageToJson, imageBytesToJson } from "./crit_json.ts";
 export { decodeImageToJsonText, imageBytesToJsonText } from "./crit_text.ts";
 export { type JsonValue, renderJson } from "./json_render.ts";
+export { messagePlan } from "./schema.ts";
+export { decodeMessage, fieldSpan } from "./wire_decode.ts";
 export { HEAD_MAGIC_COMMON, HEAD_MAGIC_SERVICE, magicName, MAGICS } from "./magic.ts";
 export {
+  eachEntry,
+  type EntryCallback,
   type EntryTypes,
   imageFileName,
   type ImageName,

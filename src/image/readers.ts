@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { decodeBody, readHeader } from "./framing.ts";
+import type { Decoded } from "./wire_decode.ts";
 import { readImageBytes } from "./image_file.ts";
 import { type ImageKind, imageKind } from "./image_kinds.ts";
 import type {
@@ -134,6 +135,35 @@ export function readEntries<K extends ImageName>(
     path,
     true,
   ) as unknown as EntryTypes[K][];
+}
+
+/** What {@link eachEntry} hands over: an entry, its index, and where its message lies. */
+export type EntryCallback<T> = (
+  entry: T,
+  index: number,
+  bytes?: Uint8Array,
+  start?: number,
+  end?: number,
+) => void;
+
+/**
+ * {@link readEntries} one entry at a time: `fn` gets each entry, its index and
+ * the bounds of its message in the image's bytes, and nothing keeps them (the
+ * model of 100,000 fds keeps what it needs only).
+ */
+export function eachEntry<K extends ImageName>(
+  dir: string,
+  image: K,
+  id: number | undefined,
+  fn: EntryCallback<EntryTypes[K]>,
+): void {
+  const path = join(dir, imageFileName(image, id));
+  const bytes = readImageBytes(path, true);
+  if (bytes === undefined || bytes.length === 0) return;
+  const magic = IMAGES[image].magic;
+  const header = readHeader(bytes, path, magic);
+  const kind = imageKind(magic) as ImageKind;
+  decodeBody(bytes, header, kind, path, true, fn as unknown as EntryCallback<Decoded>);
 }
 
 /** A pagemap image split into its head and its entries; undefined when missing. */

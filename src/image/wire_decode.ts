@@ -44,6 +44,36 @@ export function decodeMessage(
   return readMessage(plan, end, withDefaults, {});
 }
 
+/**
+ * Where the one length-delimited field `id` of the message `bytes[start, end)`
+ * lies: [from, to) of its contents. Undefined when the field is absent, comes
+ * more than once (protobuf merges those) or has another wire type. The message
+ * must have decoded cleanly already.
+ */
+export function fieldSpan(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  id: number,
+): [number, number] | undefined {
+  if (bytes !== buf) {
+    buf = bytes;
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  pos = start;
+  let span: [number, number] | undefined;
+  while (pos < end) {
+    const tag = varint32(end);
+    if (tag >>> 3 === id) {
+      if (span !== undefined || (tag & 7) !== 2) return undefined;
+      const len = varint32(end);
+      span = [pos, checkedEnd(len, end)];
+      pos = span[1];
+    } else skip(tag & 7, tag >>> 3, end);
+  }
+  return span;
+}
+
 function readMessage(plan: MessagePlan, end: number, defaults: boolean, obj: Decoded): Decoded {
   const byId = plan.byId;
   while (pos < end) {

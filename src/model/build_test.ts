@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { haveCorpus, imagesOf, readScenario, scenarios } from "../../tests/support/corpus.ts";
-import { FD_TYPE, fdTypeName, loadCheckpoint } from "./mod.ts";
+import { FD_TYPE, fdTypeName, fileKey, loadCheckpoint } from "./mod.ts";
+import { readEntries } from "../image/mod.ts";
 import { inheritKeyOf } from "./inherit_key.ts";
 
 Deno.test("every corpus fd maps to the file id, type and inherit key real criu reported", () => {
@@ -83,4 +84,25 @@ Deno.test("pipe data and socket queues are attached to their pipes and sockets",
   assert.equal(text, "pipe-B holds thirty-seven bytes now.\n");
   const us = loadCheckpoint(imagesOf("unix-sockets"));
   assert.ok(us.socketQueues.size > 0);
+});
+
+Deno.test("a file's payload, read again from the image bytes, equals what readEntries decodes", () => {
+  if (!haveCorpus("lazy payloads")) return;
+  let checked = 0;
+  for (const name of scenarios()) {
+    const cp = loadCheckpoint(imagesOf(name));
+    for (const e of readEntries(imagesOf(name), "files")) {
+      const raw = e as unknown as Record<string, unknown>;
+      // The payload is the one message field besides type and id.
+      const [, payload] = Object.entries(raw).find(([k, v]) =>
+        k !== "type" && k !== "id" && typeof v === "object"
+      )!;
+      const file = cp.files.get(fileKey(e.type, e.id))!;
+      assert.deepEqual(file.payload, payload, `${name} file ${e.id}`);
+      // Asked twice, and after another file: the same contents.
+      assert.deepEqual(file.payload, payload);
+      checked++;
+    }
+  }
+  assert.ok(checked > 100, `only ${checked} files checked`);
 });

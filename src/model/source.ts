@@ -4,7 +4,14 @@
  * and errors that name the image.
  */
 import { join } from "node:path";
-import { ImageError, imageFileName, type ImageName, readEntries } from "../image/mod.ts";
+import {
+  eachEntry,
+  type EntryCallback,
+  ImageError,
+  imageFileName,
+  type ImageName,
+  readEntries,
+} from "../image/mod.ts";
 
 /** A decoded entry: snake_case fields, enums as numbers, 64-bit as bigint. */
 export type Entry = Record<string, unknown>;
@@ -13,6 +20,11 @@ export interface ImageSource {
   readonly dir: string;
   /** Entries of an image (`"fdinfo", 2` is fdinfo-2.img); [] when it does not exist. */
   entries(image: ImageName, id?: number, opts?: { required?: boolean }): Entry[];
+  /**
+   * The entries of an image one by one, kept nowhere (files.img, fdinfo: one per
+   * fd), with the bounds of each entry's message in the image bytes when known.
+   */
+  each(image: ImageName, id: number | undefined, fn: EntryCallback<Entry>): void;
   /** True when the image file exists. */
   has(image: ImageName, id?: number): boolean;
   /** Up to `length` bytes of a raw image file (pages-N.img) from `offset`. */
@@ -44,6 +56,11 @@ export function directorySource(dir: string): ImageSource {
       list = readEntries(dir, image, id) as unknown as Entry[];
       cache.set(name, list);
       return list;
+    },
+    each(image, id, fn) {
+      const list = cache.get(imageFileName(image, id));
+      if (list) list.forEach((e, i) => fn(e, i));
+      else eachEntry(dir, image, id, fn as EntryCallback<unknown>);
     },
     readRaw(fileName, offset, length) {
       let file: Deno.FsFile;
