@@ -49,7 +49,7 @@ export function runHelper(transport: number): number {
     for (const child of plan.children) {
       startChild(child, got.fds, known, transport, started);
     }
-    const fds = new Map(plan.fds.map(([target, i]) => [target, got.fds[i]]));
+    const fds = tableOf(plan, got.fds);
     if (plan.tty) applyTty(plan, ctty, known, fds);
     execWithFds({
       path: plan.path,
@@ -105,6 +105,13 @@ function applyTty(
   }
 }
 
+/** A plan's fd table: target → descriptor of the batch. */
+function tableOf(plan: TaskPlan, batch: readonly number[]): Map<number, number> {
+  const table = new Map<number, number>();
+  for (let k = 0; k < plan.fds.length; k += 2) table.set(plan.fds[k], batch[plan.fds[k + 1]]);
+  return table;
+}
+
 /** Session and group of a task started by this process. */
 export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
   if (plan.setsid) return { setsid: true };
@@ -139,7 +146,7 @@ export function startChild(
         path: plan.path,
         argv: plan.argv,
         env: plan.env,
-        fds: new Map(plan.fds.map(([target, i]) => [target, batch[i]])),
+        fds: tableOf(plan, batch),
         cwd: plan.cwd,
         ...spawnAttrs(plan, known),
       });
@@ -191,7 +198,7 @@ function startHelper(
     };
     const remap = (p: TaskPlan): TaskPlan => ({
       ...p,
-      fds: p.fds.map(([t, i]) => [t, at(i)] as [number, number]),
+      fds: p.fds.map((v, k) => k % 2 === 0 ? v : at(v)),
       ...(p.tty?.ctty === undefined ? {} : { tty: { ...p.tty, ctty: at(p.tty.ctty) } }),
       children: p.children.map(remap),
     });

@@ -126,18 +126,11 @@ export class StagedFiles {
     for (const fn of this.#afterStart.splice(0)) fn(pids);
   }
 
-  /** The fd table of a task: target number → staged descriptor. */
-  tableOf(task: Task): Map<number, number> {
-    const table = new Map<number, number>();
-    for (const e of task.fds) {
-      if (this.#inTask.has(e.file)) continue;
-      const fd = this.#fds.get(e.file);
-      if (fd === undefined) {
-        throw new RestoreError(`fd ${e.fd} of task ${task.pid} was never opened`);
-      }
-      table.set(e.fd, fd);
-    }
-    return table;
+  /** The staged descriptor of fd entry `e` of `task`; undefined when the task opens it. */
+  tableFd(task: Task, e: FdEntry): number | undefined {
+    const fd = this.#fds.get(e.file);
+    if (fd !== undefined || this.#inTask.has(e.file)) return fd;
+    throw new RestoreError(`fd ${e.fd} of task ${task.pid} was never opened`);
   }
 
   /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */

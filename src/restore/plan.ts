@@ -19,8 +19,8 @@ export interface TaskPlan {
   setsid: boolean;
   /** The pid in the dump of its process group leader (itself included). */
   pgid: number;
-  /** [target fd, index into the batch]. */
-  fds: [number, number][];
+  /** Target fd and index into the batch, pair after pair (flat: 100,000 fds make no arrays). */
+  fds: number[];
   /** Terminal steps, done by a helper before its program starts. */
   tty?: TaskTty;
   /** --shell-job: stays in fdrestore's process group (and session). */
@@ -47,20 +47,20 @@ export function planTree(
   index = new Map<number, number>(),
 ): TaskPlan {
   const owner = task.tableOwner ?? task;
-  const table = staged.tableOf(owner);
-  const fds: [number, number][] = [];
+  const fds: number[] = [];
   const cleared: number[] = [];
   for (const e of owner.fds) {
     const cloexec = (e.fdFlags & 1) !== 0;
     if (cloexec && opts.cloexec === "honor") continue;
     if (cloexec) cleared.push(e.fd);
-    const src = table.get(e.fd)!;
+    const src = staged.tableFd(owner, e);
+    if (src === undefined) continue; // the task opens it (planTty)
     let i = index.get(src);
     if (i === undefined) {
       i = batch.push(src) - 1;
       index.set(src, i);
     }
-    fds.push([e.fd, i]);
+    fds.push(e.fd, i);
   }
   if (cleared.length > 0) {
     opts.log.info(`task ${task.pid}: fds ${cleared.join(",")} were close-on-exec; kept open`);
