@@ -3,7 +3,7 @@
  * its code. The only place that prints errors and exits; library code throws
  * typed errors (src/errors.ts) and logs through src/cli/log.ts.
  */
-import { resolve } from "node:path";
+import { resolve } from "./src/sys/path.ts";
 import { EXIT, FdrestoreError } from "./src/errors.ts";
 import { fileSink, log, type LogLevel, stderrSink } from "./src/cli/log.ts";
 import { CommandLineError, type Options, parseCommandLine } from "./src/cli/options.ts";

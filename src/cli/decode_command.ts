@@ -1,5 +1,5 @@
 /** `fdrestore decode`: crit-compatible JSON of one image, or of every image of a directory. */
-import { join } from "node:path";
+import { join } from "../sys/path.ts";
 import { decodeImageToJsonText, ImageError, readImageFile } from "../image/mod.ts";
 import { log } from "./log.ts";
 import type { DecodeOptions } from "./options.ts";

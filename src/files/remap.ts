@@ -14,7 +14,7 @@
  *   deleted file still share the inode, as in the dump.
  * - procfs remap (a dead task's /proc entry): refused.
  */
-import { dirname } from "node:path";
+import { dirname } from "../sys/path.ts";
 import { readEntries, REMAP_TYPE } from "../image/mod.ts";
 import type { GhostChunkEntry, GhostFileEntry } from "../image/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";

@@ -2,7 +2,7 @@
  * Image framing: head magic, image magic, then entries of `u32 LE length +
  * protobuf`, some followed by raw bytes whose size an entry field gives.
  */
-import { basename } from "node:path";
+import { basename } from "../sys/path.ts";
 import { hex, ImageError } from "./image_error.ts";
 import type { ImageKind } from "./image_kinds.ts";
 import {

@@ -1,5 +1,5 @@
 /** Reading one image file of any kind, as crit does. */
-import { basename } from "node:path";
+import { basename } from "../sys/path.ts";
 import { hex, ImageError } from "./image_error.ts";
 import { imageKind } from "./image_kinds.ts";
 import { decodeBody, readHeader } from "./framing.ts";

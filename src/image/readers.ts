@@ -2,7 +2,7 @@
  * Typed readers of the images the restorer needs, by CRIU's file names.
  * A missing image file reads as zero entries, as in CRIU.
  */
-import { join } from "node:path";
+import { join } from "../sys/path.ts";
 import { decodeBody, readHeader } from "./framing.ts";
 import type { Decoded } from "./wire_decode.ts";
 import { readImageBytes } from "./image_file.ts";

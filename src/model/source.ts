@@ -3,7 +3,7 @@
  * (a missing image reads as empty, as in CRIU), raw reads for memory pages,
  * and errors that name the image.
  */
-import { join } from "node:path";
+import { join } from "../sys/path.ts";
 import {
   eachEntry,
   type EntryCallback,

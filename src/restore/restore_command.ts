@@ -4,7 +4,7 @@
  * for it or detach. On any failure nothing is left behind: started tasks are
  * killed and reaped, staged fds closed, temporary files removed.
  */
-import { resolve } from "node:path";
+import { resolve } from "../sys/path.ts";
 import { log } from "../cli/log.ts";
 import type { CheckOptions, RestoreOptions } from "../cli/options.ts";
 import { writeStdout } from "../cli/output.ts";

@@ -4,8 +4,7 @@
  * source or from the bundle) the helper is the Deno binary running the same
  * main module with the permissions fdrestore needs.
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fileUrlToPath, join } from "../sys/path.ts";
 
 export const HELPER_COMMAND = "__helper";
 
@@ -36,7 +35,7 @@ export const V8_FLAGS: readonly string[] = ["--v8-flags=--max-semi-space-size=2"
 export function selfCommand(args: readonly string[]): { path: string; argv: string[] } {
   const exe = Deno.execPath();
   if (Deno.build.standalone) return { path: exe, argv: [exe, ...args] };
-  const main = fileURLToPath(Deno.mainModule);
+  const main = fileUrlToPath(Deno.mainModule);
   const flags = ["run", ...PERMISSIONS, ...V8_FLAGS, "--no-prompt", "--quiet"];
   const config = join(dirname(main), "deno.json");
   if (main.endsWith(".js")) flags.push("--no-config", "--no-lock");

@@ -4,7 +4,7 @@
  * JSON form (`show --json`) is this structure; its fields are documented in
  * the README and kept stable.
  */
-import { join } from "node:path";
+import { join } from "../sys/path.ts";
 import {
   type Checkpoint,
   FD_TYPE,
