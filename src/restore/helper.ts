@@ -46,9 +46,11 @@ export function runHelper(transport: number): number {
     // The terminal first: children started after it share it as theirs.
     const ctty = plan.tty?.ctty === undefined ? undefined : got.fds[plan.tty.ctty];
     if (ctty !== undefined) setControllingTerminal(ctty, true);
-    for (const child of plan.children) {
-      startChild(child, got.fds, known, transport, started);
-    }
+    // Every child first (nested helpers start in parallel), then their reports.
+    const pending = plan.children.map((child) =>
+      startChild(child, got.fds, known, transport, started)
+    );
+    for (const finish of pending) finish?.();
     const fds = tableOf(plan, got.fds);
     if (plan.tty) applyTty(plan, ctty, known, fds);
     execWithFds({
@@ -132,7 +134,7 @@ export function startChild(
   known: Map<number, number>,
   report: number | undefined,
   started: number[],
-): void {
+): (() => void) | undefined {
   const tell = (old: number, pid: number) => {
     known.set(old, pid);
     if (report !== undefined) sendMessage(report, { started: old, pid });
@@ -160,19 +162,25 @@ export function startChild(
     }
     started.push(pid);
     tell(plan.pid, pid);
-    return;
+    return undefined;
   }
-  startHelper(plan, batch, known, tell, started);
+  return startHelper(plan, batch, known, tell, started);
 }
 
+/**
+ * Starts a nested helper for `plan` and sends it its subtree. Returns the
+ * function that waits for it: it relays the helper's reports until the
+ * helper's exec closes the channel (or throws the error the helper sent).
+ */
 function startHelper(
   plan: TaskPlan,
   batch: readonly number[],
   known: Map<number, number>,
   tell: (old: number, pid: number) => void,
   started: number[],
-): void {
+): () => void {
   const [mine, theirs] = socketpair(AF.UNIX, SOCK.STREAM | SOCK.CLOEXEC, 0);
+  let waiting = false;
   try {
     const self = selfCommand([HELPER_COMMAND, "3"]);
     const pid = spawn({
@@ -204,19 +212,26 @@ function startHelper(
     });
     const mapped = remap(plan);
     sendMessage(mine, { plan: mapped, known: Object.fromEntries(known) }, sub);
-    for (;;) {
-      const got = recvMessage(mine);
-      if (!got) break; // closed by its exec: the helper became its task
-      if (typeof got.msg.error === "string") {
-        throw new RestoreError(got.msg.error, { pid: plan.pid });
-      }
-      if (typeof got.msg.started === "number") {
-        const pid = Number(got.msg.pid);
-        started.push(pid);
-        tell(got.msg.started, pid);
-      }
-    }
+    waiting = true;
   } finally {
-    close(mine);
+    if (!waiting) close(mine);
   }
+  return () => {
+    try {
+      for (;;) {
+        const got = recvMessage(mine);
+        if (!got) break; // closed by its exec: the helper became its task
+        if (typeof got.msg.error === "string") {
+          throw new RestoreError(got.msg.error, { pid: plan.pid });
+        }
+        if (typeof got.msg.started === "number") {
+          const pid = Number(got.msg.pid);
+          started.push(pid);
+          tell(got.msg.started, pid);
+        }
+      }
+    } finally {
+      close(mine);
+    }
+  };
 }

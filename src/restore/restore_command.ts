@@ -62,7 +62,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const shellGroup = opts.shellJob && !plan.setsid;
     if (shellGroup) joinCallerGroup(plan, plan.pgid);
     const pids = new Map<number, number>();
-    startChild(plan, batch, pids, undefined, started);
+    startChild(plan, batch, pids, undefined, started)?.();
     const rootPid = pids.get(plan.pid)!;
     await testPause(interrupts);
     await interrupts.checkpoint();
