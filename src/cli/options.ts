@@ -15,7 +15,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { type Token, tokenize } from "./argv_tokens.ts";
 import { DEFAULT_LOG_LEVEL, type Logger, type LogLevel } from "./log.ts";
 import { UsageError } from "../errors.ts";
 import { parseInheritFdArg } from "../inherit/parse.ts";
@@ -131,7 +131,6 @@ function parseOptionsFor(command: Command): ParseArgsOptions {
       ? o.short
       : undefined;
     if (out[o.long]) continue;
-    // parseArgs rejects keys present with the value undefined
     out[o.long] = {
       type: o.value ? "string" : "boolean",
       ...(short ? { short } : {}),
@@ -141,7 +140,7 @@ function parseOptionsFor(command: Command): ParseArgsOptions {
   return out;
 }
 
-/** `-v4` → `--verbosity=4` (parseArgs cannot read an optional value glued to a short). */
+/** `-v4` → `--verbosity=4` (the tokens cannot carry an optional value glued to a short). */
 function expandVerbosity(args: string[], opts: ParseArgsOptions): string[] {
   const shortsWithValue = new Set(
     Object.values(opts).filter((o) => o.type === "string" && o.short).map((o) => o.short),
@@ -188,13 +187,7 @@ export function parseCommandLine(argv: string[], context: ParseContext = {}): Op
     );
   }
   const opts = parseOptionsFor(command);
-  const { tokens } = parseArgs({
-    args: expandVerbosity(rest, opts),
-    options: opts,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
+  const tokens = tokenize(expandVerbosity(rest, opts), opts);
   // help and version win over everything, before any side effect
   const terminator = tokens.findIndex((t) => t.kind === "option-terminator");
   const before = terminator < 0 ? tokens : tokens.slice(0, terminator);
@@ -221,9 +214,6 @@ export function parseCommandLine(argv: string[], context: ParseContext = {}): Op
     throw e;
   }
 }
-
-type Token = ReturnType<typeof parseArgs>["tokens"] extends (infer T)[] | undefined ? T
-  : never;
 
 function build(
   command: Command,
