@@ -1,0 +1,153 @@
+/**
+ * Part of `deno task bench`: a real 50-task tree with 100 fds per task
+ * (scripts/bench/tree50.c, dumped by real criu), restored by fdrestore and by
+ * criu from the same images: wall time and peak RSS. Needs root, gcc and
+ * criu (CRIU, default /opt/criu4/bin/criu); prints "skipped: ..." otherwise.
+ */
+import { join } from "node:path";
+import { prctl, waitpid } from "../src/sys/mod.ts";
+
+const REPO = new URL("../", import.meta.url).pathname;
+const FDRESTORE = Deno.env.get("FDRESTORE_BIN") ?? join(REPO, "scripts", "fdrestore-dev");
+const CRIU = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
+const RUNS = 3;
+
+function skip(why: string): never {
+  console.log(`tree of 50 tasks x 100 fds  |  skipped: ${why}`);
+  Deno.exit(0);
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wall ms and peak RSS (MB, GNU time) of one command. */
+function measure(
+  cmd: string,
+  args: string[],
+): { ms: number; rss: number; ok: boolean; err: string } {
+  const t = performance.now();
+  const out = new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%M", cmd, ...args],
+    stdout: "null",
+    stderr: "piped",
+  })
+    .outputSync();
+  const ms = performance.now() - t;
+  const err = new TextDecoder().decode(out.stderr).trim();
+  const kb = Number(err.split("\n").pop());
+  return { ms, rss: Math.round(kb / 1024), ok: out.success, err };
+}
+
+/**
+ * Kills a tree (its pids) and waits until they are gone, so criu can have the
+ * pids again. This process is a child subreaper: orphaned tasks come to it and
+ * are reaped here (otherwise their zombies keep the pids).
+ */
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+  for (const pid of pids) {
+    try {
+      waitpid(pid);
+    } catch {
+      // not our child: someone else reaps it
+    }
+  }
+  const until = performance.now() + 5000;
+  while (performance.now() < until && pids.some((p) => exists(`/proc/${p}`) && !zombie(p))) {
+    // spin briefly: reaping is init's job
+  }
+}
+
+function zombie(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+
+if (Deno.uid() !== 0) skip("needs root (criu dump)");
+if (!exists(CRIU)) skip(`no criu at ${CRIU}`);
+if (!exists("/usr/bin/time")) skip("no GNU time");
+prctl(36, 1n); // PR_SET_CHILD_SUBREAPER
+const images = Deno.makeTempDirSync({ prefix: "fdrestore-bench-tree50-" });
+try {
+  const made = new Deno.Command(join(REPO, "scripts", "bench", "make_tree50.sh"), {
+    args: [images, CRIU],
+    stdout: "null",
+    stderr: "piped",
+  }).outputSync();
+  if (!made.success) {
+    skip(`dump failed: ${new TextDecoder().decode(made.stderr).trim().split("\n")[0]}`);
+  }
+  const pids = [...Deno.readDirSync(images)].map((e) => /^core-(\d+)\.img$/.exec(e.name)?.[1])
+    .filter((p): p is string => p !== undefined).map(Number);
+  killAll(pids); // the dumped tree is gone already; make sure its pids are free
+
+  let criuBest = { ms: Infinity, rss: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    const copy = Deno.makeTempDirSync({ prefix: "fdrestore-bench-tree50-criu-" });
+    for (const e of Deno.readDirSync(images)) {
+      Deno.copyFileSync(join(images, e.name), join(copy, e.name));
+    }
+    const r = measure(CRIU, [
+      "restore",
+      "-D",
+      copy,
+      "-d",
+      "--pidfile",
+      join(copy, "pid"),
+      "-o",
+      "restore.log",
+      "-v0",
+    ]);
+    if (r.ok && r.ms < criuBest.ms) criuBest = r;
+    killAll(pids);
+    Deno.removeSync(copy, { recursive: true });
+  }
+
+  let oursBest = { ms: Infinity, rss: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    const marker = `1000.${i}${crypto.getRandomValues(new Uint32Array(1))[0]}`;
+    const map = join(images, "..", `tree50-pids-${marker}.json`);
+    const r = measure(FDRESTORE, [
+      "restore",
+      "-D",
+      images,
+      "-d",
+      "--pid-map",
+      map,
+      "--",
+      "/bin/sleep",
+      marker,
+    ]);
+    if (!r.ok) throw new Error(`fdrestore failed: ${r.err}`);
+    if (r.ms < oursBest.ms) oursBest = r;
+    killAll(Object.values(JSON.parse(Deno.readTextFileSync(map)) as Record<string, number>));
+    Deno.removeSync(map);
+  }
+  const crit = criuBest.ms === Infinity
+    ? "criu failed"
+    : `criu ${criuBest.ms.toFixed(0)} ms, ${criuBest.rss} MB`;
+  console.log(
+    `tree of 50 tasks x 100 fds  |  fdrestore ${
+      oursBest.ms.toFixed(0)
+    } ms, peak RSS ${oursBest.rss} MB  |  ${crit}` +
+      (criuBest.ms === Infinity ? "" : `  |  ratio ${(oursBest.ms / criuBest.ms).toFixed(1)}x`),
+  );
+} finally {
+  Deno.removeSync(images, { recursive: true });
+}
