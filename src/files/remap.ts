@@ -88,14 +88,39 @@ function openLinked(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: 
       cause: e,
     });
   }
-  let fd: number;
+  let fd: number | undefined;
   try {
     fd = openOrFail(path, openFlags(reg), reg, file);
   } finally {
-    unlink(path);
+    try {
+      removeName(path, file);
+    } catch (e) {
+      if (fd !== undefined) close(fd);
+      throw e;
+    }
   }
   removeOnSuccess(ctx, linkPath);
   return fd;
+}
+
+/**
+ * Removes a name this restore gave back to an unlinked file. It must not stay
+ * behind: one retry for a passing failure, then an error that says it remains.
+ */
+function removeName(path: string, file: FileDesc): void {
+  try {
+    unlink(path);
+  } catch {
+    try {
+      unlink(path);
+    } catch (e) {
+      throw new RestoreError(`Can't unlink ${path} again, it remains: ${why(e)}`, {
+        fileId: file.id,
+      }, {
+        cause: e,
+      });
+    }
+  }
 }
 
 /** link_remap files still to remove, per restore, so each is removed once. */
@@ -170,7 +195,7 @@ export function createGhost(
       fchown(fd, Number(g.uid), Number(g.gid));
       fchmod(fd, mode & 0o7777); // after chown, which clears set-id bits
     } finally {
-      unlink(path);
+      removeName(path, file);
     }
   } catch (e) {
     close(fd);

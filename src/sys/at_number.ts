@@ -19,7 +19,7 @@
 
 import { F, FD_CLOEXEC, O } from "./consts.ts";
 import { check } from "./errno.ts";
-import { close, dup2, dup3, dupAbove, getFdFlags } from "./fd.ts";
+import { close, dup2, dupAbove, getFdFlags } from "./fd.ts";
 import { libc } from "./libc.ts";
 
 /**
@@ -48,9 +48,29 @@ export function atFdNumber<T>(fd: number, n: number, fn: (n: number) => T, scrat
     try {
       return fn(n);
     } finally {
-      dup3(saved, n, flags & FD_CLOEXEC ? O.CLOEXEC : 0);
+      giveBack(saved, n, flags & FD_CLOEXEC ? O.CLOEXEC : 0);
     }
   } finally {
     close(saved);
   }
+}
+
+/**
+ * Puts the runtime's file back at number `n`. This must not fail: with our
+ * file left at the runtime's number, the next turn of the event loop would
+ * act on it. dup3 onto an open number only fails transiently (EBUSY while
+ * another thread opens, EINTR), so retry; if it still fails, say so in one
+ * line and exit before the runtime runs again. Calls libc directly: no fault
+ * injection here, and nothing that could throw.
+ */
+function giveBack(saved: number, n: number, flags: number): void {
+  const c = libc();
+  for (let i = 0; i < 1000; i++) {
+    if (c.dup3(saved, n, flags) === n) return;
+  }
+  const line = new TextEncoder().encode(
+    `fdrestore: error: cannot give fd ${n} back to the Deno runtime after an epoll registration\n`,
+  );
+  c.write(2, line, BigInt(line.length));
+  c._exit(5);
 }
