@@ -74,12 +74,54 @@ function transcode(
   buf = bytes;
   sink = out;
   pretty = isPretty;
+  run++;
   try {
     entries(start, name, plan);
   } finally {
     buf = new Uint8Array(0); // the module keeps no image or text alive
     sink = new JsonSink(0);
   }
+}
+
+let run = 0; // which transcode the `last` of a RenderInfo belongs to
+
+/** Submessages up to this size whose bytes repeat the previous one's copy its text. */
+const REPEAT_MAX = 32;
+
+/**
+ * A submessage. Many repeat byte for byte (every fown of 100,000 files is
+ * zeros): when its bytes equal the last one of the same info, the text
+ * already written for that one is copied instead of made again.
+ */
+function subMessage(info: RenderInfo, stop: number, hex: boolean): void {
+  const len = stop - pos;
+  const last = info.last;
+  if (
+    last.run === run && last.len === len && last.hex === hex && len <= REPEAT_MAX &&
+    sameBytes(last.src, pos, len)
+  ) {
+    sink.room(last.outLen);
+    sink.buf.copyWithin(sink.len, last.out, last.out + last.outLen);
+    sink.len += last.outLen;
+    pos = stop;
+    return;
+  }
+  const src = pos;
+  const out = sink.len;
+  message(info, stop, hex);
+  if (len <= REPEAT_MAX) {
+    last.run = run;
+    last.src = src;
+    last.len = len;
+    last.hex = hex;
+    last.out = out;
+    last.outLen = sink.len - out;
+  }
+}
+
+function sameBytes(a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
 }
 
 function entries(start: number, name: string, plan: MessagePlan): void {
@@ -151,7 +193,7 @@ function message(info: RenderInfo, end: number, inHex: boolean): void {
       if (wt !== f.wireType) throw NOT_FAST;
       if (f.kind === Kind.MESSAGE) {
         const sub = info.sub[at] ??= infoOf(f.message as MessagePlan, depth + 1, pretty);
-        message(sub, lengthEnd(end), hex);
+        subMessage(sub, lengthEnd(end), hex);
       } else value(f, end, hex);
     } else if (wt === f.wireType) {
       item(f, end, hex, info, at, items++, ips);
@@ -185,7 +227,7 @@ function item(
   sink.raw(n === 0 ? punct.first : punct.next);
   if (f.kind === Kind.MESSAGE) {
     const sub = info.sub[at] ??= infoOf(f.message as MessagePlan, info.depth + 2, pretty);
-    message(sub, lengthEnd(end), hex);
+    subMessage(sub, lengthEnd(end), hex);
   } else value(f, end, hex);
 }
 

@@ -19,6 +19,15 @@ export interface RenderInfo {
   readonly close: Uint8Array;
   readonly index: Int32Array;
   readonly required: number;
+  /** The last message of this info transcoded, and where its text went (see crit_text.ts). */
+  readonly last: {
+    run: number;
+    src: number;
+    len: number;
+    hex: boolean;
+    out: number;
+    outLen: number;
+  };
 }
 
 const infos = new WeakMap<MessagePlan, RenderInfo[]>();
@@ -42,6 +51,7 @@ export function infoOf(plan: MessagePlan, depth: number, pretty: boolean): Rende
       close: encoder.encode(pretty ? "\n" + "    ".repeat(depth) + "}" : "}"),
       index,
       required: plan.requiredNames.length,
+      last: { run: -1, src: 0, len: 0, hex: false, out: 0, outLen: 0 },
     };
   }
   return info;
