@@ -13,6 +13,9 @@ export function waitForeground(
   pid: number,
   opts: { sameGroup?: boolean } = {},
 ): Promise<number> {
+  // Ended already (a short program): no listeners, no guard, no timer to load.
+  const done = waitpid(pid, { nohang: true });
+  if (done.exited) return Promise.resolve(exitCodeOf(done));
   const stopGuard = guardInspectorSignal();
   return new Promise((resolve) => {
     const forwards = FORWARDED.map((sig) => {
@@ -34,11 +37,15 @@ export function waitForeground(
       Deno.removeSignalListener("SIGCHLD", check);
       stopGuard();
       for (const [sig, fn] of forwards) Deno.removeSignalListener(sig, fn);
-      resolve(st.signal !== null ? 128 + st.signal : st.code ?? 0);
+      resolve(exitCodeOf(st));
     };
     Deno.addSignalListener("SIGCHLD", check);
     check(); // it may have ended before the listener existed
   });
+}
+
+function exitCodeOf(st: { signal: number | null; code: number | null }): number {
+  return st.signal !== null ? 128 + st.signal : st.code ?? 0;
 }
 
 /**
