@@ -11,6 +11,7 @@ import { libc } from "./libc.ts";
 import {
   alloc,
   cstr,
+  cstrTemp,
   decodeOwnerEx,
   decodeStat,
   encodeOwnerEx,
@@ -29,7 +30,7 @@ export function open(path: string, flags: number, mode = 0o666): number {
 /** openat(2). */
 export function openat(dirfd: number, path: string, flags: number, mode = 0o666): number {
   const c = libc();
-  const p = cstr(path);
+  const p = cstrTemp(path);
   return dirfd === AT_FDCWD
     ? check("open", () => c.open(p, flags, mode), path)
     : check("openat", () => c.openat(dirfd, p, flags, mode), dirfd, path);
@@ -202,12 +203,13 @@ export function pipe2(flags: number = O.CLOEXEC): [number, number] {
   return [v.getInt32(0, true), v.getInt32(4, true)];
 }
 
+const statBuf = alloc(144); // read out before the next call
+
 /** fstat(2). */
 export function fstat(fd: number): Stat {
   const c = libc();
-  const buf = alloc(144);
-  check("fstat", () => c.fstat(fd, buf), fd);
-  return decodeStat(buf);
+  check("fstat", () => c.fstat(fd, statBuf), fd);
+  return decodeStat(statBuf);
 }
 
 const decoder = new TextDecoder();

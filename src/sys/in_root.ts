@@ -9,7 +9,7 @@
 import { O } from "./consts.ts";
 import { check, checkOnce } from "./errno.ts";
 import { libc } from "./libc.ts";
-import { alloc, cstr, view } from "./structs.ts";
+import { alloc, cstr, cstrTemp, view } from "./structs.ts";
 import { readlink } from "./fd.ts";
 
 const SYS_OPENAT2 = 437n;
@@ -38,7 +38,7 @@ export function openInRootFd(dirfd: number, path: string, flags: number, mode = 
 export function openInRoot(root: string, path: string, flags: number, mode = 0o666): number {
   const c = libc();
   if (isSlash(root)) {
-    const p = cstr(path);
+    const p = cstrTemp(path);
     return check("open", () => c.open(p, flags, mode), path);
   }
   // The root itself is the caller's, not the image's: a plain lookup.
