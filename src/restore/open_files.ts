@@ -17,7 +17,7 @@ import {
 import { AGAIN, IN_TASK, type OpenContext } from "../files/opener.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openerFor } from "../files/registry.ts";
-import { close, dupAbove, pathInRoot, SysError } from "../sys/mod.ts";
+import { close, closeAll, dupAbove, pathInRoot, SysError } from "../sys/mod.ts";
 
 export interface OpenOptions {
   readonly root: string;
@@ -67,6 +67,7 @@ export class StagedFiles {
   /** What `task` opens itself, by target fd (fds of one file share its first open). */
   taskOpens(task: Task): Map<number, TaskOpen> {
     const out = new Map<number, TaskOpen>();
+    if (this.#inTask.size === 0) return out;
     for (const e of task.fds) {
       const o = this.#inTask.get(e.file);
       if (o) out.set(e.fd, o);
@@ -135,21 +136,8 @@ export class StagedFiles {
 
   /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */
   release(): void {
-    for (const fd of this.#fds.values()) {
-      try {
-        close(fd);
-      } catch {
-        // already closed
-      }
-    }
+    closeAll([...this.#fds.values(), ...[...this.#ctty.values()].map((c) => c.fd)]);
     this.#fds.clear();
-    for (const c of this.#ctty.values()) {
-      try {
-        close(c.fd);
-      } catch {
-        // already closed
-      }
-    }
     this.#ctty.clear();
     for (const fn of this.#cleanups.splice(0).reverse()) {
       try {

@@ -8,6 +8,7 @@
 import { AT_FDCWD, CLOSE_RANGE, INOTIFY_IOC_SETNEXTWD, TFD_IOC_SET_TICKS } from "./consts.ts";
 import { check, SysError } from "./errno.ts";
 import { libc } from "./libc.ts";
+import { close } from "./fd.ts";
 import {
   alloc,
   cstr,
@@ -125,6 +126,32 @@ export function closeRange(first: number, last: number, flags = 0): void {
   const shown = `${first}..${last >>> 0 === 0xffffffff ? "max" : last}`;
   if (fn === null) throw new SysError("close_range", 38, [shown]);
   check("close_range", () => fn(first >>> 0, last >>> 0, flags), shown);
+}
+
+/**
+ * Closes every fd of `fds`, ignoring errors (one closed already): each run of
+ * consecutive numbers with one close_range, so thousands of staged
+ * descriptors go in a few calls; a run that fails is closed fd by fd.
+ */
+export function closeAll(fds: Iterable<number>): void {
+  const sorted = Int32Array.from(fds).sort();
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] <= sorted[j] + 1) j++;
+    try {
+      if (sorted[j] > sorted[i]) closeRange(sorted[i], sorted[j]);
+      else close(sorted[i]);
+    } catch {
+      for (let k = i; k <= j; k++) {
+        try {
+          close(sorted[k]);
+        } catch {
+          // already closed
+        }
+      }
+    }
+    i = j + 1;
+  }
 }
 
 /** Marks every fd >= `first` close-on-exec (the kernel does it in one call). */

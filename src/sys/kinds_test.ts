@@ -17,6 +17,7 @@ import { close, dup2, fstat, getFdFlags, open, pipe2, read, readlink, writeAll }
 import {
   clockGettime,
   cloexecFrom,
+  closeAll,
   closeRange,
   epollCreate1,
   epollCtl,
@@ -183,6 +184,25 @@ Deno.test(
       assert.throws(() => closeRange(10, 5), {
         message: "close_range(10..5): EINVAL (Invalid argument)",
       });
+    } finally {
+      close(r);
+      close(w);
+    }
+  }),
+);
+
+Deno.test(
+  "closeAll closes runs of fds, lone fds and duplicates, and skips one closed already",
+  leakChecked(() => {
+    const [r, w] = pipe2(0);
+    try {
+      for (const fd of [7100, 7101, 7102, 7104, 7110, 7111]) dup2(r, fd);
+      close(7101);
+      closeAll([7111, 7100, 7101, 7102, 7104, 7110, 7104]);
+      for (const fd of [7100, 7101, 7102, 7104, 7110, 7111]) {
+        assert.throws(() => fstat(fd), { code: "EBADF" }, `fd ${fd}`);
+      }
+      assert.equal(fstat(r).ino, fstat(w).ino); // the rest untouched
     } finally {
       close(r);
       close(w);

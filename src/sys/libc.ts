@@ -190,6 +190,7 @@ const RESTORE_CORE: readonly (keyof typeof SYMBOLS)[] = [
   "posix_spawnattr_setsigdefault",
   "posix_spawnattr_setsigmask",
   "posix_spawnattr_setpgroup",
+  "close_range",
 ];
 
 let table: Libc | undefined;
