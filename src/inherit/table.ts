@@ -12,16 +12,11 @@
  */
 
 import { log as defaultLog, type Logger } from "../cli/log.ts";
-import {
-  close,
-  dupAbove,
-  errnoText,
-  FD_CLOEXEC,
-  fstat,
-  getFdFlags,
-  SysError,
-  writeAll,
-} from "../sys/mod.ts";
+// The modules, not src/sys/mod.ts: options.ts loads this table for every
+// command, and show or decode need none of the sockets, spawn or exec code.
+import { close, dupAbove, fstat, getFdFlags, writeAll } from "../sys/fd.ts";
+import { FD_CLOEXEC } from "../sys/consts.ts";
+import { errnoText, SysError } from "../sys/errno.ts";
 import { InheritFdError } from "./error.ts";
 import { parseInheritFdArg } from "./parse.ts";
 
