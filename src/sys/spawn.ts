@@ -80,8 +80,8 @@ export function spawn(o: SpawnOptions): number {
   let faReady = false;
   let attrReady = false;
   try {
-    for (const src of new Set(o.fds.values())) {
-      if (src <= maxTarget) staged.set(src, dupAbove(src, maxTarget + 1));
+    for (const src of o.fds.values()) {
+      if (src <= maxTarget && !staged.has(src)) staged.set(src, dupAbove(src, maxTarget + 1));
     }
     checkRc("posix_spawn_file_actions_init", () => c.posix_spawn_file_actions_init(fa));
     faReady = true;
@@ -95,9 +95,12 @@ export function spawn(o: SpawnOptions): number {
         t,
       );
     }
-    const placed = new Set(targets);
-    for (let fd = 0; fd < maxTarget; fd++) {
-      if (placed.has(fd)) continue;
+    // The gaps below the highest target: targets are sorted, so walk them along.
+    for (let fd = 0, next = 0; fd < maxTarget; fd++) {
+      if (targets[next] === fd) {
+        next++;
+        continue;
+      }
       checkRc(
         "posix_spawn_file_actions_addclose",
         () => c.posix_spawn_file_actions_addclose(fa, fd),
