@@ -44,12 +44,11 @@ export function buildCheckpoint(src: ImageSource, opts: BuildOptions = {}): Chec
   for (const task of tasks) {
     if (task.tableOwner === task) readFdTable(src, task, files, nrOpen);
   }
-  // A file's entries in restore priority: by pid, stable within a pid. A grown
-  // array keeps room for 17 entries: copied to its exact size (100,000 fds: 9 MB).
+  // A file's entries in restore priority: by pid, stable within a pid. An array
+  // grown by push keeps room for 17 entries: copied to its exact size.
   for (const file of files.values()) {
-    if (file.fds.length > 1) {
-      (file as { fds: FdEntry[] }).fds = file.fds.sort((a, b) => a.task.pid - b.task.pid).slice();
-    }
+    if (file.fds.length > 1) file.fds.sort((a, b) => a.task.pid - b.task.pid);
+    if (file.fds.length > 2) (file as { fds: FdEntry[] }).fds = file.fds.slice();
   }
   for (const task of tasks) readFs(src, task, files, opts.args ?? true);
   return {
@@ -143,9 +142,12 @@ function readFdTable(
     }
     const entry: FdEntry = { task, fd, file, fdFlags: Number(e.flags ?? 0) };
     task.fds.push(entry);
-    // Most files have one fd: a one-element literal is exactly that big.
-    if (file.fds.length === 0) (file as { fds: FdEntry[] }).fds = [entry];
-    else file.fds.push(entry);
+    // Most files have one or two fds: literals of exactly that size (an array
+    // grown by push has room for 17: 100,000 fds would hold 9 MB of nothing).
+    const fds = file.fds;
+    if (fds.length === 0) (file as { fds: FdEntry[] }).fds = [entry];
+    else if (fds.length === 1) (file as { fds: FdEntry[] }).fds = [fds[0], entry];
+    else fds.push(entry);
   });
 }
 
