@@ -133,6 +133,29 @@ try {
     );
   }
 
+  // What a 100,000-fd restore holds (model, staged numbers, plan, spawn table), in a fresh process.
+  {
+    const args = [
+      "run",
+      "-A",
+      "--v8-flags=--max-semi-space-size=2",
+      join(REPO, "scripts", "bench", "model_memory.ts"),
+      big,
+    ];
+    const out = new Deno.Command(Deno.execPath(), { args, stdout: "piped" }).outputSync();
+    const m = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      heapUsedMB: number;
+      rssMB: number;
+    };
+    const peak = peakRss(Deno.execPath(), args);
+    row(
+      "model + plan of 100,000 fds (no fds opened)",
+      `heapUsed ${m.heapUsedMB} MB`,
+      `RSS ${m.rssMB} MB`,
+      peak === undefined ? "" : `peak RSS ${peak} MB`,
+    );
+  }
+
   // many-fds of the corpus: ours against real criu (root, criu installed).
   const many = join(CORPUS, "many-fds");
   if (exists(many) && Deno.uid() === 0) {
