@@ -94,7 +94,11 @@ function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
       if (isWriteEnd(flags)) haveWrite = true;
       else haveRead = true;
     }
-    return { file, flags, fown: file.payload.fown as Fown | undefined, reopen };
+    // Kept only when there is an owner or a signal to set: restoreOwner does
+    // nothing with a zero one, and 100,000 of them need not stay decoded.
+    const fown = file.payload.fown as Fown | undefined;
+    const owned = fown !== undefined && (!!fown.signum || Number(fown.pid ?? 0) !== 0);
+    return { file, flags, fown: owned ? fown : undefined, reopen };
   });
   return { pipeId, members, creator, created: false };
 }
