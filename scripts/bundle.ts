@@ -1,6 +1,6 @@
 /**
  * deno task bundle: dist/fdrestore.js, the whole program in one file — the
- * .proto schema inlined through text imports — with the
+ * .proto schema compiled to JSON (src/image/schema_json.ts) — with the
  * source commit stamped in. It runs from anywhere with
  * `deno run --no-config --no-lock <permissions> fdrestore.js`, and it is what
  * `deno task compile` embeds.

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/google/protobuf/descriptor.json" with { type: "json" };
 import { parseProto, ProtoSyntaxError } from "./proto_parse.ts";
-import { messagePlan, PROTO_SOURCES, protoSchema } from "./schema.ts";
+import { messagePlan, protoSchema } from "./schema.ts";
+import { PROTO_SOURCES } from "./proto_sources.ts";
+import { schemaModuleText } from "../../scripts/compile_schema.ts";
 import { Kind, type MessagePlan, wireTypeOf } from "./wire_plan.ts";
 
 // protobufjs (a dev dependency only) is the reference our parser must agree with.
@@ -165,4 +167,13 @@ Deno.test("packed, octal, hex and negative numbers parse as protoc reads them", 
     { default: 15 },
     { default: 'a"b' },
   ]);
+});
+
+Deno.test("the compiled schema fdrestore reads is what our parser makes of proto/*.proto", () => {
+  const path = new URL("./schema_json.ts", import.meta.url).pathname;
+  assert.ok(
+    Deno.readTextFileSync(path) === schemaModuleText(),
+    "src/image/schema_json.ts is stale: run deno run -A scripts/compile_schema.ts",
+  );
+  assert.deepEqual(protoSchema(), parseProto(PROTO_SOURCES));
 });
