@@ -6,7 +6,7 @@ import { writeStdout } from "./output.ts";
 import { UsageError } from "../errors.ts";
 
 export function runShow(opts: ShowOptions): number {
-  const cp = loadCheckpoint(opts.imagesDir);
+  const cp = loadCheckpoint(opts.imagesDir, { decodedPayloads: true });
   const report = buildReport(cp);
   if (opts.pid !== undefined) {
     const task = report.tasks.find((t) => t.pid === opts.pid);

@@ -45,11 +45,12 @@ const LEGACY_IMAGES: readonly [number, ImageName][] = [
   [FD_TYPE.TTY, "tty"],
 ];
 
-export function collectFiles(src: ImageSource): Map<FileKey, FileDesc> {
-  return src.has("files") ? collectFromFilesImage(src) : collectLegacy(src);
+/** The files of the dump; `decoded`: payloads stay decoded objects (see BuildOptions). */
+export function collectFiles(src: ImageSource, decoded = false): Map<FileKey, FileDesc> {
+  return src.has("files") ? collectFromFilesImage(src, decoded) : collectLegacy(src);
 }
 
-function collectFromFilesImage(src: ImageSource): Map<FileKey, FileDesc> {
+function collectFromFilesImage(src: ImageSource, decoded: boolean): Map<FileKey, FileDesc> {
   const files = new Map<FileKey, FileDesc>();
   src.each("files", undefined, (e, i, bytes, start, end) => {
     const type = Number(e.type);
@@ -64,7 +65,7 @@ function collectFromFilesImage(src: ImageSource): Map<FileKey, FileDesc> {
     const key = fileKey(type, id);
     if (files.has(key)) throw src.error("files.img", `file id ${id} is used twice`, i);
     // The payload checked, its bytes are kept instead: decoded again when asked for.
-    const span = bytes && fieldSpan(bytes, start!, end!, payloadFieldId(field));
+    const span = !decoded && bytes && fieldSpan(bytes, start!, end!, payloadFieldId(field));
     files.set(
       key,
       span ? new LazyFileDesc(id, type, bytes!, span[0], span[1]) : fileDesc(id, type, payload),
