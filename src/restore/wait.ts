@@ -16,8 +16,13 @@ export function waitForeground(
   // Ended already (a short program): no listeners, no guard, no timer to load.
   const done = waitpid(pid, { nohang: true });
   if (done.exited) return Promise.resolve(exitCodeOf(done));
-  const stopGuard = guardInspectorSignal();
-  return new Promise((resolve) => {
+  let stopGuard: (() => void) | undefined;
+  let ended = false;
+  const promise = new Promise<number>((resolve) => {
+    // The listeners first: between the restore's own (removed just before)
+    // and these, a SIGINT finds none and Deno dies of it, as a shell job's
+    // Ctrl-C right after its program started did while the guard below
+    // loaded Deno's timers (~5 ms).
     const forwards = FORWARDED.map((sig) => {
       const fn = () => {
         // In our process group the terminal's SIGINT reached it already.
@@ -35,13 +40,16 @@ export function waitForeground(
       const st = waitpid(pid, { nohang: true });
       if (!st.exited) return;
       Deno.removeSignalListener("SIGCHLD", check);
-      stopGuard();
+      ended = true;
+      stopGuard?.();
       for (const [sig, fn] of forwards) Deno.removeSignalListener(sig, fn);
       resolve(exitCodeOf(st));
     };
     Deno.addSignalListener("SIGCHLD", check);
     check(); // it may have ended before the listener existed
   });
+  if (!ended) stopGuard = guardInspectorSignal();
+  return promise;
 }
 
 function exitCodeOf(st: { signal: number | null; code: number | null }): number {
