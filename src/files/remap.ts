@@ -88,16 +88,22 @@ function openLinked(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: 
       cause: e,
     });
   }
-  let fd: number | undefined;
+  let fd: number;
   try {
     fd = openOrFail(path, openFlags(reg), reg, file);
-  } finally {
+  } catch (e) {
     try {
       removeName(path, file);
-    } catch (e) {
-      if (fd !== undefined) close(fd);
-      throw e;
+    } catch {
+      // the open's own error says more; removeName named what remains
     }
+    throw e;
+  }
+  try {
+    removeName(path, file);
+  } catch (e) {
+    close(fd);
+    throw e;
   }
   removeOnSuccess(ctx, linkPath);
   return fd;
