@@ -13,7 +13,7 @@ import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
 import { type RegPayload, regPayload } from "./reg.ts";
-import { RestoreError } from "./restore_error.ts";
+import { hex, RestoreError } from "./restore_error.ts";
 
 // The FIFO file that restores each pipe_id's data: the first in files.img order.
 const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FileDesc>>();
@@ -142,10 +142,6 @@ function openOrFail(path: string, flags: number, what: string, name: string): nu
     const why = e instanceof Error ? e.message : String(e);
     throw new RestoreError(`${what} [${name}]: ${why}`, {}, { cause: e });
   }
-}
-
-function hex(n: number): string {
-  return "0x" + n.toString(16);
 }
 
 export const fifoOpener: FileOpener = {

@@ -8,7 +8,7 @@ import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import {
   AF,
   bind,
-  close,
+  closeQuietly,
   connect,
   encodeSockaddrIn,
   encodeSockaddrIn6,
@@ -28,7 +28,7 @@ import {
 } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError, why } from "./restore_error.ts";
 import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
 
 /** inet_sk_entry as decoded. */
@@ -204,18 +204,6 @@ function restoreProtocolOpts(fd: number, sk: InetSk): void {
   if (t.keepcnt) setsockoptInt(fd, IPPROTO.TCP, TCP.KEEPCNT, t.keepcnt);
   if (t.keepidle) setsockoptInt(fd, IPPROTO.TCP, TCP.KEEPIDLE, t.keepidle);
   if (t.keepintvl) setsockoptInt(fd, IPPROTO.TCP, TCP.KEEPINTVL, t.keepintvl);
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    close(fd);
-  } catch {
-    // already gone
-  }
-}
-
-function why(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export const inetSocketOpener: FileOpener = {

@@ -12,6 +12,7 @@ import type { InheritFdTable } from "../inherit/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, type PipeData } from "../model/mod.ts";
 import {
   close,
+  closeQuietly,
   ERRNO,
   getFlags,
   O,
@@ -24,7 +25,7 @@ import {
 } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { hex, RestoreError, why } from "./restore_error.ts";
 
 /** One file of a pipe group. */
 export interface PipeMember {
@@ -218,22 +219,6 @@ function createPipe(ctx: OpenContext, group: PipeGroup): Map<FileDesc, number> {
   }
   for (const end of [r, w]) if (!used.has(end)) close(end);
   return out;
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    close(fd);
-  } catch {
-    // already closed
-  }
-}
-
-function hex(n: number): string {
-  return "0x" + n.toString(16);
-}
-
-function why(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export const pipeOpener: FileOpener = {

@@ -5,12 +5,12 @@
  * are reopened from the inherited fd; unlinked files come back from their
  * remap (see remap.ts).
  */
-import { close, fstat, lseek, O, open, openInRoot, SEEK, type Stat } from "../sys/mod.ts";
+import { closeQuietly, fstat, lseek, O, open, openInRoot, SEEK, type Stat } from "../sys/mod.ts";
 import { regFileKey } from "../inherit/mod.ts";
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { hex, RestoreError, why } from "./restore_error.ts";
 import { openRemapped } from "./remap.ts";
 
 const O_TMPFILE = 0o20200000;
@@ -133,22 +133,6 @@ function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc, st = fstat(fd
   ) {
     lseek(fd, reg.pos, SEEK.SET);
   }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    close(fd);
-  } catch {
-    // already gone
-  }
-}
-
-function hex(n: number): string {
-  return "0x" + n.toString(16);
-}
-
-function why(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export const regOpener: FileOpener = {

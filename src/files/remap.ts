@@ -36,7 +36,7 @@ import {
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import type { RegPayload } from "./reg.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError, why } from "./restore_error.ts";
 
 const O_TMPFILE = 0o20200000;
 const S_IFMT = 0o170000;
@@ -236,8 +236,4 @@ function openOrFail(path: string, flags: number, reg: RegPayload, file: FileDesc
       { cause: e },
     );
   }
-}
-
-function why(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -19,3 +19,13 @@ export class RestoreError extends FdrestoreError {
     this.fileId = info.fileId;
   }
 }
+
+/** The text of a caught error, for the "because" part of a message. */
+export function why(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A file id as criu prints it (`%#x`). */
+export function hex(n: number): string {
+  return "0x" + n.toString(16);
+}

@@ -11,7 +11,7 @@
  * dumped termios and window size.
  */
 import {
-  close,
+  closeQuietly,
   dup,
   isTerminal,
   O,
@@ -86,14 +86,6 @@ function flagsOf(file: FileDesc): number {
 
 function keyOf(t: TtyFile): string {
   return ttyKey(Number(t.info.rdev ?? 0), Number(t.info.dev ?? 0));
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    close(fd);
-  } catch {
-    // already gone
-  }
 }
 
 /** Runs `fn` on `fd`, closing it when `fn` throws. */

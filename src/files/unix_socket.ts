@@ -10,6 +10,7 @@ import { type Checkpoint, FD_TYPE, type FileDesc } from "../model/mod.ts";
 import {
   AF,
   close,
+  closeQuietly,
   disconnect,
   getFlags,
   getsockoptInt,
@@ -24,7 +25,7 @@ import {
 } from "../sys/mod.ts";
 import { AGAIN, type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError, why } from "./restore_error.ts";
 import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
 import { queueOf, rightsFds, sendQueue } from "./socket_queue.ts";
 import {
@@ -282,18 +283,6 @@ function finish(ctx: OpenContext, fd: number, sk: UnixSk): void {
   restoreOwner(ctx, fd, sk.fown);
   restoreSocketOpts(ctx, fd, sk.opts);
   restoreShutdown(fd, sk.shutdown);
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    close(fd);
-  } catch {
-    // already gone
-  }
-}
-
-function why(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export const unixSocketOpener: FileOpener = {

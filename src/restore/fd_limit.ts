@@ -14,6 +14,7 @@ import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import {
   close,
+  closeQuietly,
   dupAbove,
   dupAboveInBackground,
   getrlimit,
@@ -116,13 +117,5 @@ function growFdTable(top: number): void {
     }
   } catch {
     // the table grows as fds are opened instead
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    if (fd >= 0) close(fd);
-  } catch {
-    // nothing to undo
   }
 }

@@ -42,6 +42,15 @@ export function close(fd: number): void {
   checkOnce("close", () => c.close(fd), fd);
 }
 
+/** close(2) on a cleanup path: a failure (already closed, -1) is not an error there. */
+export function closeQuietly(fd: number): void {
+  try {
+    if (fd >= 0) close(fd);
+  } catch {
+    // nothing to undo
+  }
+}
+
 /** dup(2): the lowest free fd (no close-on-exec). */
 export function dup(fd: number): number {
   const c = libc();
