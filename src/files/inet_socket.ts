@@ -30,25 +30,19 @@ import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
 import { RestoreError, why } from "./restore_error.ts";
 import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
+import type { InetSkEntry } from "../image/mod.ts";
 
-/** inet_sk_entry as decoded. */
-export interface InetSk {
-  id: number;
-  ino: number;
-  family: number;
-  type: number;
-  proto: number;
-  state: number;
-  src_port: number;
-  dst_port: number;
-  flags: number;
-  backlog: number;
+/**
+ * inet_sk_entry as the opener uses it: the image's entry with the address
+ * words always present and the option records typed.
+ */
+export interface InetSk
+  extends Omit<InetSkEntry, "src_addr" | "dst_addr" | "fown" | "opts" | "ip_opts" | "tcp_opts"> {
   /** Network-order 32-bit words as stored: one for IPv4, four for IPv6. */
   src_addr: number[];
   dst_addr: number[];
   fown?: Fown;
   opts?: SkOpts;
-  v6only?: boolean;
   ip_opts?: { ttl?: number };
   tcp_opts?: {
     nodelay?: boolean;
@@ -57,7 +51,6 @@ export interface InetSk {
     keepidle?: number;
     keepintvl?: number;
   };
-  shutdown?: number;
 }
 
 const TCP_ESTABLISHED = 1;

@@ -16,33 +16,11 @@ import {
   SOL_SOCKET,
   SysError,
 } from "../sys/mod.ts";
+import type { SkOptsEntry } from "../image/mod.ts";
 import type { OpenContext } from "./opener.ts";
 
-/** sk_opts_entry as decoded (64-bit fields as bigint). */
-export interface SkOpts {
-  so_sndbuf?: number;
-  so_rcvbuf?: number;
-  so_snd_tmo_sec?: bigint;
-  so_snd_tmo_usec?: bigint;
-  so_rcv_tmo_sec?: bigint;
-  so_rcv_tmo_usec?: bigint;
-  reuseaddr?: boolean;
-  so_priority?: number;
-  so_rcvlowat?: number;
-  so_mark?: number;
-  so_passcred?: boolean;
-  so_passsec?: boolean;
-  so_dontroute?: boolean;
-  so_no_check?: boolean;
-  so_bound_dev?: string;
-  so_filter?: bigint[];
-  so_reuseport?: boolean;
-  so_broadcast?: boolean;
-  so_keepalive?: boolean;
-  so_oobinline?: number;
-  so_linger?: number;
-  so_buf_lock?: number;
-}
+/** sk_opts_entry as decoded; any field may be absent in what an opener is handed. */
+export type SkOpts = Partial<SkOptsEntry>;
 
 /** Boolean options CRIU sets only when they were on. */
 const FLAGS: [keyof SkOpts, number][] = [
