@@ -120,3 +120,15 @@ Deno.test("a low RLIMIT_NOFILE that cannot be raised fails before anything opens
   assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
   assert.deepEqual(processesWith(program[1]), []);
 });
+
+Deno.test("a program name after -- is looked up in PATH, and a missing one is named", async () => {
+  prepareSample();
+  const r = await runCli(["restore", "-D", SAMPLE, "--", "no-such-program-fdrestore"]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    "fdrestore: error: task 4848: cannot start no-such-program-fdrestore: not found in PATH\n",
+  );
+  const ok = await runCli(["restore", "-D", SAMPLE, "--", "true"]);
+  assert.equal(ok.code, 0, ok.stderr);
+});

@@ -64,7 +64,8 @@ export function pipeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDes
   if (cached && cached.inherit === inherit) return cached.byFile;
   const byId = new Map<number, FileDesc[]>();
   for (const file of cp.files.values()) {
-    if (file.type !== FD_TYPE.PIPE || file.fds.length === 0) continue;
+    // Ends without fds are in flight in a socket queue: hidden files, still members.
+    if (file.type !== FD_TYPE.PIPE) continue;
     const pipeId = pipeIdOf(file);
     if (inherit.has(pipeKey(pipeId))) continue; // inherited ends never join a group
     const list = byId.get(pipeId);
@@ -104,9 +105,11 @@ function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
   return { pipeId, members, creator, created: false };
 }
 
+/** True when a's master comes first; a hidden end (no fd) comes after every held one. */
 function masterBefore(a: FileDesc, b: FileDesc): boolean {
   const ma = a.fds[0];
   const mb = b.fds[0];
+  if (!ma || !mb) return ma !== undefined && mb === undefined;
   return ma.task.pid !== mb.task.pid ? ma.task.pid < mb.task.pid : ma.fd < mb.fd;
 }
 

@@ -4,7 +4,7 @@
  * Packets with SCM_RIGHTS carry the descriptors of the files they name, so
  * the queue waits until those files are open.
  */
-import type { Checkpoint, FileDesc, SocketPacket } from "../model/mod.ts";
+import { type Checkpoint, fileById, type FileDesc, type SocketPacket } from "../model/mod.ts";
 import {
   ERRNO,
   getFlags,
@@ -19,19 +19,6 @@ import {
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import { RestoreError } from "./restore_error.ts";
-
-const byIdCache = new WeakMap<Checkpoint, Map<number, FileDesc>>();
-
-/** The file of files.img id `id`, whatever its type. */
-export function fileById(cp: Checkpoint, id: number): FileDesc | undefined {
-  let map = byIdCache.get(cp);
-  if (!map) {
-    map = new Map();
-    for (const f of cp.files.values()) if (!map.has(f.id)) map.set(f.id, f);
-    byIdCache.set(cp, map);
-  }
-  return map.get(id);
-}
 
 /** The saved receive queue of `file` (empty when it had none). */
 export function queueOf(cp: Checkpoint, file: FileDesc): SocketPacket[] {

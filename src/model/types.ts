@@ -117,3 +117,16 @@ export type FileKey = number;
 export function fileKey(type: number, id: number): FileKey {
   return type * 0x1_0000_0000 + (id >>> 0);
 }
+
+const byIdCache = new WeakMap<Checkpoint, Map<number, FileDesc>>();
+
+/** The file whose files.img id is `id`, whatever its type (SCM_RIGHTS name files by id). */
+export function fileById(cp: Checkpoint, id: number): FileDesc | undefined {
+  let map = byIdCache.get(cp);
+  if (!map) {
+    map = new Map();
+    for (const f of cp.files.values()) if (!map.has(f.id)) map.set(f.id, f);
+    byIdCache.set(cp, map);
+  }
+  return map.get(id);
+}

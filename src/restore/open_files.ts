@@ -9,8 +9,10 @@ import type { Logger } from "../cli/log.ts";
 import type { InheritFdTable } from "../inherit/mod.ts";
 import {
   type Checkpoint,
+  FD_TYPE,
   type FdEntry,
   fdTypeName,
+  fileById,
   type FileDesc,
   type Task,
 } from "../model/mod.ts";
@@ -163,6 +165,7 @@ export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): Sta
         masters.push(e.file.fds[0] ?? e);
       }
     }
+    addHiddenFiles(cp, masters, seen);
     // One context per task, not per file: thousands of files share a few.
     const contexts = new Map<Task, OpenContext>();
     const contextOf = (task: Task): OpenContext => {
@@ -193,6 +196,28 @@ export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): Sta
   } catch (e) {
     staged.release();
     throw e;
+  }
+}
+
+/**
+ * Files no task holds but a socket queue passes with SCM_RIGHTS (the sender
+ * closed its copy): CRIU opens them as hidden fds of the task that restores
+ * the queue. Here they get a master entry of that task with no fd number
+ * (-1): opened and staged like any file, handed to the queue, never placed.
+ * Such a file may be a socket with a queue of its own: followed until none.
+ */
+function addHiddenFiles(cp: Checkpoint, masters: FdEntry[], seen: Set<FileDesc>): void {
+  for (let i = 0; i < masters.length; i++) {
+    const master = masters[i];
+    if (master.file.type !== FD_TYPE.UNIXSK) continue;
+    for (const packet of cp.socketQueues.get(master.file.id) ?? []) {
+      for (const id of packet.rights) {
+        const file = fileById(cp, id);
+        if (!file || seen.has(file)) continue; // unknown ids are the queue's error to tell
+        seen.add(file);
+        masters.push({ task: master.task, fd: -1, file, fdFlags: 0 });
+      }
+    }
   }
 }
 

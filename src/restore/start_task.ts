@@ -26,7 +26,7 @@ export function programOf(
 ): { path: string; argv: string[]; env: string[] } {
   const env = [...(task.env ?? []), ...(opts.extraEnv ?? [])];
   if (opts.program && opts.program.length > 0) {
-    return { path: opts.program[0], argv: [...opts.program], env };
+    return { path: searchPath(opts.program[0], task.pid), argv: [...opts.program], env };
   }
   if (!task.exe) {
     throw new RestoreError(
@@ -38,6 +38,30 @@ export function programOf(
   }
   const argv = task.argv && task.argv.length > 0 ? task.argv : [task.exe];
   return { path: inRoot(opts.root, task.exe, task.pid, "program"), argv, env };
+}
+
+/**
+ * The program after `--` as a shell would find it: a name without a slash is
+ * looked up in fdrestore's own PATH (the caller's, not the task's).
+ */
+export function searchPath(program: string, pid: number): string {
+  if (program.includes("/")) return program;
+  let dirs: string[] = [];
+  try {
+    dirs = (Deno.env.get("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(":");
+  } catch {
+    // no --allow-env: only paths with a slash work
+  }
+  for (const dir of dirs) {
+    const path = `${dir || "."}/${program}`;
+    try {
+      const st = Deno.statSync(path);
+      if (st.isFile && st.mode !== null && (st.mode & 0o111) !== 0) return path;
+    } catch {
+      // not in this one
+    }
+  }
+  throw new RestoreError(`task ${pid}: cannot start ${program}: not found in PATH`, { pid });
 }
 
 /** An image path (program, cwd) resolved inside the root: `..` and symlinks stay in it. */
