@@ -33,6 +33,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     opts.inherit.log(log);
     const growth = growFdTableEarly(); // its wait overlaps the reading of the images
     const cp = loadCheckpoint(opts.imagesDir);
+    log.info(`images read: ${cp.tasks.length} task(s), ${cp.files.size} files`);
     await interrupts.checkpoint();
     const tasks = selectTasks(cp, opts.pid);
     checkKeys(cp, tasks, opts);
@@ -47,6 +48,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
       stageBase,
       shellJob: opts.shellJob,
     });
+    log.info(`every file of ${owners.length} fd table(s) is open`);
     await interrupts.checkpoint();
     if (opts.command === "check") {
       const fds = owners.reduce((n, t) => n + t.fds.length, 0);
@@ -62,6 +64,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const shellGroup = opts.shellJob && !plan.setsid;
     if (shellGroup) joinCallerGroup(plan, plan.pgid);
     const pids = new Map<number, number>();
+    log.info(`starting ${live.length} task(s)`);
     startChild(plan, batch, pids, undefined, started)?.();
     const rootPid = pids.get(plan.pid)!;
     await testPause(interrupts);
