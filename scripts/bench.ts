@@ -108,7 +108,9 @@ try {
   }
 
   // restore + program start (/bin/true) of synthetic tables; the fd limit bounds the size.
-  const base = timeCmd(FDRESTORE, ["restore", "-D", synthetic(4), "--", "/bin/true"]);
+  const small = synthetic(4);
+  dirs.push(small);
+  const base = timeCmd(FDRESTORE, ["restore", "-D", small, "--", "/bin/true"]);
   row("restore 4 fds + start (start-up baseline)", `${fmt(base)} ms`);
   const limit = Number(
     /^Max open files\s+\d+\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/self/limits"))?.[1],
