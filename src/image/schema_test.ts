@@ -5,7 +5,7 @@ import { parseProto, ProtoSyntaxError } from "./proto_parse.ts";
 import { messagePlan, protoSchema } from "./schema.ts";
 import { PROTO_SOURCES } from "./proto_sources.ts";
 import { schemaModuleText } from "../../scripts/compile_schema.ts";
-import { Kind, type MessagePlan, wireTypeOf } from "./wire_plan.ts";
+import { Kind, type MessagePlan, SCALAR_KINDS, wireTypeOf } from "./wire_plan.ts";
 
 // protobufjs (a dev dependency only) is the reference our parser must agree with.
 function protobufjsRoot(): protobuf.Root {
@@ -17,23 +17,7 @@ function protobufjsRoot(): protobuf.Root {
   return root;
 }
 
-const SCALAR: Record<string, Kind> = {
-  uint32: Kind.UINT32,
-  int32: Kind.INT32,
-  sint32: Kind.SINT32,
-  uint64: Kind.UINT64,
-  int64: Kind.INT64,
-  sint64: Kind.SINT64,
-  bool: Kind.BOOL,
-  fixed32: Kind.FIXED32,
-  sfixed32: Kind.SFIXED32,
-  fixed64: Kind.FIXED64,
-  sfixed64: Kind.SFIXED64,
-  float: Kind.FLOAT,
-  double: Kind.DOUBLE,
-  string: Kind.STRING,
-  bytes: Kind.BYTES,
-};
+const SCALAR = SCALAR_KINDS;
 
 /** What a decoder and crit_json need of a message, from protobufjs's reflection. */
 function fromProtobufjs(type: protobuf.Type) {

@@ -26,7 +26,8 @@ export enum Kind {
   MESSAGE,
 }
 
-const SCALAR_KINDS: Record<string, Kind> = {
+/** Kind of each proto2 scalar type name (the schema test maps protobufjs types with it too). */
+export const SCALAR_KINDS: Readonly<Record<string, Kind>> = {
   uint32: Kind.UINT32,
   int32: Kind.INT32,
   sint32: Kind.SINT32,
