@@ -107,6 +107,23 @@ export const IPV6_V6ONLY = 26;
 export const TCP = { NODELAY: 1, CORK: 3, KEEPIDLE: 4, KEEPINTVL: 5, KEEPCNT: 6 } as const;
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
 
+/** Option names by level and number, as a failed setsockopt/getsockopt names them. */
+const SOCKOPT_NAMES: ReadonlyMap<string, string> = new Map(
+  ([
+    [SOL_SOCKET, "SO_", SO],
+    [IPPROTO.TCP, "TCP_", TCP],
+    [IPPROTO.IP, "", { IP_TTL }],
+    [IPPROTO.IPV6, "", { IPV6_V6ONLY }],
+  ] as const).flatMap(([level, prefix, names]) =>
+    Object.entries(names).map(([key, n]) => [`${level}:${n}`, prefix + key] as const)
+  ),
+);
+
+/** "SO_SNDBUFFORCE" for (SOL_SOCKET, 32); "option N" for one not in the tables. */
+export function sockoptName(level: number, name: number): string {
+  return SOCKOPT_NAMES.get(`${level}:${name}`) ?? `option ${name}`;
+}
+
 export const MSG = {
   CTRUNC: 0x8,
   TRUNC: 0x20,

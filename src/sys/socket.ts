@@ -11,7 +11,7 @@
  * @module
  */
 
-import { MSG, SCM_MAX_FD, SCM_RIGHTS, SOL_SOCKET } from "./consts.ts";
+import { MSG, SCM_MAX_FD, SCM_RIGHTS, sockoptName, SOL_SOCKET } from "./consts.ts";
 import { check, ERRNO, SysError } from "./errno.ts";
 import { close } from "./fd.ts";
 import { libc } from "./libc.ts";
@@ -83,7 +83,7 @@ export function setsockoptInt(fd: number, level: number, name: number, value: nu
   const c = libc();
   const buf = alloc(4);
   view(buf).setInt32(0, value, true);
-  check("setsockopt", () => c.setsockopt(fd, level, name, buf, 4), fd, `option ${name}`);
+  check("setsockopt", () => c.setsockopt(fd, level, name, buf, 4), fd, sockoptName(level, name));
 }
 
 /** getsockopt(2) of an int value. */
@@ -92,7 +92,7 @@ export function getsockoptInt(fd: number, level: number, name: number): number {
   const buf = alloc(4);
   const len = alloc(4);
   view(len).setUint32(0, 4, true);
-  check("getsockopt", () => c.getsockopt(fd, level, name, buf, len), fd, `option ${name}`);
+  check("getsockopt", () => c.getsockopt(fd, level, name, buf, len), fd, sockoptName(level, name));
   return view(buf).getInt32(0, true);
 }
 
@@ -150,7 +150,7 @@ export function setsockoptBytes(fd: number, level: number, name: number, value: 
     "setsockopt",
     () => c.setsockopt(fd, level, name, buf, buf.byteLength),
     fd,
-    `option ${name}`,
+    sockoptName(level, name),
   );
 }
 
@@ -174,7 +174,7 @@ export function getsockoptTimeval(
   const buf = alloc(16);
   const len = alloc(4);
   view(len).setUint32(0, 16, true);
-  check("getsockopt", () => c.getsockopt(fd, level, name, buf, len), fd, `option ${name}`);
+  check("getsockopt", () => c.getsockopt(fd, level, name, buf, len), fd, sockoptName(level, name));
   return decodeTimeval(buf);
 }
 

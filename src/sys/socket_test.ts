@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
-import { AF, FD_CLOEXEC, MFD, SCM_MAX_FD, SHUT, SO, SOCK, SOL_SOCKET } from "./consts.ts";
+import {
+  AF,
+  FD_CLOEXEC,
+  IPPROTO,
+  MFD,
+  SCM_MAX_FD,
+  SHUT,
+  SO,
+  SOCK,
+  SOL_SOCKET,
+  TCP,
+} from "./consts.ts";
 import { close, fstat, getFdFlags, pipe2, read, writeAll } from "./fd.ts";
 import { memfdCreate } from "./kinds.ts";
 import {
@@ -193,6 +204,9 @@ Deno.test(
       assert.equal(getsockoptInt(s, SOL_SOCKET, SO.TYPE), SOCK.STREAM);
       assert.throws(() => getsockoptInt(s, SOL_SOCKET, 9999), {
         message: `getsockopt(fd ${s}, option 9999): ENOPROTOOPT (Protocol not available)`,
+      });
+      assert.throws(() => setsockoptInt(s, IPPROTO.TCP, TCP.KEEPCNT, 0), {
+        message: `setsockopt(fd ${s}, TCP_KEEPCNT): EINVAL (Invalid argument)`,
       });
       bind(s, encodeSockaddrIn([127, 0, 0, 1], 0));
       listen(s, 1);
