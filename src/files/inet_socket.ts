@@ -175,7 +175,7 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     }
     setStatusFlags(fd, sk.flags);
     restoreOwner(ctx, fd, sk.fown);
-    restoreSocketOpts(ctx, fd, sk.opts);
+    restoreSocketOpts(ctx, fd, sk.opts, where(file));
     restoreProtocolOpts(fd, sk);
     restoreShutdown(fd, sk.shutdown);
   } catch (e) {

@@ -18,6 +18,7 @@ import {
 } from "../sys/mod.ts";
 import type { SkOptsEntry } from "../image/mod.ts";
 import type { OpenContext } from "./opener.ts";
+import { restoreBufferSize } from "./socket_bufs.ts";
 
 /** sk_opts_entry as decoded; any field may be absent in what an opener is handed. */
 export type SkOpts = Partial<SkOptsEntry>;
@@ -33,12 +34,16 @@ const FLAGS: [keyof SkOpts, number][] = [
   ["so_reuseport", SO.REUSEPORT],
 ];
 
-/** Applies `opts` to the socket `fd`. */
-export function restoreSocketOpts(ctx: OpenContext, fd: number, opts: SkOpts | undefined): void {
+/** Applies `opts` to the socket `fd`; `what` names it in warnings. */
+export function restoreSocketOpts(
+  ctx: OpenContext,
+  fd: number,
+  opts: SkOpts | undefined,
+  what: string,
+): void {
   if (!opts) return;
-  // The kernel doubles what it is given; the image holds the doubled value.
-  if (opts.so_sndbuf) setsockoptInt(fd, SOL_SOCKET, SO.SNDBUFFORCE, opts.so_sndbuf >> 1);
-  if (opts.so_rcvbuf) setsockoptInt(fd, SOL_SOCKET, SO.RCVBUFFORCE, opts.so_rcvbuf >> 1);
+  restoreBufferSize(ctx.log, fd, "send", opts.so_sndbuf, what);
+  restoreBufferSize(ctx.log, fd, "receive", opts.so_rcvbuf, what);
   if (opts.so_buf_lock !== undefined) {
     // Setting a size locked it; the dump says which locks the task had.
     optional(ctx, fd, "SO_BUF_LOCK", () => {

@@ -12,13 +12,13 @@ import {
   O,
   sendPacket,
   setFlags,
-  setsockoptInt,
   SO,
   SOL_SOCKET,
   SysError,
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import { RestoreError } from "./restore_error.ts";
+import { setBufferSize } from "./socket_bufs.ts";
 
 /** The saved receive queue of `file` (empty when it had none). */
 export function queueOf(cp: Checkpoint, file: FileDesc): SocketPacket[] {
@@ -62,7 +62,8 @@ function stagedById(ctx: OpenContext, id: number, p: SocketPacket): number | und
 /**
  * Sends `packets` from `sender` (connected to the receiving socket). The
  * sender is made non-blocking meanwhile, so a queue that does not fit fails
- * instead of hanging; its send buffer grows first for big stream queues.
+ * instead of hanging; its send buffer grows first for big stream queues
+ * (beyond net.core.wmem_max only with CAP_NET_ADMIN).
  */
 export function sendQueue(
   sender: number,
@@ -73,9 +74,9 @@ export function sendQueue(
   if (packets.length === 0) return;
   const total = packets.reduce((n, p) => n + p.data.byteLength, 0);
   const need = 2 * total + 1024 * packets.length;
-  if (need > getsockoptInt(sender, SOL_SOCKET, SO.SNDBUF)) {
-    setsockoptInt(sender, SOL_SOCKET, SO.SNDBUFFORCE, need);
-  }
+  const capped = need > getsockoptInt(sender, SOL_SOCKET, SO.SNDBUF)
+    ? setBufferSize(sender, "send", need)
+    : undefined;
   const flags = getFlags(sender);
   setFlags(sender, flags | O.NONBLOCK);
   try {
@@ -87,9 +88,11 @@ export function sendQueue(
     }
   } catch (e) {
     if (e instanceof SysError && e.errno === ERRNO.EAGAIN) {
+      const why = capped === undefined ? "" : `: a send buffer of ${2 * need} bytes needs ` +
+        `CAP_NET_ADMIN (SO_SNDBUFFORCE), net.core.wmem_max allows ${capped}`;
       throw new RestoreError(
         `receive queue of ${what} (${packets.length} packets, ${total} bytes) does not fit ` +
-          `into the restored socket`,
+          `into the restored socket${why}`,
         {},
         { cause: e },
       );

@@ -281,7 +281,7 @@ function connectNonblocking(ctx: OpenContext, fd: number, peer: UnixSk, sk: Unix
 function finish(ctx: OpenContext, fd: number, sk: UnixSk): void {
   setStatusFlags(fd, sk.flags);
   restoreOwner(ctx, fd, sk.fown);
-  restoreSocketOpts(ctx, fd, sk.opts);
+  restoreSocketOpts(ctx, fd, sk.opts, label(sk));
   restoreShutdown(fd, sk.shutdown);
 }
 
