@@ -121,9 +121,19 @@ export function getTermios(fd: number): Termios {
   return decodeTermios(buf);
 }
 
-/** TCSETS (or TIOCSLCKTRMIOS with `locked`, which needs CAP_SYS_ADMIN). */
+/**
+ * TCSETS, or with `locked` TIOCSLCKTRMIOS, which needs CAP_SYS_ADMIN: skipped
+ * when the terminal has those locks already (a new one has none), so that
+ * restoring no locks needs no root.
+ */
 export function setTermios(fd: number, t: Termios, locked = false): void {
-  ioctl(fd, locked ? TIOC.TIOCSLCKTRMIOS : TIOC.TCSETS, encodeTermios(t));
+  const want = encodeTermios(t);
+  if (locked) {
+    const have = alloc(TERMIOS_SIZE);
+    ioctl(fd, TIOC.TIOCGLCKTRMIOS, have);
+    if (have.every((b, i) => b === want[i])) return;
+  }
+  ioctl(fd, locked ? TIOC.TIOCSLCKTRMIOS : TIOC.TCSETS, want);
 }
 
 /** TIOCGLCKTRMIOS. */
