@@ -32,12 +32,23 @@ Deno.test("files passed in a socket queue and closed by the sender reach the res
   if (!havePython()) {
     return void console.log("skipped: in-flight fds: no python3 with socket.recv_fds");
   }
-  Deno.mkdirSync("/tmp/fdrestore-fixture-scm", { recursive: true });
-  Deno.writeTextFileSync("/tmp/fdrestore-fixture-scm/data.txt", "abcdefghij\n"); // as dumped
-  const out = join(Deno.makeTempDirSync(), "received");
-  const r = await runCli(["restore", "-D", IMAGES, "--", "python3", "-c", RECEIVER, out]);
-  assert.equal(r.code, 0, r.stderr);
-  // The byte the sender sent, two fds: data.txt at its offset 3, then the pipe's
-  // read end with its bytes and an end of file (its write end was closed).
-  assert.equal(Deno.readTextFileSync(out), `[b'x', 2, b'defghij\\n', b'in a pipe\\n', b'']`);
+  // The dump's paths under a fresh --root (not the fixed /tmp folder, which
+  // another user's run may own): its cwd and data.txt as dumped; its stdio was
+  // /dev/null, which a root folder cannot hold without root, so it is inherited.
+  const root = Deno.makeTempDirSync({ prefix: "fdrestore-scm-" });
+  try {
+    Deno.mkdirSync(join(root, "tmp", "fdrestore-fixture-scm"), { recursive: true });
+    Deno.writeTextFileSync(join(root, "tmp", "fdrestore-fixture-scm", "data.txt"), "abcdefghij\n");
+    const out = join(root, "received");
+    const r = await runCli([
+      ...["restore", "-D", IMAGES, "--root", root, "--inherit-fd", "fd[0]:dev/null"],
+      ...["--", "python3", "-c", RECEIVER, out],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    // The byte the sender sent, two fds: data.txt at its offset 3, then the pipe's
+    // read end with its bytes and an end of file (its write end was closed).
+    assert.equal(Deno.readTextFileSync(out), `[b'x', 2, b'defghij\\n', b'in a pipe\\n', b'']`);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });

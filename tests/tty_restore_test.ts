@@ -19,6 +19,7 @@ function scenarioImages(name: string, edit?: (dir: string) => void): string {
   const dir = Deno.makeTempDirSync({ prefix: `fdrestore-${name}-` });
   for (const e of Deno.readDirSync(join(CORPUS, name, "images"))) {
     Deno.copyFileSync(join(CORPUS, name, "images", e.name), join(dir, e.name));
+    Deno.chmodSync(join(dir, e.name), 0o644); // the corpus is read-only; edits must write
   }
   Deno.mkdirSync(`/tmp/criu-corpus/${name}`, { recursive: true });
   edit?.(dir);

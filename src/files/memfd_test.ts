@@ -4,6 +4,7 @@ import { close, fstat, getFlags, getSeals, lseek, memfdCreate, O, read, SEEK } f
 import { memfdOpener } from "./memfd.ts";
 import { oneTask, testContext } from "./_anon_fixtures.ts";
 import { CORPUS, haveCorpus } from "../../tests/support/corpus.ts";
+import { haveRoot } from "../../tests/support/root.ts";
 import { join } from "node:path";
 import { loadCheckpoint } from "../model/mod.ts";
 
@@ -20,6 +21,7 @@ function content(fd: number, size: number): string {
 
 Deno.test("memfds of the corpus come back with content, mode, seals, offsets and one inode per inode_id", () => {
   if (!haveCorpus("memfd opener")) return;
+  if (!haveRoot("memfd opener (the corpus memfds are root's)")) return;
   const cp = loadCheckpoint(join(CORPUS, "memfd", "images"), { args: false });
   const t = testContext(cp);
   const byFd = new Map<number, number>();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { haveCorpus, imagesOf } from "../../tests/support/corpus.ts";
+import { haveRoot } from "../../tests/support/root.ts";
 import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
 import { close, fstat, lseek, SEEK } from "../sys/mod.ts";
 import { regOpener } from "./reg.ts";
@@ -43,6 +44,7 @@ function listing(root: string, sub = ""): string[] {
 
 Deno.test("ghost files come back deleted, with their content, mode, offset and sharing", async () => {
   if (!haveCorpus("ghost files")) return;
+  if (!haveRoot("ghost files (the corpus ghosts are root's)")) return;
   const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
   const root = makeRoot();
   const t = testContext(cp, root);
