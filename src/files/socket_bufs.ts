@@ -11,7 +11,7 @@ import type { Logger } from "../cli/log.ts";
 import { ERRNO, getsockoptInt, setsockoptInt, SO, SOL_SOCKET, SysError } from "../sys/mod.ts";
 
 /** A socket's two buffers: the plain and the forcing option, the sysctl that caps the plain one. */
-export const BUFFERS = {
+const BUFFERS = {
   send: { plain: SO.SNDBUF, force: SO.SNDBUFFORCE, forceName: "SO_SNDBUFFORCE", cap: "wmem_max" },
   receive: {
     plain: SO.RCVBUF,
