@@ -50,6 +50,10 @@ export const SYMBOLS = {
   unlink: { parameters: [BUF], result: I32 }, // int unlink(const char *path)
   // int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
   linkat: { parameters: [I32, BUF, I32, BUF, I32], result: I32 },
+  // int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
+  renameat: { parameters: [I32, BUF, I32, BUF], result: I32 },
+  // int unlinkat(int dirfd, const char *path, int flags)
+  unlinkat: { parameters: [I32, BUF, I32], result: I32 },
   // long syscall(SYS_openat2, int dirfd, const char *path, struct open_how *how, size_t size):
   // glibc 2.36 has no openat2 wrapper
   openat2: { name: "syscall", parameters: [I64, I64, BUF, BUF, U64], result: I64 },
@@ -143,6 +147,7 @@ export const SYMBOLS = {
   // int prlimit(pid_t pid, int resource, const struct rlimit *new, struct rlimit *old)
   prlimit: { parameters: [I32, I32, BUF, BUF], result: I32 },
   getpid: { parameters: [], result: I32 }, // pid_t getpid(void)
+  geteuid: { parameters: [], result: U32 }, // uid_t geteuid(void)
   // int execve(const char *path, char *const argv[], char *const envp[])
   execve: { parameters: [BUF, BUF, BUF], result: I32 },
   setsid: { parameters: [], result: I32 }, // pid_t setsid(void)
@@ -150,6 +155,8 @@ export const SYMBOLS = {
   getpgid: { parameters: [I32], result: I32 }, // pid_t getpgid(pid_t pid)
   // sighandler_t signal(int signum, sighandler_t handler): SIG_DFL is 0
   signal: { parameters: [I32, USIZE], result: USIZE },
+  // int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+  sigaction: { parameters: [I32, BUF, BUF], result: I32 },
   // int sigprocmask(int how, const sigset_t *set, sigset_t *old)
   sigprocmask: { parameters: [I32, BUF, BUF], result: I32 },
   _exit: { parameters: [I32], result: "void" }, // void _exit(int status)

@@ -24,9 +24,11 @@ export {
   SysError,
 } from "./errno.ts";
 export * from "./fd.ts";
+export { renameAt, statAt, unlinkAt } from "./dir_entry.ts";
 export { openInRoot, openInRootFd, pathInRoot, realPathInRoot } from "./in_root.ts";
 export * from "./kinds.ts";
 export * from "./proc.ts";
+export * from "./signals.ts";
 export * from "./socket.ts";
 export * from "./move.ts";
 export * from "./at_number.ts";
