@@ -230,10 +230,14 @@ const SUMMARY: Record<Command, string> = {
 const EXIT_HELP: Record<keyof typeof EXIT, string> = {
   OK: "success",
   FAILURE: "the restore or check failed (a file could not be opened, a task died)",
-  USAGE: "bad command line: unknown option, missing value, conflicting options",
+  USAGE: "bad command line: unknown option, missing or unusable value, conflicting options",
   IMAGE: "an image is missing, truncated, corrupt or of an unsupported kind",
   INHERIT: "an --inherit-fd argument is malformed or its fd is unusable",
   SYSTEM: "a system call failed that no task, fd or file explains (limits, /proc)",
+  OUTPUT: "an output cannot be made or written (log file, pid file, pid map, decode " +
+    "output, stdout): its folder is missing, a link, device or file not ours is there",
+  CLOSED_STDOUT: "stdout was closed by its reader (| head): output stops quietly, as " +
+    "coreutils' under a shell",
 };
 
 const KEYS_SECTION = `Finding the right --inherit-fd key:

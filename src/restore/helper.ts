@@ -60,6 +60,7 @@ export function runHelper(transport: number): number {
       fds,
       cwd: plan.cwd,
       umask: plan.umask,
+      keepIgnored: plan.keepIgnored,
       reportFd: transport,
       encodeReport: (text) => frameMessage({ error: `task ${plan.pid}: ${text}` }),
     });
@@ -150,6 +151,7 @@ export function startChild(
         env: plan.env,
         fds: tableOf(plan, batch),
         cwd: plan.cwd,
+        keepIgnored: plan.keepIgnored,
         ...spawnAttrs(plan, known),
       });
     } catch (e) {
@@ -188,6 +190,7 @@ function startHelper(
       argv: self.argv,
       env: Deno.env.toObject(),
       fds: new Map([[0, 0], [1, 1], [2, 2], [3, theirs]]),
+      keepIgnored: plan.keepIgnored,
       ...spawnAttrs(plan, known),
     });
     close(theirs);

@@ -25,6 +25,8 @@ export interface TaskPlan {
   tty?: TaskTty;
   /** --shell-job: stays in fdrestore's process group (and session). */
   joinCallerGroup?: boolean;
+  /** Signals it starts with ignored, as the caller had them (nohup). */
+  keepIgnored?: number[];
   /** Children that are not dead. */
   children: TaskPlan[];
 }
@@ -79,6 +81,7 @@ export function planTree(
     pgid: task.pgid,
     fds,
     ...(tty ? { tty } : {}),
+    ...(opts.keepIgnored?.length ? { keepIgnored: [...opts.keepIgnored] } : {}),
     children: liveChildren(task).map((c) => planTree(c, staged, opts, batch, index)),
   };
 }

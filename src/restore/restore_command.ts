@@ -4,7 +4,6 @@
  * for it or detach. On any failure nothing is left behind: started tasks are
  * killed and reaped, staged fds closed, temporary files removed.
  */
-import { resolve } from "../sys/path.ts";
 import { log } from "../cli/log.ts";
 import type { CheckOptions, RestoreOptions } from "../cli/options.ts";
 import { writeStdout } from "../cli/output.ts";
@@ -17,19 +16,34 @@ import { joinCallerGroup, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
 import { testPause, watchInterrupts } from "./interrupt.ts";
+import { IgnoredSignals } from "./ignored_signals.ts";
+import { checkRoot, requireProc, RestoreOutputs } from "./preflight.ts";
 import { ensureFdLimit, growFdTableEarly } from "./fd_limit.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 
 const SIGKILL = 9;
 const SIGSTOP = 19;
 
-export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<number> {
+/**
+ * `inheritedIgnores`: the signals ignored when the process started
+ * (src/sys/signals.ts), read before its first await.
+ */
+export async function runRestore(
+  opts: RestoreOptions | CheckOptions,
+  inheritedIgnores: readonly number[] = [],
+): Promise<number> {
   const root = opts.root ?? "/";
   let staged: StagedFiles | undefined;
+  let outputs: RestoreOutputs | undefined;
   const started: number[] = [];
   const ownChildren = new Set(childrenOfThisProcess());
-  const interrupts = watchInterrupts();
+  const ignored = new IgnoredSignals(inheritedIgnores);
+  const interrupts = watchInterrupts(ignored);
   try {
+    // Before anything is read or started: what would fail later for want of them.
+    requireProc();
+    if (opts.root !== undefined) checkRoot(opts.root);
+    outputs = new RestoreOutputs(opts);
     opts.inherit.log(log);
     const growth = growFdTableEarly(); // its wait overlaps the reading of the images
     const cp = loadCheckpoint(opts.imagesDir);
@@ -41,6 +55,7 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const owners = live.filter((t) => t.tableOwner === t);
     const stageBase = stageBaseFor(live, opts.inherit.stageBase);
     await ensureFdLimit(owners, stageBase, growth);
+    ignored.reassert(); // the event loop turned: Deno may have installed its handlers
     staged = openFiles(cp, owners, {
       root,
       inherit: opts.inherit,
@@ -58,7 +73,13 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     // Orphans of a helper that fails come back to us, to be reaped.
     setChildSubreaper();
     const batch: number[] = [];
-    const startOpts = { program: opts.program, cloexec: opts.cloexec, root, log };
+    const startOpts = {
+      program: opts.program,
+      cloexec: opts.cloexec,
+      root,
+      log,
+      keepIgnored: ignored.inherited,
+    };
     const plan = planTree(tasks[0], staged, startOpts, batch);
     // A shell job that did not lead its session joins ours: the terminal's keys reach it.
     const shellGroup = opts.shellJob && !plan.setsid;
@@ -70,19 +91,22 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     await testPause(interrupts);
     await interrupts.checkpoint();
     for (const [old, now] of pids) log.info(`task ${old} restored as pid ${now}`);
+    // Before the files are handed over: a failure here still rolls everything back.
+    outputs.commit(rootPid, pids);
     staged.started(pids);
     if (opts.leaveStopped) { for (const pid of pids.values()) kill(pid, SIGSTOP); }
     staged.release();
     staged = undefined;
-    writeOutputs(opts, rootPid, pids);
+    outputs.close();
     started.splice(0); // from here the tasks are the user's
     interrupts.stop();
     if (opts.detached) return 0;
-    return await waitForeground(rootPid, { sameGroup: shellGroup });
+    return await waitForeground(rootPid, ignored, { sameGroup: shellGroup });
   } catch (e) {
     // Children first: a helper's children are reaped by us (subreaper) once it is gone.
     for (const pid of started.reverse()) killAndReap(pid);
     if (started.length > 0) killOrphans(ownChildren);
+    outputs?.discard();
     throw e;
   } finally {
     interrupts.stop();
@@ -126,21 +150,6 @@ function stageBaseFor(tasks: Task[], inheritBase: number): number {
   let max = 0;
   for (const t of tasks) for (const e of t.fds) max = Math.max(max, e.fd);
   return Math.max(max + 1, Math.min(inheritBase, 1024));
-}
-
-function writeOutputs(opts: RestoreOptions, rootPid: number, pids: Map<number, number>): void {
-  const map = Object.fromEntries([...pids].map(([old, now]) => [String(old), now]));
-  for (const [old, now] of pids) log.info(`pid ${old} -> ${now}`);
-  // Relative paths go into the work directory, as criu's do.
-  if (opts.pidMap) writeAtomically(resolve(opts.workDir, opts.pidMap), JSON.stringify(map) + "\n");
-  if (opts.pidfile) writeAtomically(resolve(opts.workDir, opts.pidfile), `${rootPid}\n`);
-}
-
-/** Readers poll for these files: they must never see half of one. */
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp${Deno.pid}`;
-  Deno.writeTextFileSync(tmp, text);
-  Deno.renameSync(tmp, path);
 }
 
 const PR_SET_CHILD_SUBREAPER = 36;

@@ -17,6 +17,8 @@ export interface StartOptions {
   readonly log: Logger;
   /** Extra environment for the started program (FDRESTORE_PID...). */
   readonly extraEnv?: readonly string[];
+  /** Signals the caller ignored (nohup): the program starts with them ignored too. */
+  readonly keepIgnored?: readonly number[];
 }
 
 /** The program, argv and environment a task starts with. */
