@@ -20,6 +20,7 @@ import {
   open,
   openat,
   renameAt,
+  S_IF,
   type Stat,
   statAt,
   SysError,
@@ -27,15 +28,14 @@ import {
   writeAll,
 } from "../sys/mod.ts";
 
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
+/** What is at a name that is not a regular file, for the refusal. */
 const KINDS: Record<number, string> = {
-  0o140000: "a socket",
-  0o120000: "a symbolic link",
-  0o060000: "a block device",
-  0o040000: "a folder",
-  0o020000: "a character device",
-  0o010000: "a FIFO",
+  [S_IF.SOCK]: "a socket",
+  [S_IF.LNK]: "a symbolic link",
+  [S_IF.BLK]: "a block device",
+  [S_IF.DIR]: "a folder",
+  [S_IF.CHR]: "a character device",
+  [S_IF.FIFO]: "a FIFO",
 };
 
 function errnoPart(e: unknown): string {
@@ -46,8 +46,8 @@ function errnoPart(e: unknown): string {
 /** Why the entry `st` may not be replaced, or undefined when it may (absent, or ours). */
 function refusal(st: Stat | undefined, uid: number): string | undefined {
   if (st === undefined) return undefined;
-  const kind = st.mode & S_IFMT;
-  if (kind !== S_IFREG) return `${KINDS[kind] ?? "not a regular file"} is there`;
+  const kind = st.mode & S_IF.MT;
+  if (kind !== S_IF.REG) return `${KINDS[kind] ?? "not a regular file"} is there`;
   if (st.uid !== uid) return `a file of uid ${st.uid} is there, not ours (uid ${uid})`;
   return undefined;
 }
