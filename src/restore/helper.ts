@@ -56,7 +56,8 @@ export function runHelper(transport: number): number {
     execWithFds({
       path: plan.path,
       argv: plan.argv,
-      env: plan.env,
+      // execve keeps the pid: this is the program's own, as sd_listen_fds(3) checks.
+      env: plan.listenPid ? [...plan.env, `LISTEN_PID=${Deno.pid}`] : plan.env,
       fds,
       cwd: plan.cwd,
       umask: plan.umask,
@@ -125,7 +126,7 @@ export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
 
 /**
  * Starts one child of this process: directly when it is a leaf, through a
- * nested helper otherwise. Reports `{started, pid}` for it and its subtree to
+ * nested helper otherwise (or when only the task can know a value: its pid). Reports `{started, pid}` for it and its subtree to
  * `report`, and records the pids in `known` and `started`.
  */
 export function startChild(
@@ -139,7 +140,7 @@ export function startChild(
     known.set(old, pid);
     if (report !== undefined) sendMessage(report, { started: old, pid });
   };
-  if (plan.children.length === 0 && !plan.tty) {
+  if (plan.children.length === 0 && !plan.tty && !plan.listenPid) {
     // posix_spawn has no umask action: the child inherits ours at the call.
     const saved = plan.umask === undefined ? undefined : umask(plan.umask);
     let pid: number;

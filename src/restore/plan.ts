@@ -25,6 +25,8 @@ export interface TaskPlan {
   tty?: TaskTty;
   /** --shell-job: stays in fdrestore's process group (and session). */
   joinCallerGroup?: boolean;
+  /** --listen-fds: LISTEN_PID=its own pid, which only the task itself knows before its exec. */
+  listenPid?: boolean;
   /** Children that are not dead. */
   children: TaskPlan[];
 }
@@ -79,7 +81,9 @@ export function planTree(
     pgid: task.pgid,
     fds,
     ...(tty ? { tty } : {}),
-    children: liveChildren(task).map((c) => planTree(c, staged, opts, batch, index)),
+    children: opts.noChildren
+      ? []
+      : liveChildren(task).map((c) => planTree(c, staged, opts, batch, index)),
   };
 }
 

@@ -13,11 +13,14 @@ import { type Checkpoint, FD_TYPE, loadCheckpoint, type Task, TASK_STATE } from 
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openFiles, type StagedFiles } from "./open_files.ts";
-import { joinCallerGroup, planTree } from "./plan.ts";
+import { joinCallerGroup, liveChildren, planTree, type TaskPlan } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
 import { testPause, watchInterrupts } from "./interrupt.ts";
 import { ensureFdLimit, growFdTableEarly } from "./fd_limit.ts";
+import { applyHandoff, planHandoff } from "../handoff/mod.ts";
+import { describeEnd, type EarlyEnd, watchFirstMoments } from "./early_exit.ts";
+import { signalStatus } from "./status_fd.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 
 const SIGKILL = 9;
@@ -35,7 +38,8 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     const cp = loadCheckpoint(opts.imagesDir);
     log.info(`images read: ${cp.tasks.length} task(s), ${cp.files.size} files`);
     await interrupts.checkpoint();
-    const tasks = selectTasks(cp, opts.pid);
+    const tasks = selectTasks(cp, opts.pid, opts.noChildren);
+    const handoff = planHandoff(tasks[0], { ...opts, notifySocket: callerNotifySocket() });
     checkKeys(cp, tasks, opts);
     const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
     const owners = live.filter((t) => t.tableOwner === t);
@@ -58,8 +62,15 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     // Orphans of a helper that fails come back to us, to be reaped.
     setChildSubreaper();
     const batch: number[] = [];
-    const startOpts = { program: opts.program, cloexec: opts.cloexec, root, log };
+    const startOpts = {
+      program: opts.program,
+      cloexec: opts.cloexec,
+      root,
+      log,
+      noChildren: opts.noChildren,
+    };
     const plan = planTree(tasks[0], staged, startOpts, batch);
+    applyHandoff(plan, handoff);
     // A shell job that did not lead its session joins ours: the terminal's keys reach it.
     const shellGroup = opts.shellJob && !plan.setsid;
     if (shellGroup) joinCallerGroup(plan, plan.pgid);
@@ -74,7 +85,11 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     if (opts.leaveStopped) { for (const pid of pids.values()) kill(pid, SIGSTOP); }
     staged.release();
     staged = undefined;
+    const ended = opts.leaveStopped ? [] : await watchFirstMoments(pids, rootPid);
+    await interrupts.checkpoint();
+    reportEarlyEnds(cp, ended, plan, opts.detached);
     writeOutputs(opts, rootPid, pids);
+    if (opts.statusFd !== undefined) signalStatus(opts.statusFd, ended.length === 0, log);
     started.splice(0); // from here the tasks are the user's
     interrupts.stop();
     if (opts.detached) return 0;
@@ -91,11 +106,17 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
   }
 }
 
-/** The whole tree, or the subtree of `--pid`. */
-function selectTasks(cp: Checkpoint, pid: number | undefined): Task[] {
-  if (pid === undefined) return cp.tasks;
-  const top = cp.tasks.find((t) => t.pid === pid);
+/** The whole tree, or the subtree of `--pid`; with `noChildren`, only its top. */
+function selectTasks(cp: Checkpoint, pid: number | undefined, noChildren: boolean): Task[] {
+  const top = pid === undefined ? cp.tasks[0] : cp.tasks.find((t) => t.pid === pid);
   if (!top) throw new RestoreError(`no task ${pid} in the images (pstree.img)`);
+  if (noChildren) {
+    if (liveChildren(top).length > 0) return [top];
+    throw new RestoreError(`task ${top.pid} has no children to leave out (--no-children)`, {
+      pid: top.pid,
+    });
+  }
+  if (pid === undefined) return cp.tasks;
   const out: Task[] = [];
   const walk = (t: Task) => {
     out.push(t);
@@ -103,6 +124,39 @@ function selectTasks(cp: Checkpoint, pid: number | undefined): Task[] {
   };
   walk(top);
   return out;
+}
+
+/** fdrestore's own NOTIFY_SOCKET (a supervisor's), passed to the started task. */
+function callerNotifySocket(): string | undefined {
+  try {
+    return Deno.env.get("NOTIFY_SOCKET") || undefined;
+  } catch {
+    return undefined; // no --allow-env
+  }
+}
+
+/**
+ * One line per task that ended at once (where its stdout and stderr went at
+ * -v3). Detached, that fails the restore: nothing would be left to say so.
+ */
+function reportEarlyEnds(
+  cp: Checkpoint,
+  ended: EarlyEnd[],
+  plan: TaskPlan,
+  detached: boolean,
+): void {
+  const programs = new Map<number, string>();
+  const walk = (p: TaskPlan) => {
+    programs.set(p.pid, p.path);
+    p.children.forEach(walk);
+  };
+  walk(plan);
+  const lines = ended.map((end) => describeEnd(cp, end, programs.get(end.old) ?? "?"));
+  for (const [i, { line, detail }] of lines.entries()) {
+    if (!(detached && i === 0)) log.warn(line);
+    log.info(detail);
+  }
+  if (detached && lines.length > 0) throw new RestoreError(lines[0].line, { pid: ended[0].old });
 }
 
 /** Warns about (or, strict, refuses) inherit keys that match no file. */

@@ -17,6 +17,8 @@ export interface StartOptions {
   readonly log: Logger;
   /** Extra environment for the started program (FDRESTORE_PID...). */
   readonly extraEnv?: readonly string[];
+  /** `--no-children`: the top task starts alone. */
+  readonly noChildren?: boolean;
 }
 
 /** The program, argv and environment a task starts with. */
