@@ -12,6 +12,9 @@
  */
 import { describeFile } from "../show/describe.ts";
 import type { Checkpoint } from "../model/mod.ts";
+import type { Logger } from "../cli/log.ts";
+import { RestoreError } from "../files/restore_error.ts";
+import type { TaskPlan } from "./plan.ts";
 
 /** How long a started task must live not to count as ending at once. */
 export const GRACE_MS = 200;
@@ -52,19 +55,18 @@ function howItEnded(status: number): string | undefined {
 }
 
 /**
- * Watches `pids` (dump pid → new pid) for {@link GRACE_MS}, or until the
- * root task `rootPid` ends; returns the tasks that ended other than by
- * exiting 0. Reaps nothing: the root's status stays for its waiter.
+ * Watches `pids` (dump pid → new pid) for `ms`, or until `stop()` says so;
+ * returns the tasks that ended other than by exiting 0. Reaps nothing.
  */
 export async function watchFirstMoments(
   pids: ReadonlyMap<number, number>,
-  rootPid: number,
+  stop: () => boolean,
   ms = GRACE_MS,
 ): Promise<EarlyEnd[]> {
   const starts = new Map<number, string | undefined>();
   for (const pid of pids.values()) starts.set(pid, readStat(pid)?.startTime);
   const deadline = performance.now() + ms;
-  while (performance.now() < deadline && readStat(rootPid)?.state !== "Z") {
+  while (performance.now() < deadline && !stop()) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   const out: EarlyEnd[] = [];
@@ -79,20 +81,80 @@ export async function watchFirstMoments(
   return out;
 }
 
-/** The line for one task; at -v3 (`detail`) a second one says where its stdout and stderr went. */
-export function describeEnd(
-  cp: Checkpoint,
-  end: EarlyEnd,
-  program: string,
-): { line: string; detail: string } {
-  const task = cp.tasks.find((t) => t.pid === end.old);
-  const table = task ? (task.tableOwner ?? task).fds : [];
-  const where = (fd: number) => {
-    const e = table.find((x) => x.fd === fd);
-    return e ? describeFile(cp, e.file).what : "closed";
-  };
-  return {
-    line: `task ${end.old} (pid ${end.pid}, ${program}) ${end.how} at once`,
-    detail: `task ${end.old}: its stdout was ${where(1)}, its stderr ${where(2)}`,
-  };
+/** What the lines need: the model (stdout, stderr) and the plans (programs). */
+export class FirstMoments {
+  readonly #programs = new Map<number, string>();
+
+  constructor(readonly cp: Checkpoint, plan: TaskPlan, readonly log: Logger) {
+    const walk = (p: TaskPlan) => {
+      this.#programs.set(p.pid, p.path);
+      p.children.forEach(walk);
+    };
+    walk(plan);
+  }
+
+  /**
+   * Detached: watches every task for the grace period; a task that ended at
+   * once fails the restore (nothing would be left to say so later).
+   */
+  async detached(pids: ReadonlyMap<number, number>, rootPid: number): Promise<void> {
+    const ended = await watchFirstMoments(pids, () => readStat(rootPid)?.state === "Z");
+    const lines = this.#report(ended, true);
+    if (lines.length > 0) throw new RestoreError(lines[0], { pid: ended[0].old });
+  }
+
+  /**
+   * In the foreground: watches the other tasks while `wait` waits for the
+   * root (which it reaps: its own line comes from its exit code). Calls
+   * `settled(ok)` once the grace period passed, or early when the root ended.
+   */
+  async foreground(
+    pids: ReadonlyMap<number, number>,
+    root: number,
+    wait: () => Promise<number>,
+    settled: (ok: boolean) => void,
+  ): Promise<number> {
+    const t0 = performance.now();
+    let rootEnded = false;
+    const others = new Map([...pids].filter(([old]) => old !== root));
+    const watch = watchFirstMoments(others, () => rootEnded).then((ended) => {
+      this.#report(ended, false);
+      if (!rootEnded) settled(ended.length === 0);
+    });
+    const code = await wait();
+    rootEnded = true;
+    await watch;
+    if (performance.now() - t0 < GRACE_MS) {
+      if (code !== 0) {
+        const how = code > 128
+          ? `was killed by signal ${code - 128}`
+          : `exited with status ${code}`;
+        this.#report([{ old: root, pid: pids.get(root)!, how }], false);
+      }
+      settled(false);
+    }
+    return code;
+  }
+
+  /** Logs one line per task (where its stdout and stderr went at -v3); returns the lines. */
+  #report(ended: readonly EarlyEnd[], firstIsError: boolean): string[] {
+    return ended.map((end, i) => {
+      const line = `task ${end.old} (pid ${end.pid}, ${
+        this.#programs.get(end.old) ?? "?"
+      }) ${end.how} at once`;
+      if (!(firstIsError && i === 0)) this.log.warn(line);
+      this.log.info(
+        `task ${end.old}: its stdout was ${this.#where(end.old, 1)}, its stderr ${
+          this.#where(end.old, 2)
+        }`,
+      );
+      return line;
+    });
+  }
+
+  #where(old: number, fd: number): string {
+    const task = this.cp.tasks.find((t) => t.pid === old);
+    const e = task ? (task.tableOwner ?? task).fds.find((x) => x.fd === fd) : undefined;
+    return e ? describeFile(this.cp, e.file).what : "closed";
+  }
 }

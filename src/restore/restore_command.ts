@@ -13,13 +13,13 @@ import { type Checkpoint, FD_TYPE, loadCheckpoint, type Task, TASK_STATE } from 
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openFiles, type StagedFiles } from "./open_files.ts";
-import { joinCallerGroup, liveChildren, planTree, type TaskPlan } from "./plan.ts";
+import { joinCallerGroup, liveChildren, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
 import { testPause, watchInterrupts } from "./interrupt.ts";
 import { ensureFdLimit, growFdTableEarly } from "./fd_limit.ts";
 import { applyHandoff, planHandoff } from "../handoff/mod.ts";
-import { describeEnd, type EarlyEnd, watchFirstMoments } from "./early_exit.ts";
+import { FirstMoments } from "./early_exit.ts";
 import { signalStatus } from "./status_fd.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 
@@ -85,15 +85,20 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     if (opts.leaveStopped) { for (const pid of pids.values()) kill(pid, SIGSTOP); }
     staged.release();
     staged = undefined;
-    const ended = opts.leaveStopped ? [] : await watchFirstMoments(pids, rootPid);
+    const first = new FirstMoments(cp, plan, log);
+    const watch = !opts.leaveStopped;
+    if (opts.detached && watch) await first.detached(pids, rootPid);
     await interrupts.checkpoint();
-    reportEarlyEnds(cp, ended, plan, opts.detached);
     writeOutputs(opts, rootPid, pids);
-    if (opts.statusFd !== undefined) signalStatus(opts.statusFd, ended.length === 0, log);
     started.splice(0); // from here the tasks are the user's
     interrupts.stop();
+    const settled = (ok: boolean) => {
+      if (opts.statusFd !== undefined) signalStatus(opts.statusFd, ok, log);
+    };
+    if (opts.detached || !watch) settled(true);
     if (opts.detached) return 0;
-    return await waitForeground(rootPid, { sameGroup: shellGroup });
+    const wait = () => waitForeground(rootPid, { sameGroup: shellGroup });
+    return watch ? await first.foreground(pids, plan.pid, wait, settled) : await wait();
   } catch (e) {
     // Children first: a helper's children are reaped by us (subreaper) once it is gone.
     for (const pid of started.reverse()) killAndReap(pid);
@@ -133,30 +138,6 @@ function callerNotifySocket(): string | undefined {
   } catch {
     return undefined; // no --allow-env
   }
-}
-
-/**
- * One line per task that ended at once (where its stdout and stderr went at
- * -v3). Detached, that fails the restore: nothing would be left to say so.
- */
-function reportEarlyEnds(
-  cp: Checkpoint,
-  ended: EarlyEnd[],
-  plan: TaskPlan,
-  detached: boolean,
-): void {
-  const programs = new Map<number, string>();
-  const walk = (p: TaskPlan) => {
-    programs.set(p.pid, p.path);
-    p.children.forEach(walk);
-  };
-  walk(plan);
-  const lines = ended.map((end) => describeEnd(cp, end, programs.get(end.old) ?? "?"));
-  for (const [i, { line, detail }] of lines.entries()) {
-    if (!(detached && i === 0)) log.warn(line);
-    log.info(detail);
-  }
-  if (detached && lines.length > 0) throw new RestoreError(lines[0].line, { pid: ended[0].old });
 }
 
 /** Warns about (or, strict, refuses) inherit keys that match no file. */
