@@ -21,8 +21,8 @@ import { UsageError } from "../errors.ts";
 import { parseInheritFdArg } from "../inherit/parse.ts";
 import { InheritFdTable, writeDebugMessage } from "../inherit/table.ts";
 import { type Command, COMMANDS, OPTIONS, UNSUPPORTED_OPTIONS } from "./usage.ts";
-import { isEnvName, type ListenChoice, parseListenFds } from "../handoff/spec.ts";
-import { getFdFlags } from "../sys/mod.ts";
+import type { ListenChoice } from "../handoff/spec.ts";
+import { handoffOptions, statusFdOption } from "./service_options.ts";
 
 export type { Command };
 export type CloexecMode = "keep" | "honor";
@@ -367,44 +367,4 @@ function build(
       return { command, ...log, input, output, imagesDir: dir, pretty: flags.has("pretty") };
     }
   }
-}
-
-/** `--listen-fds[=WHICH]` and `--fds-env VAR`, checked. */
-function handoffOptions(
-  values: ReadonlyMap<string, string>,
-  flags: ReadonlySet<string>,
-  fail: (message: string) => never,
-): { listenFds?: "all" | ListenChoice[]; fdsEnv?: string } {
-  const which = values.get("listen-fds");
-  if (which !== undefined && flags.has("listen-fds")) {
-    fail(`conflicting values for --listen-fds: every listening socket and '${which}'`);
-  }
-  let listenFds: "all" | ListenChoice[] | undefined = flags.has("listen-fds") ? "all" : undefined;
-  if (which !== undefined) {
-    const parsed = parseListenFds(which);
-    if (typeof parsed === "string") fail(`invalid --listen-fds '${which}': ${parsed}`);
-    listenFds = parsed as ListenChoice[];
-  }
-  const fdsEnv = values.get("fds-env");
-  if (fdsEnv !== undefined && !isEnvName(fdsEnv)) {
-    fail(`invalid --fds-env '${fdsEnv}' (expected a variable name: letters, digits and _)`);
-  }
-  if (listenFds && fdsEnv !== undefined) fail("--listen-fds and --fds-env exclude each other");
-  return { ...(listenFds ? { listenFds } : {}), ...(fdsEnv !== undefined ? { fdsEnv } : {}) };
-}
-
-/** `--status-fd N`: N must be one of my open fds. */
-function statusFdOption(
-  text: string | undefined,
-  fail: (message: string) => never,
-): { statusFd?: number } {
-  if (text === undefined) return {};
-  const fd = Number(text);
-  if (!/^[0-9]{1,7}$/.test(text)) fail(`invalid --status-fd '${text}' (expected an fd number)`);
-  try {
-    getFdFlags(fd);
-  } catch {
-    fail(`--status-fd ${fd}: fd ${fd} is not open`);
-  }
-  return { statusFd: fd };
 }
