@@ -157,3 +157,42 @@ Deno.test("lighttpd dumped by criu comes back by socket activation (--listen-fds
     killAll(treeOf(pid));
   }
 });
+
+/** Run as the restored parent: what its pipe and socket ends do once the child is not there. */
+const PROBE = `
+import errno, os, signal, socket, sys
+signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+def attempt(f):
+    try:
+        return repr(f())
+    except OSError as e:
+        return errno.errorcode[e.errno]
+s = socket.socket(fileno=26)
+out = [attempt(lambda: os.write(25, b"x")), attempt(lambda: s.recv(9)), attempt(lambda: s.send(b"x"))]
+open(sys.argv[1], "w").write(" ".join(out))
+`;
+
+Deno.test("--no-children: the child's files are not opened, and what it shared with the parent has no other end", async () => {
+  if (!canDump("parent_child")) return;
+  const d = await dumpReal("parent_child");
+  // Had the child's file been opened, its absence would fail the restore.
+  Deno.removeSync(join(d.work, "child-only.txt"));
+  const out = join(d.work, "probe.txt");
+  const r = await runCli([
+    "restore",
+    "-D",
+    d.images,
+    "--no-children",
+    "--",
+    "/usr/bin/python3",
+    "-c",
+    PROBE,
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  // The pipe's reader and the socket's peer were the child's: EPIPE, end of file, EPIPE.
+  assert.equal(Deno.readTextFileSync(out), "EPIPE b'' EPIPE");
+  const whole = await runCli(["restore", "-D", d.images, "--", "/bin/true"]);
+  assert.equal(whole.code, 1);
+  assert.match(whole.stderr, /child-only\.txt/);
+});

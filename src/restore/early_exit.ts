@@ -54,6 +54,28 @@ function howItEnded(status: number): string | undefined {
   return code === 0 ? undefined : `exited with status ${code}`;
 }
 
+/** Started tasks by dump pid, with their start times: which of them ended since. */
+export class StartWatch {
+  readonly #starts = new Map<number, string | undefined>();
+
+  constructor(readonly pids: ReadonlyMap<number, number>) {
+    for (const pid of pids.values()) this.#starts.set(pid, readStat(pid)?.startTime);
+  }
+
+  /** The tasks that ended other than by exiting 0. Reaps nothing. */
+  ended(): EarlyEnd[] {
+    const out: EarlyEnd[] = [];
+    for (const [old, pid] of this.pids) {
+      const st = readStat(pid);
+      const same = st !== undefined && st.startTime === this.#starts.get(pid);
+      if (same && st.state !== "Z") continue; // running
+      const how = same ? howItEnded(st.waitStatus) : "ended (its parent reaped it: status unknown)";
+      if (how) out.push({ old, pid, how });
+    }
+    return out;
+  }
+}
+
 /**
  * Watches `pids` (dump pid → new pid) for `ms`, or until `stop()` says so;
  * returns the tasks that ended other than by exiting 0. Reaps nothing.
@@ -63,22 +85,12 @@ export async function watchFirstMoments(
   stop: () => boolean,
   ms = GRACE_MS,
 ): Promise<EarlyEnd[]> {
-  const starts = new Map<number, string | undefined>();
-  for (const pid of pids.values()) starts.set(pid, readStat(pid)?.startTime);
+  const watch = new StartWatch(pids);
   const deadline = performance.now() + ms;
   while (performance.now() < deadline && !stop()) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  const out: EarlyEnd[] = [];
-  for (const [old, pid] of pids) {
-    const st = readStat(pid);
-    if (st && st.startTime === starts.get(pid) && st.state !== "Z") continue; // running
-    const how = !st || st.startTime !== starts.get(pid)
-      ? "ended (its parent reaped it: status unknown)"
-      : howItEnded(st.waitStatus);
-    if (how) out.push({ old, pid, how });
-  }
-  return out;
+  return watch.ended();
 }
 
 /** What the lines need: the model (stdout, stderr) and the plans (programs). */
@@ -104,9 +116,10 @@ export class FirstMoments {
   }
 
   /**
-   * In the foreground: watches the other tasks while `wait` waits for the
-   * root (which it reaps: its own line comes from its exit code). Calls
-   * `settled(ok)` once the grace period passed, or early when the root ended.
+   * In the foreground: `wait` waits for the root (and reaps it: its line comes
+   * from its exit code); the other tasks are looked at when the grace period
+   * ends, or the moment the root ends (nothing may linger then: a signal that
+   * ended the root may still be on its way to us). `settled(ok)` says which.
    */
   async foreground(
     pids: ReadonlyMap<number, number>,
@@ -114,23 +127,18 @@ export class FirstMoments {
     wait: () => Promise<number>,
     settled: (ok: boolean) => void,
   ): Promise<number> {
-    const t0 = performance.now();
-    let rootEnded = false;
-    const others = new Map([...pids].filter(([old]) => old !== root));
-    const watch = watchFirstMoments(others, () => rootEnded).then((ended) => {
-      this.#report(ended, false);
-      if (!rootEnded) settled(ended.length === 0);
-    });
+    const others = new StartWatch(new Map([...pids].filter(([old]) => old !== root)));
+    let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+      timer = undefined;
+      settled(this.#report(others.ended(), false).length === 0);
+    }, GRACE_MS);
     const code = await wait();
-    rootEnded = true;
-    await watch;
-    if (performance.now() - t0 < GRACE_MS) {
-      if (code !== 0) {
-        const how = code > 128
-          ? `was killed by signal ${code - 128}`
-          : `exited with status ${code}`;
-        this.#report([{ old: root, pid: pids.get(root)!, how }], false);
-      }
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      const ends = others.ended();
+      const how = code > 128 ? `was killed by signal ${code - 128}` : `exited with status ${code}`;
+      if (code !== 0) ends.unshift({ old: root, pid: pids.get(root)!, how });
+      this.#report(ends, false);
       settled(false);
     }
     return code;

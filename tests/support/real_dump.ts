@@ -1,6 +1,7 @@
 /**
  * Real programs from Debian packages, dumped by real criu at test time with
- * the recipes in scripts/real/ (dump_nginx.sh, dump_lighttpd.sh), and what
+ * the recipes in scripts/real/ (dump_nginx.sh, dump_lighttpd.sh, and
+ * dump_parent_child.sh for a small program of ours), and what
  * the tests look at afterwards: /proc/net/tcp, the processes' fds, HTTP.
  *
  * A missing program, criu or root is a visible skip on a developer's
@@ -15,6 +16,7 @@ export const CRIU: string = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
 export const RECIPES = {
   nginx: ["/usr/sbin/nginx", "/usr/bin/curl"],
   lighttpd: ["/usr/sbin/lighttpd", "/usr/bin/curl"],
+  parent_child: ["/usr/bin/python3"],
 } as const;
 export type Recipe = keyof typeof RECIPES;
 
