@@ -126,8 +126,9 @@ export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
 
 /**
  * Starts one child of this process: directly when it is a leaf, through a
- * nested helper otherwise (or when only the task can know a value: its pid). Reports `{started, pid}` for it and its subtree to
- * `report`, and records the pids in `known` and `started`.
+ * nested helper otherwise, or when its environment needs its own pid
+ * (LISTEN_PID). Reports `{started, pid}` for it and its subtree to `report`,
+ * and records the pids in `known` and `started`.
  */
 export function startChild(
   plan: TaskPlan,
