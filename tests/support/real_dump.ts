@@ -4,11 +4,12 @@
  * dump_parent_child.sh for a small program of ours), and what
  * the tests look at afterwards: /proc/net/tcp, the processes' fds, HTTP.
  *
- * A missing program, criu or root is a visible skip on a developer's
- * machine, and a failure in CI (CI=true), where .ci/run installs them.
+ * A missing program or criu is a visible skip on a developer's machine, and
+ * a failure in CI (CI=true), where .ci/run installs them.
  */
 import { join } from "node:path";
 import { REPO_ROOT } from "./corpus.ts";
+import { haveRoot } from "./root.ts";
 
 export const CRIU: string = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
 
@@ -29,12 +30,16 @@ function executable(path: string): boolean {
   }
 }
 
-/** True when `recipe` can run here; else skips visibly, or throws in CI. */
+/**
+ * True when `recipe` can run here. criu dumps as root only: as another user
+ * this is a visible skip (CI's run as an ordinary user too). A missing
+ * program skips visibly, but fails in CI.
+ */
 export function canDump(recipe: Recipe): boolean {
+  if (!haveRoot(`real ${recipe}`)) return false;
   const missing: string[] = [...RECIPES[recipe], CRIU, "/usr/bin/gcc"].filter((p) =>
     !executable(p)
   );
-  if (Deno.uid() !== 0) missing.push("root");
   if (missing.length === 0) return true;
   const text = `real ${recipe}: missing ${missing.join(", ")}`;
   if (Deno.env.get("CI") === "true") throw new Error(`${text} (.ci/run installs them)`);
