@@ -128,11 +128,14 @@ export class FirstMoments {
     settled: (ok: boolean) => void,
   ): Promise<number> {
     const others = new StartWatch(new Map([...pids].filter(([old]) => old !== root)));
+    // The waiter's signal listeners first: Deno's first timer takes ~5 ms to
+    // load, and a Ctrl-C meanwhile would find no listener and end fdrestore.
+    const waiting = wait();
     let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
       timer = undefined;
       settled(this.#report(others.ended(), false).length === 0);
     }, GRACE_MS);
-    const code = await wait();
+    const code = await waiting;
     if (timer !== undefined) {
       clearTimeout(timer);
       const ends = others.ended();
