@@ -19,6 +19,8 @@ export interface OptionDoc {
   shortIn?: readonly Command[];
   /** Metavariable of the value; absent for flags. */
   value?: string;
+  /** The value may be left out (`--opt` or `--opt=VALUE`, never `--opt VALUE`). */
+  optionalValue?: boolean;
   multiple?: boolean;
   commands: readonly Command[];
   help: string;
@@ -146,6 +148,39 @@ export const OPTIONS: readonly OptionDoc[] = [
     example: "--pid 7287",
   },
   {
+    long: "no-children",
+    commands: RESTORE_CHECK,
+    help: "start only the selected task (the root, or --pid), not its dumped children: " +
+      "for a master that forks its own workers",
+    example: "--no-children",
+  },
+  {
+    long: "listen-fds",
+    value: "WHICH",
+    optionalValue: true,
+    commands: RESTORE_CHECK,
+    help: "systemd socket activation: the started task's listening sockets (or WHICH, " +
+      "FD[:NAME],... of the dump, in this order) go to fds 3, 4, ... with LISTEN_FDS, " +
+      "LISTEN_FDNAMES (default names fdN) and LISTEN_PID; its other fds above 2 are not passed",
+    example: "--listen-fds=6:http,7:admin",
+  },
+  {
+    long: "fds-env",
+    value: "VAR",
+    commands: RESTORE_CHECK,
+    help: "put the numbers of the started task's listening sockets into VAR " +
+      "in nginx's format (6;7;); they keep their numbers",
+    example: "--fds-env NGINX",
+  },
+  {
+    long: "status-fd",
+    value: "N",
+    commands: ["restore"],
+    help: "once the tasks run, write one zero byte to my fd N and close it (criu's " +
+      "option); if a task ends at once with a failure, N is closed with nothing written",
+    example: "--status-fd 3",
+  },
+  {
     long: "json",
     commands: ["show"],
     help: "print JSON instead of a table",
@@ -217,7 +252,6 @@ export const UNSUPPORTED_OPTIONS: Readonly<Record<string, string | undefined>> =
   "weak-sysctls": "",
   "lsm-profile": "",
   "network-lock": "",
-  "status-fd": "",
 };
 
 const SUMMARY: Record<Command, string> = {
@@ -280,7 +314,8 @@ function optionLines(o: OptionDoc, command?: Command, tag = ""): string[] {
   const hasShort = o.short !== undefined &&
     (command === undefined || (o.shortIn ?? o.commands).includes(command));
   let left = hasShort ? `-${o.short}, --${o.long}` : `    --${o.long}`;
-  if (o.value) left += o.value.includes("|") ? `=${o.value}` : ` ${o.value}`;
+  if (o.optionalValue) left += `[=${o.value}]`;
+  else if (o.value) left += o.value.includes("|") ? `=${o.value}` : ` ${o.value}`;
   left = `  ${left}`;
   const pad = " ".repeat(COL);
   const example = `e.g. ${o.example}`;

@@ -56,7 +56,8 @@ export function runHelper(transport: number): number {
     execWithFds({
       path: plan.path,
       argv: plan.argv,
-      env: plan.env,
+      // execve keeps the pid: this is the program's own, as sd_listen_fds(3) checks.
+      env: plan.listenPid ? [...plan.env, `LISTEN_PID=${Deno.pid}`] : plan.env,
       fds,
       cwd: plan.cwd,
       umask: plan.umask,
@@ -126,8 +127,9 @@ export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
 
 /**
  * Starts one child of this process: directly when it is a leaf, through a
- * nested helper otherwise. Reports `{started, pid}` for it and its subtree to
- * `report`, and records the pids in `known` and `started`.
+ * nested helper otherwise, or when its environment needs its own pid
+ * (LISTEN_PID). Reports `{started, pid}` for it and its subtree to `report`,
+ * and records the pids in `known` and `started`.
  */
 export function startChild(
   plan: TaskPlan,
@@ -140,7 +142,7 @@ export function startChild(
     known.set(old, pid);
     if (report !== undefined) sendMessage(report, { started: old, pid });
   };
-  if (plan.children.length === 0 && !plan.tty) {
+  if (plan.children.length === 0 && !plan.tty && !plan.listenPid) {
     // posix_spawn has no umask action: the child inherits ours at the call.
     const saved = plan.umask === undefined ? undefined : umask(plan.umask);
     let pid: number;

@@ -27,6 +27,8 @@ export interface TaskPlan {
   joinCallerGroup?: boolean;
   /** Signals it starts with ignored, as the caller had them (nohup). */
   keepIgnored?: number[];
+  /** --listen-fds: LISTEN_PID=its own pid, which only the task itself knows before its exec. */
+  listenPid?: boolean;
   /** Children that are not dead. */
   children: TaskPlan[];
 }
@@ -82,7 +84,9 @@ export function planTree(
     fds,
     ...(tty ? { tty } : {}),
     ...(opts.keepIgnored?.length ? { keepIgnored: [...opts.keepIgnored] } : {}),
-    children: liveChildren(task).map((c) => planTree(c, staged, opts, batch, index)),
+    children: opts.noChildren
+      ? []
+      : liveChildren(task).map((c) => planTree(c, staged, opts, batch, index)),
   };
 }
 

@@ -12,13 +12,16 @@ import { type Checkpoint, FD_TYPE, loadCheckpoint, type Task, TASK_STATE } from 
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openFiles, type StagedFiles } from "./open_files.ts";
-import { joinCallerGroup, planTree } from "./plan.ts";
+import { joinCallerGroup, liveChildren, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
 import { testPause, watchInterrupts } from "./interrupt.ts";
 import { IgnoredSignals } from "./ignored_signals.ts";
 import { checkRoot, requireProc, RestoreOutputs } from "./preflight.ts";
 import { ensureFdLimit, growFdTableEarly } from "./fd_limit.ts";
+import { applyHandoff, planHandoff } from "../handoff/mod.ts";
+import { FirstMoments } from "./early_exit.ts";
+import { signalStatus } from "./status_fd.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 
 const SIGKILL = 9;
@@ -49,7 +52,8 @@ export async function runRestore(
     const cp = loadCheckpoint(opts.imagesDir);
     log.info(`images read: ${cp.tasks.length} task(s), ${cp.files.size} files`);
     await interrupts.checkpoint();
-    const tasks = selectTasks(cp, opts.pid);
+    const tasks = selectTasks(cp, opts.pid, opts.noChildren);
+    const handoff = planHandoff(tasks[0], { ...opts, notifySocket: callerNotifySocket() });
     checkKeys(cp, tasks, opts);
     const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
     const owners = live.filter((t) => t.tableOwner === t);
@@ -79,8 +83,10 @@ export async function runRestore(
       root,
       log,
       keepIgnored: ignored.inherited,
+      noChildren: opts.noChildren,
     };
     const plan = planTree(tasks[0], staged, startOpts, batch);
+    applyHandoff(plan, handoff);
     // A shell job that did not lead its session joins ours: the terminal's keys reach it.
     const shellGroup = opts.shellJob && !plan.setsid;
     if (shellGroup) joinCallerGroup(plan, plan.pgid);
@@ -91,6 +97,11 @@ export async function runRestore(
     await testPause(interrupts);
     await interrupts.checkpoint();
     for (const [old, now] of pids) log.info(`task ${old} restored as pid ${now}`);
+    const first = new FirstMoments(cp, plan, log);
+    const watch = !opts.leaveStopped;
+    if (opts.detached && watch) await first.detached(pids, rootPid);
+    await interrupts.checkpoint();
+    ignored.reassert();
     // Before the files are handed over: a failure here still rolls everything back.
     outputs.commit(rootPid, pids);
     staged.started(pids);
@@ -100,8 +111,13 @@ export async function runRestore(
     outputs.close();
     started.splice(0); // from here the tasks are the user's
     interrupts.stop();
+    const settled = (ok: boolean) => {
+      if (opts.statusFd !== undefined) signalStatus(opts.statusFd, ok, log);
+    };
+    if (opts.detached || !watch) settled(true);
     if (opts.detached) return 0;
-    return await waitForeground(rootPid, ignored, { sameGroup: shellGroup });
+    const wait = () => waitForeground(rootPid, ignored, { sameGroup: shellGroup });
+    return watch ? await first.foreground(pids, plan.pid, wait, settled) : await wait();
   } catch (e) {
     // Children first: a helper's children are reaped by us (subreaper) once it is gone.
     for (const pid of started.reverse()) killAndReap(pid);
@@ -115,11 +131,17 @@ export async function runRestore(
   }
 }
 
-/** The whole tree, or the subtree of `--pid`. */
-function selectTasks(cp: Checkpoint, pid: number | undefined): Task[] {
-  if (pid === undefined) return cp.tasks;
-  const top = cp.tasks.find((t) => t.pid === pid);
+/** The whole tree, or the subtree of `--pid`; with `noChildren`, only its top. */
+function selectTasks(cp: Checkpoint, pid: number | undefined, noChildren: boolean): Task[] {
+  const top = pid === undefined ? cp.tasks[0] : cp.tasks.find((t) => t.pid === pid);
   if (!top) throw new RestoreError(`no task ${pid} in the images (pstree.img)`);
+  if (noChildren) {
+    if (liveChildren(top).length > 0) return [top];
+    throw new RestoreError(`task ${top.pid} has no children to leave out (--no-children)`, {
+      pid: top.pid,
+    });
+  }
+  if (pid === undefined) return cp.tasks;
   const out: Task[] = [];
   const walk = (t: Task) => {
     out.push(t);
@@ -127,6 +149,15 @@ function selectTasks(cp: Checkpoint, pid: number | undefined): Task[] {
   };
   walk(top);
   return out;
+}
+
+/** fdrestore's own NOTIFY_SOCKET (a supervisor's), passed to the started task. */
+function callerNotifySocket(): string | undefined {
+  try {
+    return Deno.env.get("NOTIFY_SOCKET") || undefined;
+  } catch {
+    return undefined; // no --allow-env
+  }
 }
 
 /** Warns about (or, strict, refuses) inherit keys that match no file. */

@@ -19,6 +19,8 @@ export interface StartOptions {
   readonly extraEnv?: readonly string[];
   /** Signals the caller ignored (nohup): the program starts with them ignored too. */
   readonly keepIgnored?: readonly number[];
+  /** `--no-children`: the top task starts alone. */
+  readonly noChildren?: boolean;
 }
 
 /** The program, argv and environment a task starts with. */
