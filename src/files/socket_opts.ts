@@ -13,6 +13,7 @@ import {
   SHUT,
   shutdown,
   SO,
+  type SockFilter,
   SOL_SOCKET,
   SysError,
 } from "../sys/mod.ts";
@@ -73,7 +74,20 @@ export function restoreSocketOpts(
   if (opts.so_bound_dev) {
     setsockoptBytes(fd, SOL_SOCKET, SO.BINDTODEVICE, new TextEncoder().encode(opts.so_bound_dev));
   }
-  if (opts.so_filter && opts.so_filter.length > 0) attachFilter(fd, opts.so_filter.map(BigInt));
+  if (opts.so_filter && opts.so_filter.length > 0) {
+    attachFilter(fd, opts.so_filter.map(unpackFilter));
+  }
+}
+
+/** criu stores each `struct sock_filter` as code<<48 | jt<<40 | jf<<32 | k. */
+export function unpackFilter(word: bigint | number): SockFilter {
+  const w = BigInt.asUintN(64, BigInt(word));
+  return {
+    code: Number((w >> 48n) & 0xffffn),
+    jt: Number((w >> 40n) & 0xffn),
+    jf: Number((w >> 32n) & 0xffn),
+    k: Number(w & 0xffffffffn),
+  };
 }
 
 function setTimeout(fd: number, name: number, sec?: bigint, usec?: bigint): void {

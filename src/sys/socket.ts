@@ -178,21 +178,64 @@ export function getsockoptTimeval(
   return decodeTimeval(buf);
 }
 
-/**
- * SO_ATTACH_FILTER with a classic BPF program given as one 64-bit word per
- * `struct sock_filter` (how CRIU stores `so_filter`).
- */
-export function attachFilter(fd: number, words: readonly bigint[]): void {
+/** One classic BPF instruction: `struct sock_filter` (8 bytes). */
+export interface SockFilter {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+const SO_ATTACH_FILTER = 26; // also SO_GET_FILTER
+
+/** SO_ATTACH_FILTER: attaches the classic BPF program `prog` to socket `fd`. */
+export function attachFilter(fd: number, prog: readonly SockFilter[]): void {
   const c = libc();
-  const prog = alloc(words.length * 8);
-  const pv = view(prog);
-  words.forEach((w, i) => pv.setBigUint64(i * 8, w, true));
+  const insns = alloc(prog.length * 8);
+  const iv = view(insns);
+  prog.forEach((ins, i) => {
+    iv.setUint16(i * 8, ins.code, true);
+    iv.setUint8(i * 8 + 2, ins.jt);
+    iv.setUint8(i * 8 + 3, ins.jf);
+    iv.setUint32(i * 8 + 4, ins.k >>> 0, true);
+  });
   const fprog = alloc(16); // struct sock_fprog { u16 len; struct sock_filter *filter; }
   const fv = view(fprog);
-  fv.setUint16(0, words.length, true);
-  fv.setBigUint64(8, addressOf(prog), true);
-  check("setsockopt", () => c.setsockopt(fd, SOL_SOCKET, 26, fprog, 16), fd, "SO_ATTACH_FILTER");
-  void prog; // alive until here: fprog holds its address
+  fv.setUint16(0, prog.length, true);
+  fv.setBigUint64(8, addressOf(insns), true);
+  check(
+    "setsockopt",
+    () => c.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16),
+    fd,
+    "SO_ATTACH_FILTER",
+  );
+  void insns; // alive until here: fprog holds its address
+}
+
+/** SO_GET_FILTER: the classic BPF program attached to `fd` (empty when none). */
+export function getFilter(fd: number): SockFilter[] {
+  const c = libc();
+  const len = alloc(4);
+  // With a zero length the kernel answers the number of instructions.
+  const count = () => c.getsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, null, len);
+  check("getsockopt", count, fd, "SO_GET_FILTER");
+  const n = view(len).getUint32(0, true);
+  if (n === 0) return [];
+  const buf = alloc(n * 8);
+  view(len).setUint32(0, n, true); // in instructions, not bytes
+  check(
+    "getsockopt",
+    () => c.getsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, buf, len),
+    fd,
+    "SO_GET_FILTER",
+  );
+  const v = view(buf);
+  return Array.from({ length: view(len).getUint32(0, true) }, (_, i) => ({
+    code: v.getUint16(i * 8, true),
+    jt: v.getUint8(i * 8 + 2),
+    jf: v.getUint8(i * 8 + 3),
+    k: v.getUint32(i * 8 + 4, true),
+  }));
 }
 
 /**
