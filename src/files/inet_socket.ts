@@ -13,8 +13,10 @@ import {
   encodeSockaddrIn,
   encodeSockaddrIn6,
   ERRNO,
+  IP_FREEBIND,
   IP_TTL,
   IPPROTO,
+  IPV6_FREEBIND,
   IPV6_V6ONLY,
   listen,
   setsockoptInt,
@@ -43,7 +45,7 @@ export interface InetSk
   dst_addr: number[];
   fown?: Fown;
   opts?: SkOpts;
-  ip_opts?: { ttl?: number };
+  ip_opts?: { ttl?: number; freebind?: boolean };
   tcp_opts?: {
     nodelay?: boolean;
     cork?: boolean;
@@ -154,6 +156,8 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     if (sk.family === AF.INET6 && sk.v6only) {
       setsockoptInt(fd, IPPROTO.IPV6, IPV6_V6ONLY, 1);
     }
+    // Before bind, like criu: IP_FREEBIND is what lets it take a non-local address.
+    restoreIpOpts(fd, sk);
     if (sk.src_port !== 0) {
       // Like criu: bind with SO_REUSEADDR on, then put the dumped value back.
       setsockoptInt(fd, SOL_SOCKET, SO.REUSEADDR, 1);
@@ -176,7 +180,7 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     setStatusFlags(fd, sk.flags);
     restoreOwner(ctx, fd, sk.fown);
     restoreSocketOpts(ctx, fd, sk.opts, where(file));
-    restoreProtocolOpts(fd, sk);
+    restoreTcpOpts(fd, sk);
     restoreShutdown(fd, sk.shutdown);
   } catch (e) {
     closeQuietly(fd);
@@ -185,11 +189,19 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
   return fd;
 }
 
-/** IP_TTL and the TCP options the image carries. */
-function restoreProtocolOpts(fd: number, sk: InetSk): void {
+/** The IP-level options the image carries: IP_FREEBIND/IPV6_FREEBIND, IP_TTL. */
+function restoreIpOpts(fd: number, sk: InetSk): void {
+  if (sk.ip_opts?.freebind) {
+    if (sk.family === AF.INET6) setsockoptInt(fd, IPPROTO.IPV6, IPV6_FREEBIND, 1);
+    else setsockoptInt(fd, IPPROTO.IP, IP_FREEBIND, 1);
+  }
   if (sk.family === AF.INET && sk.ip_opts?.ttl) {
     setsockoptInt(fd, IPPROTO.IP, IP_TTL, sk.ip_opts.ttl);
   }
+}
+
+/** The TCP options the image carries. */
+function restoreTcpOpts(fd: number, sk: InetSk): void {
   if (sk.type !== SOCK.STREAM || !sk.tcp_opts) return;
   const t = sk.tcp_opts;
   if (t.nodelay) setsockoptInt(fd, IPPROTO.TCP, TCP.NODELAY, 1);

@@ -9,7 +9,9 @@ import {
   getpeernameInet,
   getsocknameInet,
   getsockoptInt,
+  IP_FREEBIND,
   IPPROTO,
+  IPV6_FREEBIND,
   IPV6_V6ONLY,
   O,
   SO,
@@ -44,6 +46,7 @@ interface Isk {
   backlog?: number;
   v6only?: boolean;
   opts?: Record<string, unknown>;
+  ip_opts?: Record<string, unknown>;
   fd: number;
 }
 
@@ -65,6 +68,7 @@ function isk(s: Isk) {
       src_addr: s.src,
       dst_addr: s.dst ?? s.src.map(() => 0),
       v6only: s.v6only,
+      ip_opts: s.ip_opts,
       opts: { so_sndbuf: 16384, so_rcvbuf: 131072, reuseaddr: false, ...s.opts },
       tcp_opts: { keepcnt: 9, keepidle: 7200, keepintvl: 75 },
     },
@@ -227,4 +231,65 @@ Deno.test("a port in use fails naming the fd, the address and the reason", () =>
   } finally {
     close(busy);
   }
+});
+
+/** Documentation addresses (RFC 3849, RFC 5737) this host does not have. */
+const DOC6 = addrWords([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0xff, 0, 0, 0x42, 0x83, 0x29]);
+const DOC4 = addrWords([192, 0, 2, 7]);
+
+function addrWords(bytes: number[]): number[] {
+  const v = new DataView(new Uint8Array(bytes).buffer);
+  return Array.from({ length: bytes.length / 4 }, (_, i) => v.getUint32(i * 4, true));
+}
+
+Deno.test("a socket bound with IP_FREEBIND to an address this host lacks is bound again", () => {
+  const port = freePort(SOCK.DGRAM);
+  const six = openOne({
+    id: 12,
+    family: AF.INET6,
+    type: SOCK.DGRAM,
+    proto: UDP,
+    state: CLOSE,
+    src: DOC6,
+    sport: port,
+    v6only: true,
+    ip_opts: { freebind: true },
+    fd: 4,
+  });
+  const four = openOne({
+    id: 13,
+    state: LISTEN,
+    src: DOC4,
+    sport: port,
+    backlog: 3,
+    ip_opts: { freebind: true },
+    fd: 5,
+  });
+  try {
+    assert.equal(formatAddr(AF.INET6, DOC6, port), `[2001:db8::ff00:42:8329]:${port}`);
+    const name = getsocknameInet(six);
+    assert.deepEqual([...name.addr], [...addrBytes(DOC6)]);
+    assert.equal(name.port, port);
+    assert.equal(getsockoptInt(six, IPPROTO.IPV6, IPV6_FREEBIND), 1);
+    assert.deepEqual(getsocknameInet(four), {
+      family: AF.INET,
+      addr: new Uint8Array([192, 0, 2, 7]),
+      port,
+    });
+    assert.equal(getsockoptInt(four, IPPROTO.IP, IP_FREEBIND), 1);
+    assert.equal(getsockoptInt(four, SOL_SOCKET, SO_ACCEPTCONN), 1);
+  } finally {
+    close(six);
+    close(four);
+  }
+});
+
+Deno.test("without IP_FREEBIND in the image the same bind fails with EADDRNOTAVAIL", () => {
+  const cp = model({
+    files: [isk({ id: 14, state: LISTEN, src: DOC4, sport: freePort(), fd: 6 })],
+  });
+  assert.throws(
+    () => inetSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, INET, 14)),
+    (e: unknown) => e instanceof RestoreError && /: EADDRNOTAVAIL /.test(e.message),
+  );
 });

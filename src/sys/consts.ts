@@ -115,7 +115,10 @@ export const SO = {
 /** Protocol levels and numbers (IPPROTO_*, SOL_TCP = IPPROTO_TCP). */
 export const IPPROTO = { IP: 0, TCP: 6, UDP: 17, IPV6: 41, UDPLITE: 136 } as const;
 export const IP_TTL = 2;
+/** Bind to an address this host does not have (yet). */
+export const IP_FREEBIND = 15;
 export const IPV6_V6ONLY = 26;
+export const IPV6_FREEBIND = 78;
 export const TCP = { NODELAY: 1, CORK: 3, KEEPIDLE: 4, KEEPINTVL: 5, KEEPCNT: 6 } as const;
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
 
