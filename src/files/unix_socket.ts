@@ -153,10 +153,8 @@ function openPair(
   if (!rightsFds(ctx, [...mine, ...theirs], pending)) return AGAIN;
   const [a, b] = socketpair(AF.UNIX, sk.type | SOCK.CLOEXEC);
   try {
-    // A connected stream socket keeps no name of its own (an accepted
-    // connection): criu leaves those unbound, so does the restore.
-    if (!isConnectedStream(sk)) bindName(ctx, a, sk);
-    if (!isConnectedStream(peer)) bindName(ctx, b, peer);
+    if (bindsName(sk)) bindName(ctx, a, sk);
+    if (bindsName(peer)) bindName(ctx, b, peer);
     const local = new Map([[file.id, a], [peerFile.id, b]]);
     const rights = rightsFds(ctx, [...mine, ...theirs], local)!;
     sendQueue(b, mine, rights, label(sk));
@@ -172,8 +170,13 @@ function openPair(
   return a;
 }
 
-function isConnectedStream(sk: UnixSk): boolean {
-  return sk.type === SOCK.STREAM && sk.state === TCP_ESTABLISHED;
+/**
+ * Whether the restore binds `sk` to its name. A connected stream or seqpacket
+ * socket is left unbound, as criu does: an accepted connection reports the
+ * listener's name, which only the listener can hold.
+ */
+function bindsName(sk: UnixSk): boolean {
+  return unixName(sk) !== undefined && (sk.type === SOCK.DGRAM || sk.state !== TCP_ESTABLISHED);
 }
 
 /**
@@ -201,7 +204,7 @@ function openStandalone(
     );
   }
   if (!rightsFds(ctx, packets, new Map([[file.id, -1]]))) return AGAIN;
-  const named = unixName(sk) !== undefined;
+  const named = bindsName(sk);
   let fd: number;
   let feeder: number | undefined;
   if (packets.length > 0 && !named) {
@@ -212,7 +215,7 @@ function openStandalone(
     fd = socket(AF.UNIX, sk.type | SOCK.CLOEXEC);
   }
   try {
-    bindName(ctx, fd, sk);
+    if (named) bindName(ctx, fd, sk);
     if (sk.state === TCP_LISTEN) {
       ctx.log.debug(`unix: putting ${label(sk)} into listen state (backlog ${sk.backlog})`);
       listen(fd, sk.backlog);

@@ -179,34 +179,30 @@ Deno.test("each end of a pair gets its own status flags, buffer sizes, timeout a
   }
 });
 
-Deno.test("an accepted connection with a name comes back as an unnamed pair, as criu does", () => {
-  const root = tempRoot();
-  const cp = model({
-    files: [
-      usk({ id: 14, ino: 400, type: STREAM, peer: 401, fd: 13 }),
-      usk({
-        id: 15,
-        ino: 401,
-        type: STREAM,
-        peer: 400,
-        name: "listen.sock",
-        name_dir: "/app",
-        fd: 14,
-      }),
-    ],
+for (const [type, kind] of [[STREAM, "stream"], [SEQPACKET, "seqpacket"]] as const) {
+  Deno.test(`an accepted ${kind} connection with a name comes back unnamed, as criu does`, () => {
+    const root = tempRoot();
+    const cp = model({
+      files: [
+        usk({ id: 14, ino: 400, type, peer: 401, fd: 13 }),
+        usk({ id: 15, ino: 401, type, peer: 400, name: "listen.sock", name_dir: "/app", fd: 14 }),
+      ],
+    });
+    const f = fakeContext(cp, root);
+    const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 14)));
+    try {
+      const b = f.provided.get(fileOf(cp, UNIX, 15))!;
+      assert.equal(getsockoptInt(b, SOL_SOCKET, SO.TYPE), type);
+      assert.deepEqual(getsocknameUnix(b), { unnamed: true });
+      assert.deepEqual(getpeernameUnix(a), { unnamed: true });
+      assert.throws(() => Deno.lstatSync(`${root}/app/listen.sock`), Deno.errors.NotFound);
+    } finally {
+      close(a);
+      f.dispose();
+      Deno.removeSync(root, { recursive: true });
+    }
   });
-  const f = fakeContext(cp, root);
-  const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 14)));
-  try {
-    const b = f.provided.get(fileOf(cp, UNIX, 15))!;
-    assert.deepEqual(getsocknameUnix(b), { unnamed: true });
-    assert.deepEqual(getpeernameUnix(a), { unnamed: true });
-  } finally {
-    close(a);
-    f.dispose();
-    Deno.removeSync(root, { recursive: true });
-  }
-});
+}
 
 Deno.test("listeners are bound to their relative or abstract names, with file_perms, and listen", () => {
   const root = tempRoot();
