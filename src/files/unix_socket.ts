@@ -123,6 +123,9 @@ export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
       throw new RestoreError(`${label(sk)}: peer socket:[${sk.peer}] is not in the images`);
     }
   }
+  // Connected to itself (a datagram socket sending to its own name): criu
+  // binds it, then connects it to that name like any other peer.
+  if (peerFile === file) return openStandalone(ctx, file, sk, file, sk);
   if (peerFile) {
     const peer = unixSk(peerFile);
     if (peer.peer === sk.ino && peer.type === sk.type) {
@@ -192,7 +195,9 @@ function openStandalone(
   peerFile?: FileDesc,
   peer?: UnixSk,
 ): OpenResult {
-  if (peerFile && ctx.stagedFd(peerFile) === undefined) return AGAIN; // not bound yet
+  if (peerFile && peerFile !== file && ctx.stagedFd(peerFile) === undefined) {
+    return AGAIN; // not bound yet
+  }
   if (peer && !unixName(peer)) {
     throw new RestoreError(`${label(sk)}: peer ${label(peer)} has no name to connect to`);
   }
@@ -229,18 +234,19 @@ function openStandalone(
       close(feeder);
       feeder = undefined;
     }
-    if (sk.deleted && named && connectors(ctx, sk).every((c) => ctx.stagedFd(c) !== undefined)) {
-      unlinkName(ctx, sk);
-    }
     if (peer && peerFile) {
       connectNonblocking(ctx, fd, peer, sk);
       // The last socket to connect to a deleted name removes it.
       if (
-        peer.deleted &&
+        peer.deleted && peerFile !== file &&
         connectors(ctx, peer).every((c) => c === file || ctx.stagedFd(c) !== undefined)
       ) {
         unlinkName(ctx, peer);
       }
+    }
+    // After its own connect: a socket connected to itself needs its name until then.
+    if (sk.deleted && named && connectors(ctx, sk).every((c) => ctx.stagedFd(c) !== undefined)) {
+      unlinkName(ctx, sk);
     }
     finish(ctx, fd, sk);
   } catch (e) {

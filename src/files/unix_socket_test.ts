@@ -342,3 +342,24 @@ Deno.test("a socket with an external peer fails with criu's message unless it is
     f.dispose();
   }
 });
+
+Deno.test("a datagram socket connected to itself is bound, then connected to its own name", () => {
+  const root = tempRoot();
+  const me = { id: 11, ino: 950, type: DGRAM, peer: 950, name: "self.sock", name_dir: "/app" };
+  const cp = model({ files: [usk({ ...me, deleted: true, fd: 9 })] });
+  cp.socketQueues.set(11, [packet(11, "to myself")]);
+  const f = fakeContext(cp, root);
+  const fd = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 11)));
+  try {
+    assert.deepEqual(getsocknameUnix(fd), { path: "self.sock" });
+    assert.deepEqual(getpeernameUnix(fd), { path: "self.sock" });
+    assert.throws(() => Deno.lstatSync(`${root}/app/self.sock`), Deno.errors.NotFound, "deleted");
+    assert.equal(take(fd)?.text, "to myself");
+    writeAll(fd, enc("again"));
+    assert.equal(take(fd)?.text, "again", "what it sends comes back to it");
+  } finally {
+    close(fd);
+    f.dispose();
+    Deno.removeSync(root, { recursive: true });
+  }
+});

@@ -100,7 +100,16 @@ export class StagedFiles {
   adopt(file: FileDesc, fd: number): number {
     if (this.#fds.has(file)) {
       close(fd);
-      throw new RestoreError(`file id ${file.id} was opened twice`, { fileId: file.id });
+      // An opener's bug, but still named like every other error.
+      const m = file.fds[0];
+      const type = fdTypeName(file.type);
+      const what = m
+        ? `fd ${m.fd} of task ${m.task.pid} (${type}, id ${file.id})`
+        : `${type} file id ${file.id}`;
+      throw new RestoreError(
+        `${what} was opened twice`,
+        { pid: m?.task.pid, fd: m?.fd, fileId: file.id },
+      );
     }
     let staged = fd;
     try {
