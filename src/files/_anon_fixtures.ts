@@ -85,6 +85,9 @@ export function testContext(cp: Checkpoint, root = "/"): TestContext {
     stagedFd: (f) => staged.get(f),
     fdEntry: (t, fd) => t.fds.find((e) => e.fd === fd),
     provide: (f, fd) => void staged.set(f, fd),
+    afterOpen: () => {
+      throw new Error("no opener of these types finishes later");
+    },
     onCleanup: (fn) => void cleanups.push(fn),
     afterStart: (fn) => void after.push(fn),
   };

@@ -89,6 +89,8 @@ export interface FakeContext {
   provided: Map<FileDesc, number>;
   inherit: InheritFdTable;
   lines: string[];
+  /** Post-open steps the opens left (OpenContext.afterOpen), in order. */
+  steps: (() => boolean)[];
   /** Closes every provided fd and the inherit table's copies. */
   dispose(): void;
 }
@@ -98,6 +100,7 @@ export function fakeContext(cp: Checkpoint, root = "/"): FakeContext {
   const log = new Logger(LOG_LEVEL.DEBUG, (l) => lines.push(l));
   const inherit = new InheritFdTable({ stageBase: 600, callerFdsOnly: false, logger: log });
   const provided = new Map<FileDesc, number>();
+  const steps: (() => boolean)[] = [];
   const ctx: OpenContext = {
     cp,
     task: cp.root,
@@ -111,6 +114,7 @@ export function fakeContext(cp: Checkpoint, root = "/"): FakeContext {
       if (provided.has(f)) throw new Error(`file ${f.id} provided twice`);
       provided.set(f, fd);
     },
+    afterOpen: (_f, step) => void steps.push(step),
     onCleanup: () => {},
     afterStart: () => {},
   };
@@ -119,6 +123,7 @@ export function fakeContext(cp: Checkpoint, root = "/"): FakeContext {
     provided,
     inherit,
     lines,
+    steps,
     dispose() {
       for (const fd of provided.values()) close(fd);
       provided.clear();

@@ -37,6 +37,13 @@ export interface OpenContext {
    * end of a pipe, the peer of a socket pair). The scheduler owns it from now.
    */
   provide(file: FileDesc, fd: number): void;
+  /**
+   * Finishes `file` later (CRIU's post-open stage): `step` runs after the
+   * opens of each pass until it returns true; false means a file it needs is
+   * not open yet. For work that waits on files which wait on this one: a
+   * socket queue that carries an epoll watching the socket.
+   */
+  afterOpen(file: FileDesc, step: () => boolean): void;
   /** Runs when the restore ends, whatever the outcome (temporary files). */
   onCleanup(fn: () => void): void;
   /** Runs once every task started, with old pid → new pid (fd owners). */

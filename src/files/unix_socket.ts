@@ -3,7 +3,9 @@
  * other's peer come back as one socketpair made by whichever opens first;
  * the other end is handed to its file. Any other socket is made alone:
  * bound to its name, listening, connected to its peer once the peer is open.
- * Receive queues are sent again before flags, options and shutdown.
+ * Receive queues are sent again before flags, options and shutdown; a queue
+ * that carries a file not open yet (an epoll watching this very socket)
+ * follows in a post-open step, so the socket itself never waits for it.
  */
 import { socketKey } from "../inherit/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc } from "../model/mod.ts";
@@ -142,7 +144,10 @@ export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
   return openStandalone(ctx, file, sk);
 }
 
-/** Both ends of a pair at once: socketpair, names, queues, then each end's params. */
+/**
+ * Both ends of a pair at once: socketpair, names, then queues and each end's
+ * params, later when a queue carries a file that is not open yet.
+ */
 function openPair(
   ctx: OpenContext,
   file: FileDesc,
@@ -152,18 +157,23 @@ function openPair(
 ): OpenResult {
   const mine = queueOf(ctx.cp, file);
   const theirs = queueOf(ctx.cp, peerFile);
-  const pending = new Map([[file.id, -1], [peerFile.id, -1]]);
-  if (!rightsFds(ctx, [...mine, ...theirs], pending)) return AGAIN;
-  const [a, b] = socketpair(AF.UNIX, sk.type | SOCK.CLOEXEC);
-  try {
-    if (bindsName(sk)) bindName(ctx, a, sk);
-    if (bindsName(peer)) bindName(ctx, b, peer);
+  const fill = (a: number, b: number): boolean => {
     const local = new Map([[file.id, a], [peerFile.id, b]]);
-    const rights = rightsFds(ctx, [...mine, ...theirs], local)!;
+    const rights = rightsFds(ctx, [...mine, ...theirs], local);
+    if (!rights) return false;
     sendQueue(b, mine, rights, label(sk));
     sendQueue(a, theirs, rights, label(peer));
     finish(ctx, a, sk);
     finish(ctx, b, peer);
+    return true;
+  };
+  const [a, b] = socketpair(AF.UNIX, sk.type | SOCK.CLOEXEC);
+  try {
+    if (bindsName(sk)) bindName(ctx, a, sk);
+    if (bindsName(peer)) bindName(ctx, b, peer);
+    if (!fill(a, b)) {
+      ctx.afterOpen(file, () => fill(ctx.stagedFd(file)!, ctx.stagedFd(peerFile)!));
+    }
   } catch (e) {
     closeQuietly(a);
     closeQuietly(b);
@@ -208,7 +218,11 @@ function openStandalone(
         `${packets.length} queued packets: cannot be restored`,
     );
   }
-  if (!rightsFds(ctx, packets, new Map([[file.id, -1]]))) return AGAIN;
+  // A datagram socket connected elsewhere takes packets only from its peer,
+  // so it connects after its queue is in: it waits for what the queue carries.
+  // An unconnected one opens now and takes its queue once those files are open.
+  const ready = rightsFds(ctx, packets, new Map([[file.id, -1]])) !== undefined;
+  if (!ready && peer) return AGAIN;
   const named = bindsName(sk);
   let fd: number;
   let feeder: number | undefined;
@@ -219,21 +233,27 @@ function openStandalone(
   } else {
     fd = socket(AF.UNIX, sk.type | SOCK.CLOEXEC);
   }
+  /** Sends the queue into `target` once every file it carries is open. */
+  const fill = (target: number): boolean => {
+    if (feeder === undefined) return true;
+    const rights = rightsFds(ctx, packets, new Map([[file.id, target]]));
+    if (!rights) return false;
+    sendQueue(feeder, packets, rights, label(sk));
+    close(feeder);
+    feeder = undefined;
+    return true;
+  };
   try {
     if (named) bindName(ctx, fd, sk);
     if (sk.state === TCP_LISTEN) {
       ctx.log.debug(`unix: putting ${label(sk)} into listen state (backlog ${sk.backlog})`);
       listen(fd, sk.backlog);
     }
-    if (packets.length > 0) {
-      if (feeder === undefined) {
-        feeder = socket(AF.UNIX, sk.type | SOCK.CLOEXEC);
-        connectToName(ctx, feeder, sk);
-      }
-      sendQueue(feeder, packets, rightsFds(ctx, packets, new Map([[file.id, fd]]))!, label(sk));
-      close(feeder);
-      feeder = undefined;
+    if (packets.length > 0 && feeder === undefined) {
+      feeder = socket(AF.UNIX, sk.type | SOCK.CLOEXEC);
+      connectToName(ctx, feeder, sk);
     }
+    const queued = fill(fd);
     if (peer && peerFile) {
       connectNonblocking(ctx, fd, peer, sk);
       // The last socket to connect to a deleted name removes it.
@@ -248,7 +268,17 @@ function openStandalone(
     if (sk.deleted && named && connectors(ctx, sk).every((c) => ctx.stagedFd(c) !== undefined)) {
       unlinkName(ctx, sk);
     }
-    finish(ctx, fd, sk);
+    if (queued) {
+      finish(ctx, fd, sk);
+    } else {
+      ctx.onCleanup(() => void (feeder !== undefined && closeQuietly(feeder)));
+      ctx.afterOpen(file, () => {
+        const staged = ctx.stagedFd(file)!;
+        if (!fill(staged)) return false;
+        finish(ctx, staged, sk);
+        return true;
+      });
+    }
   } catch (e) {
     if (feeder !== undefined) closeQuietly(feeder);
     closeQuietly(fd);

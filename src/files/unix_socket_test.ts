@@ -294,30 +294,63 @@ Deno.test("an unnamed datagram socket gets its queue and keeps no peer", () => {
   }
 });
 
-Deno.test("a queued packet with SCM_RIGHTS waits until the passed file is open, then carries it", () => {
+Deno.test("a pair opens at once; its queue waits for the passed file, then goes in before shutdown", () => {
   const cp = model({
     files: [
-      usk({ id: 30, ino: 800, type: STREAM, peer: 801, fd: 3 }),
+      usk({ id: 30, ino: 800, type: STREAM, peer: 801, shutdown: 1, fd: 3 }),
       usk({ id: 31, ino: 801, type: STREAM, peer: 800, fd: 4 }),
       { id: 32, type: FD_TYPE.MEMFD, payload: {}, fds: [[1, 5]] },
     ],
   });
   cp.socketQueues.set(30, [packet(30, "here", [32, 31])]);
   const f = fakeContext(cp);
-  assert.equal(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 30)), AGAIN);
-  const mem = memfdCreate("passed", MFD.CLOEXEC);
-  f.provided.set(fileOf(cp, FD_TYPE.MEMFD, 32), mem);
   const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 30)));
+  f.provided.set(fileOf(cp, UNIX, 30), a); // staged, as the scheduler does
   try {
+    assert.equal(f.steps.length, 1, "the queue is left for later");
+    assert.equal(f.steps[0](), false, "the memfd is not open yet");
+    assert.equal(take(a), undefined);
+    const mem = memfdCreate("passed", MFD.CLOEXEC);
+    f.provided.set(fileOf(cp, FD_TYPE.MEMFD, 32), mem);
+    assert.equal(f.steps[0](), true);
     const got = take(a)!;
     assert.equal(got.text, "here");
     assert.equal(fstat(got.fds[0]).ino, fstat(mem).ino);
     const b = f.provided.get(fileOf(cp, UNIX, 31))!;
     assert.equal(fstat(got.fds[1]).ino, fstat(b).ino, "a pair may pass its own end");
     for (const fd of got.fds) close(fd);
+    assert.equal(take(a)?.text, "", "shut for reading once the queue was in");
   } finally {
-    close(a);
     f.dispose();
+  }
+});
+
+Deno.test("two datagram sockets that pass each other in their queues both open", () => {
+  const root = tempRoot();
+  const cp = model({
+    files: [
+      usk({ id: 33, ino: 810, type: DGRAM, state: CLOSE, name: "a.sock", name_dir: "/app", fd: 6 }),
+      usk({ id: 34, ino: 811, type: DGRAM, state: CLOSE, fd: 7 }),
+    ],
+  });
+  cp.socketQueues.set(33, [packet(33, "b for a", [34])]);
+  cp.socketQueues.set(34, [packet(34, "a for b", [33])]);
+  const f = fakeContext(cp, root);
+  try {
+    const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 33)));
+    f.provided.set(fileOf(cp, UNIX, 33), a);
+    const b = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 34)));
+    f.provided.set(fileOf(cp, UNIX, 34), b);
+    assert.equal(f.steps.length, 1, "only the first one had to wait");
+    assert.equal(f.steps[0](), true);
+    const inA = take(a)!, inB = take(b)!;
+    assert.deepEqual([inA.text, inB.text], ["b for a", "a for b"]);
+    assert.equal(fstat(inA.fds[0]).ino, fstat(b).ino);
+    assert.equal(fstat(inB.fds[0]).ino, fstat(a).ino);
+    for (const fd of [...inA.fds, ...inB.fds]) close(fd);
+  } finally {
+    f.dispose();
+    Deno.removeSync(root, { recursive: true });
   }
 });
 

@@ -177,22 +177,36 @@ export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): Sta
     addHiddenFiles(cp, masters, seen);
     // One context per task, not per file: thousands of files share a few.
     const contexts = new Map<Task, OpenContext>();
+    const steps: PostOpen[] = [];
     const contextOf = (task: Task): OpenContext => {
       let ctx = contexts.get(task);
-      if (!ctx) contexts.set(task, ctx = openContext(cp, task, staged, opts));
+      if (ctx) return ctx;
+      const afterOpen = (file: FileDesc, run: () => boolean) => {
+        const master = masters.find((m) => m.file === file) ?? { task, fd: -1, file, fdFlags: 0 };
+        steps.push({ master, run });
+      };
+      contexts.set(task, ctx = openContext(cp, task, staged, opts, afterOpen));
       return ctx;
     };
     let pending = masters;
-    while (pending.length > 0) {
+    while (pending.length > 0 || steps.length > 0) {
       const again: FdEntry[] = [];
       for (const master of pending) {
         if (staged.done(master.file)) continue; // provided by another open
-        const fd = openOne(master, contextOf(master.task));
+        const fd = named(
+          master,
+          () => openerFor(master.file).open(contextOf(master.task), master.file),
+        );
         if (fd === AGAIN) again.push(master);
         else if (fd !== IN_TASK) staged.adopt(master.file, fd);
       }
-      if (again.length === pending.length) {
-        const m = again[0];
+      let progress = again.length < pending.length;
+      for (const step of steps.splice(0)) {
+        if (named(step.master, step.run)) progress = true;
+        else steps.push(step);
+      }
+      if (!progress) {
+        const m = again[0] ?? steps[0].master;
         throw new RestoreError(
           `fd ${m.fd} of task ${m.task.pid} (${fdTypeName(m.file.type)}, id ${m.file.id}) ` +
             `cannot make progress: it waits for a file that never opens`,
@@ -230,11 +244,18 @@ function addHiddenFiles(cp: Checkpoint, masters: FdEntry[], seen: Set<FileDesc>)
   }
 }
 
+/** A file's post-open step (see OpenContext.afterOpen) and the entry it is named by. */
+interface PostOpen {
+  readonly master: FdEntry;
+  readonly run: () => boolean;
+}
+
 function openContext(
   cp: Checkpoint,
   task: Task,
   staged: StagedFiles,
   opts: OpenOptions,
+  afterOpen: OpenContext["afterOpen"],
 ): OpenContext {
   return {
     cp,
@@ -246,6 +267,7 @@ function openContext(
     stagedFd: (file) => staged.get(file),
     fdEntry: (task, fd) => task.fds.find((e) => e.fd === fd),
     provide: (file, fd) => void staged.adopt(file, fd),
+    afterOpen,
     onCleanup: (fn) => staged.onCleanup(fn),
     afterStart: (fn) => staged.afterStart(fn),
     shellJob: opts.shellJob,
@@ -254,9 +276,10 @@ function openContext(
   };
 }
 
-function openOne(master: FdEntry, ctx: OpenContext) {
+/** Runs an open or post-open step of `master`'s file; its errors name the task and fd. */
+function named<T>(master: FdEntry, fn: () => T): T {
   try {
-    return openerFor(master.file).open(ctx, master.file);
+    return fn();
   } catch (e) {
     if (e instanceof RestoreError && e.fd !== undefined) throw e;
     const what = e instanceof Error ? e.message : String(e);

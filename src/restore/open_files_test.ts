@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { FD_TYPE, type FdEntry, type FileDesc, type Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
-import { close, dup, fstat, pipe2 } from "../sys/mod.ts";
+import { close, dup, fstat, O, pipe2, recvFds, SOCK } from "../sys/mod.ts";
 import { leakChecked } from "../sys/_testing.ts";
-import { StagedFiles } from "./open_files.ts";
+import { fileOf, model } from "../files/_pipe_fixtures.ts";
+import { LOG_LEVEL, Logger } from "../cli/log.ts";
+import { InheritFdTable } from "../inherit/mod.ts";
+import { openFiles, StagedFiles } from "./open_files.ts";
 
 function fileWithMaster(id: number, pid: number, fd: number): FileDesc {
   const fds: FdEntry[] = [];
@@ -36,3 +39,56 @@ Deno.test(
     }
   }),
 );
+
+Deno.test(
+  "an epoll in flight in the queue of the socket it watches: socket, then epoll, then queue",
+  leakChecked(() => {
+    const cp = model({
+      files: [
+        { id: 6, type: FD_TYPE.UNIXSK, payload: usk(6, 900, 901), fds: [[1, 4]] },
+        { id: 7, type: FD_TYPE.UNIXSK, payload: usk(7, 901, 900), fds: [[1, 5]] },
+        // No task holds the epoll: it only travels in socket 7's queue (zdtm scm05).
+        { id: 8, type: FD_TYPE.EVENTPOLL, payload: { flags: O.RDWR, tfd: [TARGET] } },
+      ],
+    });
+    const msg = { idFor: 7, data: new Uint8Array([0]), rights: [8] };
+    cp.socketQueues.set(7, [msg, msg]);
+    const log = new Logger(LOG_LEVEL.MSG, () => {});
+    const inherit = new InheritFdTable({ callerFdsOnly: false, logger: log });
+    const staged = openFiles(cp, cp.tasks, { root: "/", inherit, log, stageBase: 600 });
+    try {
+      const sock = staged.get(fileOf(cp, FD_TYPE.UNIXSK, 7))!;
+      for (let i = 0; i < 2; i++) {
+        const got = recvFds(sock, 2, 16, { nonblock: true })!;
+        assert.equal(got.fds.length, 1);
+        const info = Deno.readTextFileSync(`/proc/self/fdinfo/${got.fds[0]}`);
+        // Registered under the socket's number in the task, on the socket's inode.
+        const ino = fstat(sock).ino;
+        assert.match(
+          info,
+          new RegExp(`^tfd:\\s+5 events:\\s+19 data:\\s+5 .*ino:${ino.toString(16)}`, "m"),
+        );
+        close(got.fds[0]);
+      }
+      assert.equal(recvFds(sock, 2, 16, { nonblock: true }), null, "two messages, no more");
+    } finally {
+      staged.release();
+      inherit.finish();
+    }
+  }),
+);
+
+const TARGET = { tfd: 5, events: 0x19, data: 5n };
+
+function usk(id: number, ino: number, peer: number) {
+  return {
+    id,
+    ino,
+    type: SOCK.DGRAM,
+    state: 1,
+    flags: O.RDWR,
+    uflags: 0,
+    peer,
+    name: new Uint8Array(),
+  };
+}
