@@ -141,7 +141,47 @@ export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     }
     return openStandalone(ctx, file, sk, peerFile, peer);
   }
+  if (sk.type !== SOCK.DGRAM && sk.state === TCP_ESTABLISHED) return openOrphan(ctx, file, sk);
   return openStandalone(ctx, file, sk);
+}
+
+/**
+ * A connected stream or seqpacket socket whose peer was closed: what is left
+ * is its queue and the shutdown the peer's close caused. Like criu, one end
+ * of a new socketpair, fed its queue by the other end, which is then closed.
+ */
+function openOrphan(ctx: OpenContext, file: FileDesc, sk: UnixSk): OpenResult {
+  if (sk.shutdown !== 3) {
+    throw new RestoreError(
+      `Wrong shutdown/peer state for ${label(sk)}: a connected ${TYPE_NAMES[sk.type]} socket ` +
+        `without a peer in the images must be shut down both ways`,
+    );
+  }
+  const packets = queueOf(ctx.cp, file);
+  const [fd, other] = socketpair(AF.UNIX, sk.type | SOCK.CLOEXEC);
+  let feeder: number | undefined = other;
+  const fill = (target: number): boolean => {
+    if (feeder !== undefined) {
+      const rights = rightsFds(ctx, packets, new Map([[file.id, target]]));
+      if (!rights) return false;
+      sendQueue(feeder, packets, rights, label(sk));
+      close(feeder); // the peer's close: the kernel shuts `target` both ways
+      feeder = undefined;
+    }
+    finish(ctx, target, sk);
+    return true;
+  };
+  try {
+    if (!fill(fd)) {
+      ctx.onCleanup(() => void (feeder !== undefined && closeQuietly(feeder)));
+      ctx.afterOpen(file, () => fill(ctx.stagedFd(file)!));
+    }
+  } catch (e) {
+    if (feeder !== undefined) closeQuietly(feeder);
+    closeQuietly(fd);
+    throw e;
+  }
+  return fd;
 }
 
 /**
