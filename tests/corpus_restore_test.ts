@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CORPUS, haveCorpus } from "./support/corpus.ts";
-import { FDRESTORE } from "./support/cli.ts";
+import { CORPUS_RESTORER } from "./support/cli.ts";
 
 const CHECKER = join(CORPUS, "..", "tools", "corpus-check");
 
@@ -42,22 +42,7 @@ function canRun(): boolean {
 async function check(scenario: string, ignore: string[]): Promise<string> {
   const args = ["--scenario", scenario];
   for (const field of ignore) args.push("--ignore", field);
-  args.push(
-    "--",
-    FDRESTORE,
-    "restore",
-    "-D",
-    "{images}",
-    "{inherit}",
-    "{criu_extra}",
-    "-d",
-    "--pidfile",
-    "{pidfile}",
-    "--pid-map",
-    "{pidmap}",
-    "--",
-    "{holder}",
-  );
+  args.push("--", ...CORPUS_RESTORER);
   const out = await new Deno.Command(CHECKER, { args, stdout: "piped", stderr: "piped" }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, text);

@@ -9,6 +9,23 @@ import { REPO_ROOT } from "./corpus.ts";
 export const FDRESTORE: string = Deno.env.get("FDRESTORE_BIN") ??
   join(REPO_ROOT, "scripts", "fdrestore-dev");
 
+/** The restorer corpus-check runs on each scenario (its placeholders in braces). */
+export const CORPUS_RESTORER: readonly string[] = [
+  FDRESTORE,
+  "restore",
+  "-D",
+  "{images}",
+  "{inherit}",
+  "{criu_extra}",
+  "-d",
+  "--pidfile",
+  "{pidfile}",
+  "--pid-map",
+  "{pidmap}",
+  "--",
+  "{holder}",
+];
+
 export interface CliResult {
   code: number;
   stdout: string;

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { REPO_ROOT } from "./corpus.ts";
-import { FDRESTORE } from "./cli.ts";
+import { CORPUS_RESTORER } from "./cli.ts";
 
 export const ZDTM_CORPUS: string = Deno.env.get("FDRESTORE_ZDTM_CORPUS") ??
   join(REPO_ROOT, "..", "shared", "zdtm-corpus");
@@ -123,7 +123,7 @@ async function runBatch(
 ): Promise<Map<string, ZdtmResult>> {
   const args = ["--corpus", ZDTM_CORPUS, "--json", "--scenario", names.join(",")];
   if (ignore !== "") args.push("--ignore", ignore);
-  args.push("--", ...restorer());
+  args.push("--", ...CORPUS_RESTORER);
   const child = new Deno.Command(CHECKER, { args, stdout: "piped", stderr: "piped" }).spawn();
   const [stdout, report] = await Promise.all([
     new Response(child.stdout).text(),
@@ -136,25 +136,6 @@ async function runBatch(
     s.name,
     { passed: s.result === "pass", report: blocks.get(s.name) ?? s.result },
   ]));
-}
-
-/** The restorer template every scenario runs (README: corpus-check usage). */
-function restorer(): string[] {
-  return [
-    FDRESTORE,
-    "restore",
-    "-D",
-    "{images}",
-    "{inherit}",
-    "{criu_extra}",
-    "-d",
-    "--pidfile",
-    "{pidfile}",
-    "--pid-map",
-    "{pidmap}",
-    "--",
-    "{holder}",
-  ];
 }
 
 async function collect(stream: ReadableStream<Uint8Array>, echo?: (t: string) => void) {
