@@ -48,7 +48,7 @@ Deno.test(
     const [rx, tx] = socketpair(AF.UNIX, SOCK.DGRAM | SOCK.CLOEXEC);
     try {
       const words = ONLY_A.map((i) => packed(i.code, i.jt, i.jf, i.k));
-      restoreSocketOpts(ctx, rx, { so_filter: words });
+      restoreSocketOpts(ctx, rx, { so_filter: words }, "socket:[1]");
       assert.deepEqual(getFilter(rx), ONLY_A);
       const enc = new TextEncoder();
       sendPacket(tx, enc.encode("banana"));
@@ -71,7 +71,7 @@ Deno.test(
     const { ctx } = fakeContext(model({ files: [] }));
     const [a, b] = socketpair(AF.UNIX, SOCK.DGRAM | SOCK.CLOEXEC);
     try {
-      restoreSocketOpts(ctx, a, { so_filter: [] });
+      restoreSocketOpts(ctx, a, { so_filter: [] }, "socket:[2]");
       assert.deepEqual(getFilter(a), []);
     } finally {
       close(a);
