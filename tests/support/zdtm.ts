@@ -45,8 +45,6 @@ export const KNOWN_FAILING: Record<string, string> = {
   "zdtm-proc-self": "namespace fds are not supported yet",
   "zdtm-pty04": "slaves of a hung-up pty are refused",
   "zdtm-socket-tcp-unconn": "--tcp-established is not supported yet",
-  "zdtm-sockets02": "a stream socket with queued data whose peer is closed",
-  "zdtm-sockets02-seqpacket": "a seqpacket socket with queued data whose peer is closed",
 };
 
 /** Fields a scenario does not compare, and the README sentence that says why. */
