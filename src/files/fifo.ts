@@ -14,6 +14,7 @@ import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
 import { type RegPayload, regPayload } from "./reg.ts";
 import { hex, RestoreError } from "./restore_error.ts";
+import { imageOpenFlags } from "./open_flags.ts";
 
 // The FIFO file that restores each pipe_id's data: the first in files.img order.
 const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FileDesc>>();
@@ -110,7 +111,7 @@ function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: Reg
     name,
   );
   try {
-    const fd = openOrFail(path, reg.flags & ~O.TMPFILE, `Can't open fifo ${hex(file.id)}`, name);
+    const fd = openOrFail(path, imageOpenFlags(reg.flags), `Can't open fifo ${hex(file.id)}`, name);
     try {
       const pipeId = Number(file.payload.pipe_id) >>> 0;
       if (fifoDataOwners(ctx.cp).get(pipeId) === file) {

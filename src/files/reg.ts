@@ -12,12 +12,9 @@ import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts"
 import { type Fown, restoreOwner } from "./params.ts";
 import { hex, RestoreError, why } from "./restore_error.ts";
 import { openRemapped } from "./remap.ts";
+import { imageOpenFlags } from "./open_flags.ts";
 
-const O_TMPFILE = 0o20200000;
-const O_PATH = 0o10000000;
 const S_IFMT = 0o170000;
-// Never in a dumped f_flags; from a hostile image they would create or truncate.
-const NEVER = O_TMPFILE | O.CLOEXEC | O.CREAT | O.EXCL | O.TRUNC;
 const POS_NONE = (1n << 64n) - 1n;
 
 export interface RegPayload {
@@ -62,7 +59,11 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
       );
     }
     try {
-      fd = reopen(() => open(`/proc/self/fd/${inherited.fd}`, reg.flags & ~NEVER), reg, file);
+      fd = reopen(
+        () => open(`/proc/self/fd/${inherited.fd}`, imageOpenFlags(reg.flags)),
+        reg,
+        file,
+      );
     } finally {
       closeQuietly(inherited.fd);
     }
@@ -88,11 +89,11 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
  * probe's stat is the opened file's.
  */
 function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): { fd: number; st?: Stat } {
-  const flags = reg.flags & ~NEVER;
-  if (reg.mode === undefined || (flags & O_PATH) !== 0) {
+  const flags = imageOpenFlags(reg.flags);
+  if (reg.mode === undefined || (flags & O.PATH) !== 0) {
     return { fd: openInRoot(ctx.root, reg.name, flags) };
   }
-  const probe = openInRoot(ctx.root, reg.name, O_PATH | O.CLOEXEC | (flags & O.NOFOLLOW));
+  const probe = openInRoot(ctx.root, reg.name, O.PATH | O.CLOEXEC | (flags & O.NOFOLLOW));
   try {
     const st = fstat(probe);
     if ((st.mode & S_IFMT) !== (reg.mode & S_IFMT)) throw badMode(reg, st.mode, file);
@@ -129,7 +130,7 @@ function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc, st = fstat(fd
   }
   // A new description starts at offset 0 (O_APPEND too, until its first write).
   if (
-    (reg.flags & O_PATH) === 0 && reg.pos !== undefined && reg.pos !== POS_NONE && reg.pos !== 0n
+    (reg.flags & O.PATH) === 0 && reg.pos !== undefined && reg.pos !== POS_NONE && reg.pos !== 0n
   ) {
     lseek(fd, reg.pos, SEEK.SET);
   }

@@ -37,8 +37,8 @@ import {
 import type { OpenContext } from "./opener.ts";
 import type { RegPayload } from "./reg.ts";
 import { RestoreError, why } from "./restore_error.ts";
+import { imageOpenFlags } from "./open_flags.ts";
 
-const O_TMPFILE = 0o20200000;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 
@@ -67,7 +67,7 @@ export function openRemapped(
 
 /** The flags a REG entry is reopened with. */
 function openFlags(reg: RegPayload): number {
-  return reg.flags & ~O_TMPFILE & ~O.CLOEXEC;
+  return imageOpenFlags(reg.flags);
 }
 
 function openLinked(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: number): number {

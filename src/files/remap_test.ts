@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { haveCorpus, imagesOf } from "../../tests/support/corpus.ts";
 import { haveRoot } from "../../tests/support/root.ts";
 import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
-import { close, fstat, lseek, SEEK } from "../sys/mod.ts";
+import { close, fstat, lseek, O, SEEK } from "../sys/mod.ts";
+import { readEntries } from "../image/mod.ts";
+import { encodeImage } from "../image/writer.ts";
 import { regOpener } from "./reg.ts";
 import { RestoreError } from "./restore_error.ts";
 import { testContext } from "./_anon_fixtures.ts";
@@ -142,5 +144,62 @@ Deno.test("a procfs remap is refused by name", () => {
     });
   } finally {
     t.dispose();
+  }
+});
+
+/** The ghost-file images, copied, with files.img re-encoded giving file `id` the flags `flags`. */
+function withFlags(id: number, flags: number): string {
+  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-remap-img-" });
+  for (const e of Deno.readDirSync(imagesOf("ghost-file"))) {
+    Deno.copyFileSync(join(imagesOf("ghost-file"), e.name), join(dir, e.name));
+  }
+  const files = readEntries(dir, "files").map((f): Record<string, unknown> =>
+    Number(f.id) === id ? { ...f, reg: { ...f.reg!, flags } } : { ...f }
+  );
+  Deno.writeFileSync(join(dir, "files.img"), encodeImage("FILES", files));
+  return dir;
+}
+
+Deno.test("O_TRUNC in an image never truncates the other name of a link-remapped file (issue 12)", () => {
+  if (!haveCorpus("remap O_TRUNC")) return;
+  const images = withFlags(10, O.RDWR | O.TRUNC | O.LARGEFILE);
+  const cp = loadCheckpoint(images, { args: false });
+  const root = makeRoot();
+  const link = join(root, DIR, "link_remap.11");
+  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
+  Deno.chmodSync(link, 0o644);
+  Deno.linkSync(link, join(root, DIR, "hard-b.txt"));
+  const t = testContext(cp, root);
+  try {
+    const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
+    close(fd);
+    assert.deepEqual(
+      Deno.readFileSync(join(root, DIR, "hard-b.txt")),
+      new Uint8Array(128).fill(65),
+    );
+  } finally {
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+    Deno.removeSync(images, { recursive: true });
+  }
+});
+
+Deno.test("O_TRUNC|O_CREAT|O_EXCL in an image never empty a ghost file's content", async () => {
+  if (!haveCorpus("ghost O_TRUNC")) return;
+  const images = withFlags(4, O.RDWR | O.TRUNC | O.CREAT | O.EXCL);
+  const cp = loadCheckpoint(images, { args: false });
+  const root = makeRoot();
+  const t = testContext(cp, root);
+  try {
+    const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 4))!) as number;
+    try {
+      assert.equal(await sha256(fd), truth().get(3)!.sha256);
+    } finally {
+      close(fd);
+    }
+  } finally {
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+    Deno.removeSync(images, { recursive: true });
   }
 });
