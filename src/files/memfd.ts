@@ -14,7 +14,6 @@ import {
   lseek,
   memfdCreate,
   MFD,
-  O,
   open,
   SEEK,
   writeAll,
