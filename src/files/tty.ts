@@ -16,6 +16,7 @@ import {
   isTerminal,
   O,
   open,
+  openInRoot,
   openPtyPeer,
   ptyIndex,
   setPacketMode,
@@ -111,13 +112,13 @@ function claimCtty(ctx: OpenContext, t: TtyFile, fd: () => number): void {
 
 /** /dev/ptmx at the dumped index when possible. */
 function openPtmx(ctx: OpenContext, t: TtyFile, flags: number): number {
-  const path = ctx.resolve(t.path ?? "/dev/ptmx");
+  const path = t.path ?? "/dev/ptmx";
   const want = t.index ?? -1;
   const opened: number[] = [];
   let chosen = -1;
   try {
     for (let i = 0; i < PTMX_TRIES; i++) {
-      const fd = open(path, flags | O.NOCTTY);
+      const fd = openInRoot(ctx.root, path, flags | O.NOCTTY);
       opened.push(fd);
       const got = ptyIndex(fd);
       if (got === want || got > want || want - got >= PTMX_TRIES) {
@@ -199,7 +200,7 @@ function openExternal(ctx: OpenContext, t: TtyFile, fd: number): number {
 function openSimple(ctx: OpenContext, t: TtyFile): number {
   if (!t.path) throw new RestoreError(`No reg_d descriptor for id 0x${t.file.id.toString(16)}`);
   const flags = flagsOf(t.file);
-  const fd = open(ctx.resolve(t.path), flags | O.NOCTTY);
+  const fd = openInRoot(ctx.root, t.path, flags | O.NOCTTY);
   guarded(fd, () => restoreTtyParams(fd, t.info));
   return withFileParams(ctx, fd, flags, t.file.payload.fown as Fown | undefined);
 }
@@ -219,7 +220,13 @@ export const ttyOpener: FileOpener = {
     switch (t.role) {
       case "ctty":
         if (!ctx.openInTask) throw new RestoreError("/dev/tty needs the scheduler");
-        ctx.openInTask(file, t.path ?? "/dev/tty", flagsOf(file) | O.NOCTTY);
+        // The task opens it by path: only the one name a controlling terminal has.
+        if ((t.path ?? "/dev/tty") !== "/dev/tty") {
+          throw new RestoreError(`A controlling terminal named ${t.path} (not /dev/tty) is refused`, {
+            fileId: file.id,
+          });
+        }
+        ctx.openInTask(file, "/dev/tty", flagsOf(file) | O.NOCTTY);
         return IN_TASK;
       case "pty-master":
         return openMaster(ctx, t);

@@ -57,6 +57,18 @@ export const FD_CLOEXEC = 1;
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_FOLLOW = 0x400;
 export const AT_EMPTY_PATH = 0x1000;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const RENAME_EXCHANGE = 2;
+
+/** File types in st_mode. */
+export const S_IF = {
+  MT: 0o170000,
+  SOCK: 0o140000,
+  LNK: 0o120000,
+  REG: 0o100000,
+  DIR: 0o040000,
+  FIFO: 0o010000,
+} as const;
 
 export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
 

@@ -24,7 +24,8 @@ export {
   SysError,
 } from "./errno.ts";
 export * from "./fd.ts";
-export { openInRoot, openInRootFd, pathInRoot, realPathInRoot } from "./in_root.ts";
+export { openInRoot, openInRootFd, realPathInRoot } from "./in_root.ts";
+export * from "./place.ts";
 export * from "./kinds.ts";
 export * from "./proc.ts";
 export * from "./socket.ts";
