@@ -46,7 +46,6 @@ import type { RegPayload } from "./reg.ts";
 import { RestoreError, why } from "./restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 
-
 /** A descriptor for a remapped file, or undefined when `file` has no remap. */
 export function openRemapped(
   ctx: OpenContext,

@@ -149,12 +149,17 @@ Deno.test("a procfs remap is refused by name", () => {
 
 /** The ghost-file images, copied, with files.img re-encoded giving file `id` the flags `flags`. */
 function withFlags(id: number, flags: number): string {
+  return withReg(id, { flags });
+}
+
+/** The ghost-file images, copied, with the REG entry `id` changed by `change`. */
+function withReg(id: number, change: Record<string, unknown>): string {
   const dir = Deno.makeTempDirSync({ prefix: "fdrestore-remap-img-" });
   for (const e of Deno.readDirSync(imagesOf("ghost-file"))) {
     Deno.copyFileSync(join(imagesOf("ghost-file"), e.name), join(dir, e.name));
   }
   const files = readEntries(dir, "files").map((f): Record<string, unknown> =>
-    Number(f.id) === id ? { ...f, reg: { ...f.reg!, flags } } : { ...f }
+    Number(f.id) === id ? { ...f, reg: { ...f.reg!, ...change } } : { ...f }
   );
   Deno.writeFileSync(join(dir, "files.img"), encodeImage("FILES", files));
   return dir;
@@ -201,5 +206,93 @@ Deno.test("O_TRUNC|O_CREAT|O_EXCL in an image never empty a ghost file's content
     t.dispose();
     Deno.removeSync(root, { recursive: true });
     Deno.removeSync(images, { recursive: true });
+  }
+});
+
+Deno.test("a link remap that is not named link_remap.N is refused: the file it names stays", () => {
+  if (!haveCorpus("link remap name")) return;
+  // The attack of issue 16: a link remap entry naming any file makes it linked, opened, unlinked.
+  const images = withReg(11, { name: `${DIR}/victim` });
+  const cp = loadCheckpoint(images, { args: false });
+  const root = makeRoot();
+  const victim = join(root, DIR, "victim");
+  Deno.writeFileSync(victim, new Uint8Array(128).fill(65));
+  Deno.chmodSync(victim, 0o644);
+  const t = testContext(cp, root);
+  try {
+    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!), {
+      message: `File ${DIR}/hard-a.txt: its link remap ${DIR}/victim is not named link_remap.N; ` +
+        "refused",
+    });
+    t.started();
+    assert.deepEqual(listing(root), ["sub", "victim"]);
+  } finally {
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+    Deno.removeSync(images, { recursive: true });
+  }
+});
+
+Deno.test("link_remap.N replaced by another file before the start is not removed", () => {
+  if (!haveCorpus("link remap replaced")) return;
+  const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
+  const root = makeRoot();
+  const link = join(root, DIR, "link_remap.11");
+  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
+  Deno.chmodSync(link, 0o644);
+  const t = testContext(cp, root);
+  let fd: number | undefined;
+  try {
+    // The restored file stays open (as in a started task): its inode number is not reused.
+    fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
+    Deno.removeSync(link);
+    Deno.writeTextFileSync(link, "someone else's");
+    t.started();
+    assert.equal(Deno.readTextFileSync(link), "someone else's");
+  } finally {
+    if (fd !== undefined) close(fd);
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a dry run and an untrusted image make no name for ghosts and link remaps", async () => {
+  if (!haveCorpus("dry-run remaps")) return;
+  const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
+  for (const mode of ["dryRun", "untrusted"] as const) {
+    const root = makeRoot();
+    const link = join(root, DIR, "link_remap.11");
+    Deno.writeFileSync(link, new Uint8Array(128).fill(65));
+    Deno.chmodSync(link, 0o644);
+    const t = testContext(cp, root);
+    const ctx = { ...t.ctx, [mode]: true };
+    // The ghost's dumped mode with set-uid, from the image: an untrusted one gets none.
+    const seen: string[] = [];
+    const watcher = Deno.watchFs(join(root, DIR));
+    const watching = (async () => {
+      for await (const ev of watcher) {
+        // An O_TMPFILE inode has no name; inotify reports it as "#INO".
+        const named = ev.paths.filter((p) => !/\/#\d+$/.test(p));
+        if (ev.kind === "create" || ev.kind === "remove") seen.push(...named);
+      }
+    })();
+    const fds: number[] = [];
+    try {
+      for (const id of [4, 10]) {
+        fds.push(regOpener.open(ctx, cp.files.get(fileKey(FD_TYPE.REG, id))!) as number);
+      }
+      t.started();
+      assert.equal(await sha256(fds[0]), truth().get(3)!.sha256, mode);
+      assert.match(Deno.readLinkSync(`/proc/self/fd/${fds[0]}`), /\/#\d+ \(deleted\)$/, mode);
+      await new Promise((r) => setTimeout(r, 50));
+      if (mode === "dryRun") assert.deepEqual(seen, [], `a name appeared: ${seen}`);
+      assert.deepEqual(listing(root), ["link_remap.11", "sub"], mode);
+    } finally {
+      watcher.close();
+      await watching;
+      fds.forEach(close);
+      t.dispose();
+      Deno.removeSync(root, { recursive: true });
+    }
   }
 });

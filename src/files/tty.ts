@@ -222,9 +222,12 @@ export const ttyOpener: FileOpener = {
         if (!ctx.openInTask) throw new RestoreError("/dev/tty needs the scheduler");
         // The task opens it by path: only the one name a controlling terminal has.
         if ((t.path ?? "/dev/tty") !== "/dev/tty") {
-          throw new RestoreError(`A controlling terminal named ${t.path} (not /dev/tty) is refused`, {
-            fileId: file.id,
-          });
+          throw new RestoreError(
+            `A controlling terminal named ${t.path} (not /dev/tty) is refused`,
+            {
+              fileId: file.id,
+            },
+          );
         }
         ctx.openInTask(file, "/dev/tty", flagsOf(file) | O.NOCTTY);
         return IN_TASK;

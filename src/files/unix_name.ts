@@ -163,7 +163,9 @@ function clearStale(ctx: OpenContext, place: Place, sk: UnixSkName): void {
   const st = statAt(place);
   if (!st) return;
   if ((st.mode & S_IF.MT) !== S_IF.SOCK) {
-    throw new RestoreError(`Can't bind ${place.path}: a file that is not a socket is there (EADDRINUSE)`);
+    throw new RestoreError(
+      `Can't bind ${place.path}: a file that is not a socket is there (EADDRINUSE)`,
+    );
   }
   if (isLive(place, sk)) {
     throw new RestoreError(

@@ -59,6 +59,8 @@ export function runHelper(transport: number): number {
       env: plan.env,
       fds,
       cwd: plan.cwd,
+      rootDir: plan.rootDir === undefined ? undefined : got.fds[plan.rootDir],
+      cwdDir: plan.cwdDir === undefined ? undefined : got.fds[plan.cwdDir],
       umask: plan.umask,
       reportFd: transport,
       encodeReport: (text) => frameMessage({ error: `task ${plan.pid}: ${text}` }),
@@ -139,7 +141,8 @@ export function startChild(
     known.set(old, pid);
     if (report !== undefined) sendMessage(report, { started: old, pid });
   };
-  if (plan.children.length === 0 && !plan.tty) {
+  // posix_spawn cannot chroot: a task entering a root starts through a helper.
+  if (plan.children.length === 0 && !plan.tty && plan.rootDir === undefined) {
     // posix_spawn has no umask action: the child inherits ours at the call.
     const saved = plan.umask === undefined ? undefined : umask(plan.umask);
     let pid: number;
@@ -207,6 +210,8 @@ function startHelper(
     const remap = (p: TaskPlan): TaskPlan => ({
       ...p,
       fds: p.fds.map((v, k) => k % 2 === 0 ? v : at(v)),
+      ...(p.rootDir === undefined ? {} : { rootDir: at(p.rootDir) }),
+      ...(p.cwdDir === undefined ? {} : { cwdDir: at(p.cwdDir) }),
       ...(p.tty?.ctty === undefined ? {} : { tty: { ...p.tty, ctty: at(p.tty.ctty) } }),
       children: p.children.map(remap),
     });

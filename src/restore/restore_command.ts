@@ -47,6 +47,8 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
       log,
       stageBase,
       shellJob: opts.shellJob,
+      dryRun: opts.command === "check",
+      untrusted: opts.untrusted,
     });
     log.info(`every file of ${owners.length} fd table(s) is open`);
     await interrupts.checkpoint();
@@ -58,7 +60,13 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     // Orphans of a helper that fails come back to us, to be reaped.
     setChildSubreaper();
     const batch: number[] = [];
-    const startOpts = { program: opts.program, cloexec: opts.cloexec, root, log };
+    const startOpts = {
+      program: opts.program,
+      cloexec: opts.cloexec,
+      root,
+      log,
+      untrusted: opts.untrusted,
+    };
     const plan = planTree(tasks[0], staged, startOpts, batch);
     // A shell job that did not lead its session joins ours: the terminal's keys reach it.
     const shellGroup = opts.shellJob && !plan.setsid;
