@@ -8,7 +8,7 @@
  */
 import { regFileKey } from "../inherit/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
-import { close, fstat, O, open, openInRoot } from "../sys/mod.ts";
+import { close, fstat, O, open, openInRoot, S_IF } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
@@ -89,7 +89,7 @@ function probeFifo(ctx: OpenContext, file: FileDesc, reg: RegPayload): number {
     });
   }
   const mode = fstat(fd).mode;
-  if ((mode & S_IFMT) !== S_IFIFO) {
+  if ((mode & S_IF.MT) !== S_IF.FIFO) {
     close(fd);
     throw new RestoreError(
       `File ${reg.name} has bad mode 0${mode.toString(8)} (expect a FIFO)`,
@@ -98,9 +98,6 @@ function probeFifo(ctx: OpenContext, file: FileDesc, reg: RegPayload): number {
   }
   return fd;
 }
-
-const S_IFMT = 0o170000;
-const S_IFIFO = 0o010000;
 
 function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: RegPayload): number {
   const { name, mode } = reg;

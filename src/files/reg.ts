@@ -5,7 +5,17 @@
  * are reopened from the inherited fd; unlinked files come back from their
  * remap (see remap.ts).
  */
-import { closeQuietly, fstat, lseek, O, open, openInRoot, SEEK, type Stat } from "../sys/mod.ts";
+import {
+  closeQuietly,
+  fstat,
+  lseek,
+  O,
+  open,
+  openInRoot,
+  S_IF,
+  SEEK,
+  type Stat,
+} from "../sys/mod.ts";
 import { regFileKey } from "../inherit/mod.ts";
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
@@ -14,7 +24,6 @@ import { hex, RestoreError, why } from "./restore_error.ts";
 import { openRemapped } from "./remap.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 
-const S_IFMT = 0o170000;
 const POS_NONE = (1n << 64n) - 1n;
 
 export interface RegPayload {
@@ -96,7 +105,7 @@ function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): { fd: n
   const probe = openInRoot(ctx.root, reg.name, O.PATH | O.CLOEXEC | (flags & O.NOFOLLOW));
   try {
     const st = fstat(probe);
-    if ((st.mode & S_IFMT) !== (reg.mode & S_IFMT)) throw badMode(reg, st.mode, file);
+    if ((st.mode & S_IF.MT) !== (reg.mode & S_IF.MT)) throw badMode(reg, st.mode, file);
     return { fd: open(`/proc/self/fd/${probe}`, flags), st };
   } finally {
     closeQuietly(probe);
