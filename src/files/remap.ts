@@ -6,12 +6,14 @@
  * - linked remap (`criu dump --link-remap`): CRIU left a hard link
  *   `link_remap.N` (the REG file `remap_id`). Link it under the original
  *   name, open, unlink that name; `link_remap.N` itself is removed once the
- *   restore succeeded, as CRIU does (kept on failure, so a retry still works).
- * - ghost file: the content is in `ghost-file-<hex remap_id>.img`. The file is
- *   created once per remap id at the original name (O_EXCL: never over an
- *   existing file), filled, and unlinked at once; every description of it
- *   is then a reopen of that inode through /proc/self/fd, so two opens of one
- *   deleted file still share the inode, as in the dump.
+ *   restore succeeded, as CRIU does (kept on failure, so a retry still works),
+ *   and only while it provably is one (see linkRemapFile).
+ * - ghost file: the content is in `ghost-file-<hex remap_id>.img`. The inode
+ *   is made once per remap id, unnamed (O_TMPFILE) in the file's folder, and
+ *   filled; each file of it is then linked under its own old name, opened and
+ *   unlinked, so two names of one deleted inode both come back and share it.
+ * - a name taken since the dump is never touched: the file gets
+ *   `NAME.cr_link` instead, as criu does.
  * - procfs remap (a dead task's /proc entry): refused.
  */
 import { readEntries, REMAP_TYPE } from "../image/mod.ts";
@@ -133,51 +135,74 @@ function linkRemapFile(place: Place, reg: RegPayload, file: FileDesc): number {
   return fd;
 }
 
-/** Links the inode under its old name, opens it there, and removes that name again. */
+/**
+ * Links the inode behind `from` under the file's old name, opens it there,
+ * and removes that name again. A name taken since the dump is left alone:
+ * the file gets `NAME.cr_link` instead, as criu does.
+ */
 function openUnderOldName(
   ctx: OpenContext,
-  linkFd: number,
+  from: number,
   st: Stat,
   reg: RegPayload,
   file: FileDesc,
 ): number {
-  const place = placeFor("Can't link", reg.name, ctx, file);
+  const { fd, at } = linkAndOpen(ctx, from, st, reg, file);
   try {
-    try {
-      linkFdAt(linkFd, place);
-    } catch (e) {
-      throw new RestoreError(`Can't link ${place.path} to its link remap: ${why(e)}`, {
-        fileId: file.id,
-      }, { cause: e });
-    }
-    let fd: number;
-    try {
-      fd = openOrFail(place, openFlags(reg) | O.NOFOLLOW, reg, file);
-      const got = fstat(fd);
-      if (got.dev !== st.dev || got.ino !== st.ino) {
-        close(fd);
-        throw new RestoreError(`File ${reg.name} was replaced while it was linked`, {
-          fileId: file.id,
-        });
-      }
-    } catch (e) {
-      try {
-        removeName(place, st, file);
-      } catch {
-        // the open's own error says more; removeName named what remains
-      }
-      throw e;
-    }
-    try {
-      removeName(place, st, file);
-    } catch (e) {
-      close(fd);
-      throw e;
-    }
-    return fd;
+    removeName(at, st, file);
+  } catch (e) {
+    close(fd);
+    throw e;
   } finally {
-    closePlace(place);
+    closePlace(at);
   }
+  return fd;
+}
+
+/** {@link openUnderOldName} without the removal: the name is the caller's to remove and close. */
+function linkAndOpen(
+  ctx: OpenContext,
+  from: number,
+  st: Stat,
+  reg: RegPayload,
+  file: FileDesc,
+): { fd: number; at: Place } {
+  const place = placeFor("Can't link", reg.name, ctx, file);
+  let at = place;
+  try {
+    at = linkWithFallback(from, place, file);
+    return { fd: openSame(at, st, reg, file), at };
+  } catch (e) {
+    try {
+      if (at !== place || statAt(place)?.ino === st.ino) removeName(at, st, file);
+    } catch {
+      // the open's own error says more; removeName named what remains
+    }
+    closePlace(place);
+    throw e;
+  }
+}
+
+/** Gives the inode behind `from` the name `place`, or `place.cr_link` when that is taken. */
+function linkWithFallback(from: number, place: Place, file: FileDesc): Place {
+  const attempt = (at: Place) => {
+    try {
+      linkFdAt(from, at);
+      return true;
+    } catch (e) {
+      if (at === place && e instanceof SysError && e.errno === ERRNO.EEXIST) return false;
+      const taken = e instanceof SysError && e.errno === ERRNO.EEXIST
+        ? " (a file of that name exists now)"
+        : "";
+      throw new RestoreError(`Can't link ${at.path}${taken}: ${why(e)}`, { fileId: file.id }, {
+        cause: e,
+      });
+    }
+  };
+  if (attempt(place)) return place;
+  const alt = { ...place, name: `${place.name}.cr_link`, path: `${place.path}.cr_link` };
+  attempt(alt);
+  return alt;
 }
 
 /** The held folder of the image path `path`; `what` names the step in an error. */
@@ -242,32 +267,94 @@ function removeOnSuccess(ctx: OpenContext, place: Place, st: Stat): boolean {
   return true;
 }
 
-/** The held descriptor of each recreated ghost, by remap id, per restore. */
-const ghosts = new WeakMap<Checkpoint, Map<number, number>>();
+/**
+ * A recreated ghost: its descriptor, and the name its first file was opened
+ * under, kept (an inode linked once can be linked again only while it has a
+ * name) until the last of its files in the images is open.
+ */
+interface Ghost {
+  fd: number;
+  st: Stat;
+  left: number;
+  keeper?: Place;
+  /** The image path the keeper stands for. */
+  keeperOf?: string;
+}
+
+/** The ghosts of each restore, by remap id. */
+const ghosts = new WeakMap<Checkpoint, Map<number, Ghost>>();
 
 function openGhost(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: number): number {
   let held = ghosts.get(ctx.cp);
   if (!held) ghosts.set(ctx.cp, held = new Map());
-  let ghost = held.get(remapId);
-  if (ghost === undefined) {
+  let g = held.get(remapId);
+  if (g === undefined) {
     ctx.log.info(`Opening ghost file 0x${remapId.toString(16)} for ${reg.name}`);
-    ghost = createGhost(ctx, reg.name, remapId, file);
-    held.set(remapId, ghost);
-    const fd = ghost;
+    const fd = createGhost(ctx, reg.name, remapId, file);
+    const left = [...ctx.cp.remaps.values()].filter((r) =>
+      Number(r.remap_id) === remapId && Number(r.remap_type) === REMAP_TYPE.GHOST
+    ).length;
+    const ghost: Ghost = { fd, st: fstat(fd), left };
+    held.set(remapId, g = ghost);
     const cache = held;
     ctx.onCleanup(() => {
       cache.delete(remapId);
+      dropKeeper(ghost, file);
       close(fd);
     });
   }
-  return openOrFail(`/proc/self/fd/${ghost}`, openFlags(reg), reg, file);
+  g.left--;
+  // Unnamed (dry run, untrusted): a reopen. Otherwise each file gets its own old name.
+  if (ctx.dryRun || ctx.untrusted) {
+    return openOrFail(`/proc/self/fd/${g.fd}`, openFlags(reg), reg, file);
+  }
+  let fd: number;
+  if (!g.keeper) {
+    ({ fd, at: g.keeper } = linkAndOpen(ctx, g.fd, g.st, reg, file));
+    g.keeperOf = reg.name;
+  } else if (g.keeperOf === reg.name) fd = openSame(g.keeper, g.st, reg, file);
+  else fd = openUnderOldName(ctx, g.fd, g.st, reg, file);
+  if (g.left <= 0) {
+    try {
+      dropKeeper(g, file);
+    } catch (e) {
+      close(fd);
+      throw e;
+    }
+  }
+  return fd;
+}
+
+/** Another description of the file at `at`, while that name still is the inode `st`. */
+function openSame(at: Place, st: Stat, reg: RegPayload, file: FileDesc): number {
+  const fd = openOrFail(at, openFlags(reg) | O.NOFOLLOW, reg, file);
+  const got = fstat(fd);
+  if (got.dev !== st.dev || got.ino !== st.ino) {
+    close(fd);
+    throw new RestoreError(`File ${reg.name} was replaced while it was linked`, {
+      fileId: file.id,
+    });
+  }
+  return fd;
+}
+
+function dropKeeper(g: Ghost, file: FileDesc): void {
+  const keeper = g.keeper;
+  if (!keeper) return;
+  g.keeper = undefined;
+  try {
+    removeName(keeper, g.st, file);
+  } finally {
+    closePlace(keeper);
+  }
 }
 
 /**
- * Recreates a ghost at the image path `path` and returns a close-on-exec
- * O_RDWR descriptor of it; the name is already gone again when this returns.
- * A dry run and an untrusted image make it unnamed (O_TMPFILE in its
- * folder): no name ever appears.
+ * Recreates a ghost as an unnamed file (O_TMPFILE) in the folder of the
+ * image path `path`, filled, with its owner and mode, and returns a
+ * close-on-exec O_RDWR descriptor of it. No name appears while it is filled;
+ * each file of the ghost then links it briefly under its own name. A dry run
+ * and an untrusted image make it unlinkable (O_EXCL): no name ever appears.
  */
 function createGhost(ctx: OpenContext, path: string, remapId: number, file: FileDesc): number {
   const image = `ghost-file-${remapId.toString(16)}.img`;
@@ -284,26 +371,20 @@ function createGhost(ctx: OpenContext, path: string, remapId: number, file: File
   }
   const place = placeFor("Can't create ghost file", path, ctx, file);
   try {
-    const unnamed = ctx.dryRun || ctx.untrusted;
-    if (unnamed && statAt(place) !== undefined) throw ghostError(path, ERRNO.EEXIST, file);
+    const unlinkable = ctx.dryRun || ctx.untrusted ? O.EXCL : 0;
     let fd: number;
     try {
-      fd = unnamed
-        ? openat(place.dir, ".", O.TMPFILE | O.RDWR | O.EXCL | O.CLOEXEC, 0o600)
-        : openAt(place, O.RDWR | O.CREAT | O.EXCL | O.NOFOLLOW | O.CLOEXEC, 0o600);
+      fd = openat(place.dir, ".", O.TMPFILE | O.RDWR | O.CLOEXEC | unlinkable, 0o600);
     } catch (e) {
-      throw ghostError(path, e instanceof SysError ? e.errno : 0, file, e);
+      throw new RestoreError(`Can't create ghost file ${path}: ${why(e)}`, { fileId: file.id }, {
+        cause: e,
+      });
     }
-    const st = fstat(fd);
     try {
-      try {
-        fillGhost(fd, g, chunks as GhostChunkEntry[]);
-        fchown(fd, Number(g.uid), Number(g.gid));
-        // After chown, which clears set-id bits; an untrusted image gets none.
-        fchmod(fd, mode & (ctx.untrusted ? 0o777 : 0o7777));
-      } finally {
-        if (!unnamed) removeName(place, st, file);
-      }
+      fillGhost(fd, g, chunks as GhostChunkEntry[]);
+      fchown(fd, Number(g.uid), Number(g.gid));
+      // After chown, which clears set-id bits; an untrusted image gets none.
+      fchmod(fd, mode & (ctx.untrusted ? 0o777 : 0o7777));
     } catch (e) {
       close(fd);
       throw new RestoreError(`Can't restore ghost file ${path} from ${image}: ${why(e)}`, {
@@ -314,14 +395,6 @@ function createGhost(ctx: OpenContext, path: string, remapId: number, file: File
   } finally {
     closePlace(place);
   }
-}
-
-function ghostError(path: string, errno: number, file: FileDesc, cause?: unknown): RestoreError {
-  const hint = errno === ERRNO.EEXIST ? " (a file of that name exists now)" : "";
-  const text = cause === undefined ? `EEXIST` : why(cause);
-  return new RestoreError(`Can't create ghost file ${path}${hint}: ${text}`, {
-    fileId: file.id,
-  }, { cause });
 }
 
 function fillGhost(fd: number, g: GhostFileEntry, chunks: GhostChunkEntry[]): void {

@@ -106,29 +106,44 @@ Deno.test("a linked remap is opened under its old name; link_remap.N goes once r
   }
 });
 
-Deno.test("a ghost is never created over an existing file, nor in a missing folder", () => {
+Deno.test("a ghost whose name is taken comes back as NAME.cr_link, never over the file; a missing folder fails", () => {
   if (!haveCorpus("ghost conflicts")) return;
   const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
-  const root = makeRoot();
-  const t = testContext(cp, root);
-  try {
-    Deno.writeTextFileSync(join(root, DIR, "ghost.txt"), "mine");
-    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 4))!), (e) => {
-      assert.ok(e instanceof RestoreError);
-      assert.match(
-        e.message,
-        /^Can't create ghost file .*ghost\.txt \(a file of that name exists now\): openat\(.*\): EEXIST/,
-      );
-      return true;
-    });
-    assert.equal(Deno.readTextFileSync(join(root, DIR, "ghost.txt")), "mine");
-    Deno.removeSync(join(root, DIR, "sub"));
-    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 7))!), {
-      message: /^Can't create ghost file .*\/sub\/inner\.bin \(its folder is gone\)/,
-    });
-  } finally {
-    t.dispose();
-    Deno.removeSync(root, { recursive: true });
+  for (const taken of [["ghost.txt"], ["ghost.txt", "ghost.txt.cr_link"]]) {
+    const root = makeRoot();
+    const t = testContext(cp, root);
+    try {
+      for (const name of taken) Deno.writeTextFileSync(join(root, DIR, name), `mine ${name}`);
+      const open = (id: number) => {
+        const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, id))!) as number;
+        t.staged.set(cp.files.get(fileKey(FD_TYPE.REG, id))!, fd);
+        return fd;
+      };
+      if (taken.length === 2) {
+        assert.throws(() => open(4), {
+          message: /^Can't link .*ghost\.txt\.cr_link \(a file of that name exists now\): linkat/,
+        });
+      } else {
+        // Two descriptions of the one ghost.txt: the name goes once both are open.
+        for (const fd of [open(4), open(5)]) {
+          assert.equal(
+            Deno.readLinkSync(`/proc/self/fd/${fd}`),
+            `${root}${DIR}/ghost.txt.cr_link (deleted)`,
+          );
+        }
+      }
+      for (const name of taken) {
+        assert.equal(Deno.readTextFileSync(join(root, DIR, name)), `mine ${name}`);
+      }
+      assert.deepEqual(listing(root), [...taken, "sub"]);
+      Deno.removeSync(join(root, DIR, "sub"));
+      assert.throws(() => open(7), {
+        message: /^Can't create ghost file .*\/sub\/inner\.bin \(its folder is gone\)/,
+      });
+    } finally {
+      t.dispose();
+      Deno.removeSync(root, { recursive: true });
+    }
   }
 });
 
