@@ -32,6 +32,7 @@ import {
   S_IF,
   SOCK,
   socket,
+  type Stat,
   statAt,
   SysError,
   type UnixName,
@@ -116,25 +117,25 @@ export function bindName(ctx: OpenContext, fd: number, sk: UnixSkName): void {
     clearStale(ctx, place, sk);
     if (ctx.dryRun) return void bind(fd, encodeSockaddrUn(dryRunName(sk)));
     bindPath(ctx, fd, place, name.path);
-    const bound = boundFile(place);
-    let st;
+    let was: Stat;
     try {
-      st = fstat(bound);
-      if (sk.file_perms) {
-        fchownFd(bound, sk.file_perms.uid, sk.file_perms.gid);
-        // After chown, which clears set-id bits; an untrusted image gets none.
-        fchmodFd(bound, sk.file_perms.mode & (ctx.untrusted ? 0o777 : 0o7777));
-      }
-    } finally {
-      closeQuietly(bound);
+      was = setPerms(ctx, place, sk);
+    } catch (e) {
+      removeBound(place);
+      throw e;
     }
-    // A restore that fails leaves no socket file behind.
+    // A restore that fails leaves no socket file behind (one retry for a passing failure).
     let started = false;
-    const was = st;
     ctx.afterStart(() => void (started = true));
     ctx.onCleanup(() => {
       try {
-        if (!started) unlinkIfSame(place, was);
+        if (!started) {
+          try {
+            unlinkIfSame(place, was);
+          } catch {
+            unlinkIfSame(place, was);
+          }
+        }
       } finally {
         closePlace(place);
       }
@@ -142,6 +143,35 @@ export function bindName(ctx: OpenContext, fd: number, sk: UnixSkName): void {
     held = false;
   } finally {
     if (held) closePlace(place);
+  }
+}
+
+/**
+ * Owner and mode from `file_perms`, set through a descriptor of the socket
+ * file just bound (anything else there is refused); returns its stat.
+ */
+function setPerms(ctx: OpenContext, place: Place, sk: UnixSkName): Stat {
+  const bound = boundFile(place);
+  try {
+    const st = fstat(bound);
+    if (sk.file_perms) {
+      fchownFd(bound, sk.file_perms.uid, sk.file_perms.gid);
+      // After chown, which clears set-id bits; an untrusted image gets none.
+      fchmodFd(bound, sk.file_perms.mode & (ctx.untrusted ? 0o777 : 0o7777));
+    }
+    return st;
+  } finally {
+    closeQuietly(bound);
+  }
+}
+
+/** After a failure right after bind: the socket file there goes (best effort). */
+function removeBound(place: Place): void {
+  try {
+    const now = statAt(place);
+    if (now && (now.mode & S_IF.MT) === S_IF.SOCK) unlinkAt(place);
+  } catch {
+    // the failure's own error says more
   }
 }
 
