@@ -8,7 +8,9 @@
  *
  * A socket file already at the name is replaced only when it is stale: a
  * connect to it is refused (ECONNREFUSED). A live socket is never removed
- * (EADDRINUSE, as bind says). A dry run (`check`) binds no path at all: it
+ * (EADDRINUSE, as bind says). Another file at the name of a socket deleted
+ * before the dump is moved aside while the socket is bound, and back (see
+ * unix_aside.ts). A dry run (`check`) binds no path at all: it
  * checks the name as a restore would, then binds the socket to a private
  * abstract name that its peers connect to instead.
  */
@@ -40,6 +42,7 @@ import {
   unlinkIfSame,
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
+import { moveAside, putBack } from "./unix_aside.ts";
 import { RestoreError, why } from "./restore_error.ts";
 
 /** The fields of unix_sk_entry that name a socket. */
@@ -192,6 +195,11 @@ function boundFile(place: Place): number {
 function clearStale(ctx: OpenContext, place: Place, sk: UnixSkName): void {
   const st = statAt(place);
   if (!st) return;
+  if ((st.mode & S_IF.MT) !== S_IF.SOCK && sk.deleted) {
+    // The name was deleted before the dump and another file took it since.
+    if (!ctx.dryRun) moveAside(ctx, place, st);
+    return;
+  }
   if ((st.mode & S_IF.MT) !== S_IF.SOCK) {
     throw new RestoreError(
       `Can't bind ${place.path}: a file that is not a socket is there (EADDRINUSE)`,
@@ -253,6 +261,7 @@ export function unlinkName(ctx: OpenContext, sk: UnixSkName): void {
   try {
     const st = statAt(place);
     if (st && (st.mode & S_IF.MT) === S_IF.SOCK) unlinkAt(place);
+    putBack(ctx, place.path);
   } finally {
     closePlace(place);
   }

@@ -122,12 +122,17 @@ export function inFolder<T>(dir: number, fn: () => T): T {
   }
 }
 
-/** renameat2(2) with RENAME_EXCHANGE: swaps two names atomically (tests race with it). */
-export function exchange(dirA: number, a: string, dirB: number, b: string): void {
+/** renameat2(2): RENAME_NOREPLACE never replaces a file; RENAME_EXCHANGE swaps two names. */
+export function renameAt(dirA: number, a: string, dirB: number, b: string, flags: number): void {
   const c = libc();
   const fn = c.renameat2;
   if (!fn) throw new SysError("renameat2", ERRNO.ENOSYS, [a, b]);
   const pa = cstr(a);
   const pb = cstr(b);
-  check("renameat2", () => fn(dirA, pa, dirB, pb, RENAME_EXCHANGE), a, b);
+  check("renameat2", () => fn(dirA, pa, dirB, pb, flags), dirA, a, b);
+}
+
+/** Swaps two names atomically (tests race with it). */
+export function exchange(dirA: number, a: string, dirB: number, b: string): void {
+  renameAt(dirA, a, dirB, b, RENAME_EXCHANGE);
 }
