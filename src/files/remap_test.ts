@@ -40,6 +40,16 @@ function makeRoot(): string {
   return root;
 }
 
+/** A root as makeRoot, plus `link_remap.11` (128 bytes of "A", 0644) and, with `hardB`, its hard link. */
+function rootWithLinkRemap(hardB = true): { root: string; link: string } {
+  const root = makeRoot();
+  const link = join(root, DIR, "link_remap.11");
+  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
+  Deno.chmodSync(link, 0o644);
+  if (hardB) Deno.linkSync(link, join(root, DIR, "hard-b.txt"));
+  return { root, link };
+}
+
 function listing(root: string, sub = ""): string[] {
   return [...Deno.readDirSync(join(root, DIR, sub))].map((e) => e.name).sort();
 }
@@ -84,11 +94,7 @@ Deno.test("ghost files come back deleted, with their content, mode, offset and s
 Deno.test("a linked remap is opened under its old name; link_remap.N goes once restored", () => {
   if (!haveCorpus("linked remap")) return;
   const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
-  const root = makeRoot();
-  const link = join(root, DIR, "link_remap.11");
-  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
-  Deno.chmodSync(link, 0o644);
-  Deno.linkSync(link, join(root, DIR, "hard-b.txt"));
+  const { root } = rootWithLinkRemap();
   const t = testContext(cp, root);
   let fd: number | undefined;
   try {
@@ -184,11 +190,7 @@ Deno.test("O_TRUNC in an image never truncates the other name of a link-remapped
   if (!haveCorpus("remap O_TRUNC")) return;
   const images = withFlags(10, O.RDWR | O.TRUNC | O.LARGEFILE);
   const cp = loadCheckpoint(images, { args: false });
-  const root = makeRoot();
-  const link = join(root, DIR, "link_remap.11");
-  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
-  Deno.chmodSync(link, 0o644);
-  Deno.linkSync(link, join(root, DIR, "hard-b.txt"));
+  const { root } = rootWithLinkRemap();
   const t = testContext(cp, root);
   try {
     const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
@@ -251,10 +253,7 @@ Deno.test("a link remap that is not named link_remap.N is refused: the file it n
 Deno.test("link_remap.N replaced by another file before the start is not removed", () => {
   if (!haveCorpus("link remap replaced")) return;
   const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
-  const root = makeRoot();
-  const link = join(root, DIR, "link_remap.11");
-  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
-  Deno.chmodSync(link, 0o644);
+  const { root, link } = rootWithLinkRemap(false);
   const t = testContext(cp, root);
   let fd: number | undefined;
   try {
@@ -275,10 +274,7 @@ Deno.test("a dry run and an untrusted image make no name for ghosts and link rem
   if (!haveCorpus("dry-run remaps")) return;
   const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
   for (const mode of ["dryRun", "untrusted"] as const) {
-    const root = makeRoot();
-    const link = join(root, DIR, "link_remap.11");
-    Deno.writeFileSync(link, new Uint8Array(128).fill(65));
-    Deno.chmodSync(link, 0o644);
+    const { root } = rootWithLinkRemap(false);
     const t = testContext(cp, root);
     const ctx = { ...t.ctx, [mode]: true };
     // The ghost's dumped mode with set-uid, from the image: an untrusted one gets none.
