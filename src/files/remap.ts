@@ -325,17 +325,36 @@ function openGhost(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: n
   return fd;
 }
 
-/** Another description of the file at `at`, while that name still is the inode `st`. */
+/**
+ * Another description of the file at `at`, while that name still is the
+ * inode `st`: checked on an O_PATH handle (no symlink followed), then
+ * reopened through it, which keeps the name (O_NOFOLLOW would stay in the
+ * status flags).
+ */
 function openSame(at: Place, st: Stat, reg: RegPayload, file: FileDesc): number {
-  const fd = openOrFail(at, openFlags(reg) | O.NOFOLLOW, reg, file);
-  const got = fstat(fd);
-  if (got.dev !== st.dev || got.ino !== st.ino) {
-    close(fd);
-    throw new RestoreError(`File ${reg.name} was replaced while it was linked`, {
-      fileId: file.id,
-    });
+  let probe: number;
+  try {
+    probe = openAt(at, O.PATH | O.NOFOLLOW | O.CLOEXEC);
+  } catch (e) {
+    throw new RestoreError(
+      `Unable to open ${reg.name} (file id 0x${file.id.toString(16)}): ${why(e)}`,
+      {
+        fileId: file.id,
+      },
+      { cause: e },
+    );
   }
-  return fd;
+  try {
+    const got = fstat(probe);
+    if (got.dev !== st.dev || got.ino !== st.ino) {
+      throw new RestoreError(`File ${reg.name} was replaced while it was linked`, {
+        fileId: file.id,
+      });
+    }
+    return openOrFail(`/proc/self/fd/${probe}`, openFlags(reg), reg, file);
+  } finally {
+    close(probe);
+  }
 }
 
 function dropKeeper(g: Ghost, file: FileDesc): void {
@@ -409,14 +428,9 @@ function fillGhost(fd: number, g: GhostFileEntry, chunks: GhostChunkEntry[]): vo
   if (g.size !== undefined) ftruncate(fd, BigInt(g.size)); // trailing hole
 }
 
-function openOrFail(
-  at: string | Place,
-  flags: number,
-  reg: RegPayload,
-  file: FileDesc,
-): number {
+function openOrFail(path: string, flags: number, reg: RegPayload, file: FileDesc): number {
   try {
-    return typeof at === "string" ? open(at, flags) : openAt(at, flags);
+    return open(path, flags);
   } catch (e) {
     throw new RestoreError(
       `Unable to open ${reg.name} (file id 0x${file.id.toString(16)}): ${why(e)}`,

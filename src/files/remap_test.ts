@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { haveCorpus, imagesOf } from "../../tests/support/corpus.ts";
 import { haveRoot } from "../../tests/support/root.ts";
 import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
-import { close, fstat, lseek, O, SEEK } from "../sys/mod.ts";
+import { close, fstat, getFlags, lseek, O, SEEK } from "../sys/mod.ts";
 import { readEntries } from "../image/mod.ts";
 import { encodeImage } from "../image/writer.ts";
 import { regOpener } from "./reg.ts";
@@ -72,6 +72,7 @@ Deno.test("ghost files come back deleted, with their content, mode, offset and s
     for (const [taskFd, fd] of opened) {
       const w = want.get(taskFd)!;
       assert.equal(Deno.readLinkSync(`/proc/self/fd/${fd}`), `${root}${w.path} (deleted)`);
+      assert.equal(getFlags(fd) & ~O.ACCMODE, O.LARGEFILE, `status flags of fd ${taskFd}`);
       assert.equal(await sha256(fd), w.sha256, `content of fd ${taskFd}`);
       assert.equal(lseek(fd, 0n, SEEK.CUR), BigInt(w.pos));
       assert.equal((fstat(fd).mode & 0o7777).toString(8).padStart(4, "0"), w.file_mode);
