@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./support/cli.ts";
+import { haveRoot } from "./support/root.ts";
 import { writeTreeCheckpoint } from "./support/tree_fixture.ts";
 
 async function withRestored(
@@ -14,6 +15,7 @@ async function withRestored(
   check: (pid: number, root: string) => void,
   program = "/bin/hold",
 ): Promise<void> {
+  if (!haveRoot("chroot (entering a root needs it)")) return;
   const root = await buildRoot();
   if (!root) return;
   const images = Deno.makeTempDirSync({ prefix: "fdrestore-chroot-img-" });

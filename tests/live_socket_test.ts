@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./support/cli.ts";
+import { haveRoot } from "./support/root.ts";
 import { CORPUS, haveCorpus, imagesOf } from "./support/corpus.ts";
 import { prepareCorpus } from "./support/fault_sweep.ts";
 import {
@@ -50,7 +51,7 @@ function listing(): Map<string, number | bigint | null> {
 }
 
 Deno.test("check and restore never remove a socket a live service listens on", async () => {
-  if (!haveCorpus("live socket")) return;
+  if (!haveCorpus("live socket") || !haveRoot("live socket (prepare)")) return;
   prepareCorpus(CORPUS, "unix-sockets");
   const service = listener();
   try {
@@ -74,7 +75,7 @@ Deno.test("check and restore never remove a socket a live service listens on", a
 });
 
 Deno.test("check touches nothing: no socket file made, a stale one left as it is", async () => {
-  if (!haveCorpus("check touches nothing")) return;
+  if (!haveCorpus("check touches nothing") || !haveRoot("check touches nothing (prepare)")) return;
   prepareCorpus(CORPUS, "unix-sockets");
   const clean = listing();
   let r = await runCli(["check", "-D", imagesOf("unix-sockets")]);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CORPUS, haveCorpus } from "../../tests/support/corpus.ts";
+import { haveRoot } from "../../tests/support/root.ts";
 import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
 import { close, fstat, mkfifo, O, pipe2 } from "../sys/mod.ts";
 import { imageOpenFlags, NEVER_FROM_IMAGE } from "./open_flags.ts";
@@ -52,6 +53,7 @@ Deno.test("a FIFO whose image asks for O_CREAT|O_EXCL|O_TRUNC opens the existing
 
 Deno.test("a memfd description whose image asks for O_TRUNC keeps the memfd's content", () => {
   if (!haveCorpus("memfd flags")) return;
+  if (!haveRoot("memfd flags (the corpus memfds are root's)")) return;
   const cp = loadCheckpoint(join(CORPUS, "memfd", "images"), { args: false });
   const t = testContext(cp);
   try {
