@@ -1,7 +1,8 @@
 /**
  * Tasks restored into a root, as criu restores them (issue 16 item 5): with
- * --root, or with a recorded root other than "/", the started program runs
- * chrooted there, in its cwd, and its program is found inside that root.
+ * --root, or with a recorded root other than "/", the recorded program runs
+ * chrooted there, in its cwd, found inside that root. A program after `--`
+ * is the caller's: it runs on the host's "/", in the task's cwd.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -9,11 +10,14 @@ import { runCli } from "./support/cli.ts";
 import { haveRoot } from "./support/root.ts";
 import { writeTreeCheckpoint } from "./support/tree_fixture.ts";
 
+/** The sample's recorded program, rebuilt inside the root as a static program that waits. */
+const SLEEPER = "tmp/fdrestore-sample/sleeper";
+
 async function withRestored(
   args: string[],
   task: { root?: string; cwd?: string },
   check: (pid: number, root: string) => void,
-  program = "/bin/hold",
+  program?: string,
 ): Promise<void> {
   if (!haveRoot("chroot (entering a root needs it)")) return;
   const root = await buildRoot();
@@ -39,8 +43,7 @@ async function withRestored(
       "--pidfile",
       pidfile,
       ...args.map((a) => a === "ROOT" ? root : a),
-      "--",
-      program.replace("ROOT", root),
+      ...(program === undefined ? [] : ["--", program.replace("ROOT", root)]),
     ]);
     assert.equal(r.code, 0, r.stderr);
     const pid = Number(Deno.readTextFileSync(pidfile));
@@ -57,12 +60,11 @@ async function withRestored(
 
 async function buildRoot(): Promise<string | undefined> {
   const root = Deno.makeTempDirSync({ prefix: "fdrestore-chroot-" });
-  Deno.mkdirSync(join(root, "bin"));
   Deno.mkdirSync(join(root, "tmp/fdrestore-sample"), { recursive: true });
   let ok = false;
   try {
     const child = new Deno.Command("gcc", {
-      args: ["-static", "-O2", "-o", join(root, "bin/hold"), "-x", "c", "-"],
+      args: ["-static", "-O2", "-o", join(root, SLEEPER), "-x", "c", "-"],
       stdin: "piped",
       stdout: "null",
       stderr: "inherit",
@@ -82,24 +84,25 @@ async function buildRoot(): Promise<string | undefined> {
   return undefined;
 }
 
-Deno.test("with --root the restored program runs chrooted into the root, in its cwd there", async () => {
+Deno.test("with --root the recorded program runs chrooted into the root, in its cwd there", async () => {
   await withRestored(["--root", "ROOT"], {}, (pid, root) => {
     assert.equal(Deno.readLinkSync(`/proc/${pid}/root`), root);
     assert.equal(Deno.readLinkSync(`/proc/${pid}/cwd`), `${root}/tmp/fdrestore-sample`);
-    assert.equal(Deno.readLinkSync(`/proc/${pid}/exe`), `${root}/bin/hold`);
+    assert.equal(Deno.readLinkSync(`/proc/${pid}/exe`), `${root}/${SLEEPER}`);
   });
 });
 
-Deno.test("a task whose recorded root is not / runs chrooted there, as criu restores it", async () => {
-  await withRestored([], { root: "ROOT" }, (pid, root) => {
-    assert.equal(Deno.readLinkSync(`/proc/${pid}/root`), root);
-    assert.equal(Deno.readLinkSync(`/proc/${pid}/exe`), `${root}/bin/hold`);
+Deno.test("a recorded root other than / is honoured, joined with --root", async () => {
+  await withRestored(["--root", "ROOT"], { root: "/tmp" }, (pid, root) => {
+    assert.equal(Deno.readLinkSync(`/proc/${pid}/root`), `${root}/tmp`);
+    assert.equal(Deno.readLinkSync(`/proc/${pid}/exe`), `${root}/${SLEEPER}`);
   });
 });
 
-Deno.test("without a root to enter the program runs on the host's /", async () => {
-  await withRestored([], { cwd: "ROOT/tmp/fdrestore-sample" }, (pid, root) => {
+Deno.test("a program after -- is the caller's: it runs on the host's /, in the task's cwd in the root", async () => {
+  await withRestored(["--root", "ROOT"], {}, (pid, root) => {
     assert.equal(Deno.readLinkSync(`/proc/${pid}/root`), "/");
-    assert.equal(Deno.readLinkSync(`/proc/${pid}/exe`), `${root}/bin/hold`);
-  }, "ROOT/bin/hold");
+    assert.equal(Deno.readLinkSync(`/proc/${pid}/cwd`), `${root}/tmp/fdrestore-sample`);
+    assert.equal(Deno.readLinkSync(`/proc/${pid}/exe`), `${root}/${SLEEPER}`);
+  }, `ROOT/${SLEEPER}`);
 });

@@ -119,7 +119,7 @@ export const OPTIONS: readonly OptionDoc[] = [
     long: "root",
     value: "DIR",
     commands: RESTORE_CHECK,
-    help: "resolve the paths of the images under DIR; restored tasks run chrooted into it",
+    help: "resolve the paths of the images under DIR; the recorded program runs chrooted into it",
     example: "--root /srv/rootfs",
   },
   {

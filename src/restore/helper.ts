@@ -141,8 +141,11 @@ export function startChild(
     known.set(old, pid);
     if (report !== undefined) sendMessage(report, { started: old, pid });
   };
-  // posix_spawn cannot chroot: a task entering a root starts through a helper.
-  if (plan.children.length === 0 && !plan.tty && plan.rootDir === undefined) {
+  // posix_spawn cannot chroot nor fchdir: a task entering a root starts through a helper.
+  if (
+    plan.children.length === 0 && !plan.tty && plan.rootDir === undefined &&
+    plan.cwdDir === undefined
+  ) {
     // posix_spawn has no umask action: the child inherits ours at the call.
     const saved = plan.umask === undefined ? undefined : umask(plan.umask);
     let pid: number;

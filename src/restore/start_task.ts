@@ -77,12 +77,13 @@ export function inRoot(root: string, path: string, pid: number, what: string): s
 }
 
 /**
- * Where a task runs: without a root to enter (no --root, the recorded root
- * "/"), its program and cwd as host paths. Otherwise, as criu restores into
- * the root: O_PATH descriptors of the root to chroot into (--root joined with
- * the task's recorded root) and of the cwd, and the program as a path inside
- * that root (the recorded one, or the one after `--`, looked up there).
- * The caller owns the descriptors.
+ * Where a task runs. The recorded program, as criu restores it, runs in its
+ * root: with --root, or a recorded root other than "/", this gives O_PATH
+ * descriptors of the root to chroot into (--root joined with the recorded
+ * root) and of the cwd, and the program as a path inside that root. A program
+ * after `--` is the caller's: it runs on the host's "/", found in the
+ * caller's PATH, in the task's cwd (by descriptor under --root). Without a
+ * root, program and cwd are host paths. The caller owns the descriptors.
  */
 export interface TaskFs {
   path: string;
@@ -93,20 +94,22 @@ export interface TaskFs {
 
 export function taskFs(task: Task, opts: StartOptions, program: string): TaskFs {
   const taskRoot = task.root ?? "/";
-  if (isSlash(opts.root) && isSlash(taskRoot)) {
+  const given = (opts.program?.length ?? 0) > 0;
+  if (isSlash(opts.root) && (given || isSlash(taskRoot))) {
     const cwd = task.cwd === undefined ? undefined : inRoot(opts.root, task.cwd, task.pid, "cwd");
-    const path = opts.program?.length
+    const path = given
       ? searchPath(program, task.pid)
       : inRoot(opts.root, program, task.pid, "program");
     return { path, cwd };
   }
-  const rootDir = dirIn(opts.root, taskRoot, task.pid, "root");
-  let cwdDir: number | undefined;
+  const cwdDir = task.cwd === undefined ? undefined : dirIn(opts.root, task.cwd, task.pid, "cwd");
+  if (given) return { path: searchPath(program, task.pid), cwdDir };
+  let rootDir: number | undefined;
   try {
-    if (task.cwd !== undefined) cwdDir = dirIn(opts.root, task.cwd, task.pid, "cwd");
-    return { path: programInRoot(task, opts, rootDir, taskRoot), rootDir, cwdDir };
+    rootDir = dirIn(opts.root, taskRoot, task.pid, "root");
+    return { path: programInRoot(task, rootDir, taskRoot), rootDir, cwdDir };
   } catch (e) {
-    closeQuietly(rootDir);
+    if (rootDir !== undefined) closeQuietly(rootDir);
     if (cwdDir !== undefined) closeQuietly(cwdDir);
     throw e;
   }
@@ -123,35 +126,25 @@ function dirIn(root: string, path: string, pid: number, what: string): number {
   }
 }
 
-/** The program as a path inside the task's root, checked to be there. */
-function programInRoot(task: Task, opts: StartOptions, rootDir: number, taskRoot: string): string {
-  const given = opts.program?.[0];
-  let candidates: string[];
-  if (given !== undefined) {
-    candidates = given.includes("/") ? [given] : pathDirs().map((d) => `${d || "."}/${given}`);
-  } else {
-    const exe = task.exe!; // programOf refused a task without one
-    const prefix = taskRoot.replace(/\/+$/, "");
-    if (prefix !== "" && !exe.startsWith(prefix + "/")) {
-      throw new RestoreError(
-        `task ${task.pid}: its program ${exe} is outside its root ${taskRoot}`,
-        { pid: task.pid },
-      );
-    }
-    candidates = [exe.slice(prefix.length)];
+/** The recorded program as a path inside the task's root, checked to be there. */
+function programInRoot(task: Task, rootDir: number, taskRoot: string): string {
+  const exe = task.exe!; // programOf refused a task without one
+  const prefix = taskRoot.replace(/\/+$/, "");
+  if (prefix !== "" && !exe.startsWith(prefix + "/")) {
+    throw new RestoreError(`task ${task.pid}: its program ${exe} is outside its root ${taskRoot}`, {
+      pid: task.pid,
+    });
   }
-  for (const path of candidates) {
-    try {
-      closeQuietly(openInRootFd(rootDir, path, O.PATH | O.CLOEXEC));
-      return path;
-    } catch {
-      // not this one
-    }
+  const path = exe.slice(prefix.length);
+  try {
+    closeQuietly(openInRootFd(rootDir, path, O.PATH | O.CLOEXEC));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreError(`task ${task.pid}: cannot find its program ${exe} in its root: ${why}`, {
+      pid: task.pid,
+    }, { cause: e });
   }
-  throw new RestoreError(
-    `task ${task.pid}: cannot find its program ${given ?? task.exe} inside its root`,
-    { pid: task.pid },
-  );
+  return path;
 }
 
 function pathDirs(): string[] {
