@@ -1,6 +1,8 @@
 /**
  * A socket whose name was deleted before the dump may find another file at
- * that name now (a FIFO made there later: zdtm fifo_upon_unix_socket). criu
+ * that name now (a FIFO made there later: zdtm fifo_upon_unix_socket; the
+ * socket that took the name over, bound by this very restore:
+ * del_standalone_un). criu
  * moves that occupant aside while it binds; so does fdrestore, and it never
  * removes it: the occupant is renamed (RENAME_NOREPLACE) to
  * `NAME.cr_aside.PID` in the same folder, and renamed back (RENAME_NOREPLACE)

@@ -102,3 +102,42 @@ Deno.test("--untrusted moves nothing aside; a dry run leaves the occupant where 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("a deleted socket's name held by a socket this restore bound is borrowed and given back", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-aside-" });
+  const path = join(dir, "sock");
+  const listener = (id: number, ino: number, deleted: boolean) => ({
+    id,
+    type: FD_TYPE.UNIXSK,
+    payload: {
+      id,
+      ino,
+      type: SOCK.STREAM,
+      state: 10,
+      flags: O.RDWR,
+      uflags: 0,
+      backlog: 1,
+      peer: 0,
+      name: enc.encode(path + "\0"),
+      deleted,
+    },
+    fds: [id + 2],
+  });
+  // zdtm del_standalone_un: the live owner of the name, and an older listener whose name went.
+  const cp = oneTask([listener(1, 10, false), listener(2, 11, true)]);
+  const t = testContext(cp);
+  try {
+    const inos: (number | bigint | null)[] = [];
+    for (const id of [1, 2]) {
+      const file = cp.files.get(fileKey(FD_TYPE.UNIXSK, id))!;
+      t.staged.set(file, unixSocketOpener.open(t.ctx, file) as number);
+      inos.push(Deno.lstatSync(path).ino);
+    }
+    // The name is the first listener's file again, and nothing else is left.
+    assert.equal(inos[1], inos[0]);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["sock"]);
+  } finally {
+    t.dispose();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

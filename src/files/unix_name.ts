@@ -8,7 +8,7 @@
  *
  * A socket file already at the name is replaced only when it is stale: a
  * connect to it is refused (ECONNREFUSED). A live socket is never removed
- * (EADDRINUSE, as bind says). Another file at the name of a socket deleted
+ * (EADDRINUSE, as bind says). Any file at the name of a socket deleted
  * before the dump is moved aside while the socket is bound, and back (see
  * unix_aside.ts). A dry run (`check`) binds no path at all: it
  * checks the name as a restore would, then binds the socket to a private
@@ -195,8 +195,9 @@ function boundFile(place: Place): number {
 function clearStale(ctx: OpenContext, place: Place, sk: UnixSkName): void {
   const st = statAt(place);
   if (!st) return;
-  if ((st.mode & S_IF.MT) !== S_IF.SOCK && sk.deleted) {
-    // The name was deleted before the dump and another file took it since.
+  if (sk.deleted) {
+    // The name was deleted before the dump and another file (or socket,
+    // possibly one this run bound) took it since: it steps aside, then back.
     if (!ctx.dryRun) moveAside(ctx, place, st);
     return;
   }
