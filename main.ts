@@ -5,20 +5,25 @@
  */
 import { resolve } from "./src/sys/path.ts";
 import { EXIT, FdrestoreError } from "./src/errors.ts";
-import { fileSink, log, type LogLevel, stderrSink } from "./src/cli/log.ts";
+import { log, type LogLevel, stderrSink } from "./src/cli/log.ts";
 import { CommandLineError, type Options, parseCommandLine } from "./src/cli/options.ts";
 import { usageText } from "./src/cli/usage.ts";
 import { writeStdout } from "./src/cli/output.ts";
 import { HELPER_COMMAND } from "./src/restore/self_exec.ts";
 import { sourceCommit, VERSION } from "./src/version.ts";
+import { ignoreSignal, inheritedIgnores } from "./src/sys/signals.ts";
+import { SIG } from "./src/sys/consts.ts";
 
 let loggingToFile = false;
 
-function setUpLogging(opts: { logLevel: LogLevel; logFile?: string; workDir?: string }): void {
+async function setUpLogging(
+  opts: { logLevel: LogLevel; logFile?: string; workDir?: string },
+): Promise<void> {
   log.level = opts.logLevel;
   if (opts.logFile) {
     // Like criu, a relative log file goes into the work directory.
-    log.sink = fileSink(opts.workDir ? resolve(opts.workDir, opts.logFile) : opts.logFile);
+    const path = opts.workDir ? resolve(opts.workDir, opts.logFile) : opts.logFile;
+    log.sink = (await import("./src/cli/out_file.ts")).logFileSink(path, stderrSink);
     loggingToFile = true;
   }
 }
@@ -29,7 +34,7 @@ function printError(line: string): void {
 
 // Each command's code is imported when it runs, so --version and tree
 // helpers start without evaluating protobufjs and the restore machinery.
-async function run(opts: Options): Promise<number> {
+async function run(opts: Options, ignored: readonly number[]): Promise<number> {
   switch (opts.command) {
     case "help":
       writeStdout(usageText(opts.topic));
@@ -38,20 +43,22 @@ async function run(opts: Options): Promise<number> {
       writeStdout(`fdrestore ${VERSION} (commit ${sourceCommit()}), deno ${Deno.version.deno}\n`);
       return EXIT.OK;
     case "show":
-      setUpLogging(opts);
+      await setUpLogging(opts);
       return (await import("./src/cli/show_command.ts")).runShow(opts);
     case "decode":
-      setUpLogging(opts);
+      await setUpLogging(opts);
       return (await import("./src/cli/decode_command.ts")).runDecode(opts);
     case "restore":
     case "check":
-      setUpLogging(opts);
-      return await (await import("./src/restore/restore_command.ts")).runRestore(opts);
+      await setUpLogging(opts);
+      return await (await import("./src/restore/restore_command.ts")).runRestore(opts, ignored);
   }
 }
 
 /** Prints one line for a user error; a bug keeps its stack. */
 function report(e: unknown): number {
+  // A closed stdout (`| head`) ends the command quietly, like coreutils.
+  if (e instanceof FdrestoreError && e.exitCode === EXIT.CLOSED_STDOUT) return e.exitCode;
   if (e instanceof FdrestoreError) {
     // One line on stderr whatever the verbosity; the log file gets it too.
     if (loggingToFile) log.error(e.message);
@@ -62,9 +69,10 @@ function report(e: unknown): number {
   throw e;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `ignored`: for restore and check, the signals the caller ignored (see below). */
+export async function main(argv: string[], ignored: readonly number[] = []): Promise<number> {
   try {
-    return await run(parseCommandLine(argv));
+    return await run(parseCommandLine(argv), ignored);
   } catch (e) {
     return report(e);
   }
@@ -76,7 +84,15 @@ if (import.meta.main) {
     const { runHelper } = await import("./src/restore/helper.ts");
     Deno.exit(runHelper(Number(Deno.args[1])));
   }
+  // A restore reads the dispositions the caller left before the first await
+  // (Deno replaces some ~500 ms in), then ignores SIGUSR1, whose default
+  // action would kill it with nothing rolled back (src/restore/ignored_signals.ts).
+  let ignored: number[] = [];
+  if (Deno.args[0] === "restore" || Deno.args[0] === "check") {
+    ignored = inheritedIgnores();
+    ignoreSignal(SIG.USR1);
+  }
   // TEST ONLY (src/sys/fault_env.ts): fail a chosen libc call when the env asks.
   (await import("./src/sys/fault_env.ts")).armFaultFromEnv();
-  Deno.exitCode = await main(Deno.args);
+  Deno.exitCode = await main(Deno.args, ignored);
 }

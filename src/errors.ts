@@ -12,7 +12,7 @@ export const EXIT = {
   OK: 0,
   /** The restore (or check) failed: a file could not be opened, a task died... */
   FAILURE: 1,
-  /** Bad command line: unknown option, missing value, conflicting options. */
+  /** Bad command line: unknown option, missing or unusable value, conflicting options. */
   USAGE: 2,
   /** An image is missing, truncated, corrupt or of an unsupported kind. */
   IMAGE: 3,
@@ -20,6 +20,10 @@ export const EXIT = {
   INHERIT: 4,
   /** A system call failed that no task, fd or file explains (limits, /proc, helper sockets). */
   SYSTEM: 5,
+  /** An output (log, pid file, pid map, decode -o, stdout) cannot be made or written. */
+  OUTPUT: 6,
+  /** stdout was closed by its reader (`| head`): the output ends quietly, as coreutils' does. */
+  CLOSED_STDOUT: 141,
 } as const;
 
 export type ExitCode = typeof EXIT[keyof typeof EXIT];
@@ -40,5 +44,12 @@ export class FdrestoreError extends Error {
 export class UsageError extends FdrestoreError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, EXIT.USAGE, options);
+  }
+}
+
+/** An output (log, pid file, pid map, decode -o, stdout) cannot be made or written. */
+export class OutputError extends FdrestoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, EXIT.OUTPUT, options);
   }
 }

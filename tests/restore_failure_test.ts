@@ -132,3 +132,32 @@ Deno.test("a program name after -- is looked up in PATH, and a missing one is na
   const ok = await runCli(["restore", "-D", SAMPLE, "--", "true"]);
   assert.equal(ok.code, 0, ok.stderr);
 });
+
+Deno.test("--listen-fds on a task without a listening socket fails before anything starts", async () => {
+  await failingRestore(
+    ["-D", SAMPLE, "--listen-fds"],
+    1,
+    /^fdrestore: error: task 4848 has no listening socket to pass \(--listen-fds\)$/,
+  );
+});
+
+Deno.test("--no-children with --pid of a task without children is refused", async () => {
+  if (!haveCorpus("--no-children of a leaf")) return;
+  await failingRestore(
+    ["-D", imagesOf("tree-shared"), "--pid", "7179", "--no-children"],
+    1,
+    /^fdrestore: error: task 7179 has no children to leave out \(--no-children\)$/,
+  );
+});
+
+Deno.test("--fds-env with an invalid variable name is a usage error", async () => {
+  const program = marker();
+  const r = await runCli(["restore", "-D", SAMPLE, "--fds-env", "1NGINX", "--", ...program]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr,
+    "fdrestore: error: invalid --fds-env '1NGINX' (expected a variable name: letters, digits and _)\n" +
+      "Try 'fdrestore restore --help'\n",
+  );
+  assert.deepEqual(processesWith(program[1]), []);
+});

@@ -4,6 +4,8 @@ import { decodeImageToJsonText, ImageError, readImageFile } from "../image/mod.t
 import { log } from "./log.ts";
 import type { DecodeOptions } from "./options.ts";
 import { writeStdoutBytes } from "./output.ts";
+import { OutFile } from "./out_file.ts";
+import { OutputError } from "../errors.ts";
 
 const NL = new Uint8Array([0x0a]);
 const encoder = new TextEncoder();
@@ -11,16 +13,44 @@ const encoder = new TextEncoder();
 export function runDecode(opts: DecodeOptions): number {
   if (opts.imagesDir !== undefined) return decodeDirectory(opts.imagesDir, opts);
   const input = opts.input ?? "/dev/stdin";
-  // The whole text is made before anything is written: a bad image prints no partial JSON.
-  const text = decodeImageToJsonText(input, opts.pretty);
-  if (opts.output) {
-    Deno.writeFileSync(opts.output, text);
-    Deno.writeFileSync(opts.output, NL, { append: true });
-  } else {
+  // The output is made first (a bad -o fails before any decoding) and named last.
+  const out = opts.output === undefined ? undefined : OutFile.create("-o", opts.output);
+  try {
+    // The whole text is made before anything is written: a bad image prints no partial JSON.
+    const text = decodeImageToJsonText(input, opts.pretty);
+    if (out) return writeJsonFile(out, text);
     writeStdoutBytes(text);
     writeStdoutBytes(NL);
+    return 0;
+  } catch (e) {
+    out?.discard();
+    throw e;
   }
+}
+
+/** Writes one JSON text and its newline into `out` and names it; on failure removes it. */
+function writeJsonFile(out: OutFile, text: Uint8Array): number {
+  try {
+    out.write(text);
+    out.write(NL);
+    out.commit();
+  } catch (e) {
+    out.discard();
+    throw e;
+  }
+  out.close();
   return 0;
+}
+
+/** `-o DIR` of `decode -D`, made with its parents if missing. */
+function makeFolder(path: string): void {
+  try {
+    Deno.mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new OutputError(`-o ${path}: cannot make the folder: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
 }
 
 /**
@@ -51,10 +81,9 @@ function decodeDirectory(dir: string, opts: DecodeOptions): number {
     texts.push([name, decodeImageToJsonText(path, opts.pretty)]);
   }
   if (opts.output) {
-    Deno.mkdirSync(opts.output, { recursive: true });
+    makeFolder(opts.output);
     for (const [name, text] of texts) {
-      Deno.writeFileSync(join(opts.output, `${name}.json`), text);
-      Deno.writeFileSync(join(opts.output, `${name}.json`), NL, { append: true });
+      writeJsonFile(OutFile.create("-o", join(opts.output, `${name}.json`)), text);
     }
     return 0;
   }

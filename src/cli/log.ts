@@ -33,22 +33,20 @@ export type LogSink = (line: string) => void;
 
 const encoder = new TextEncoder();
 
-/** A sink writing synchronously to stderr, so lines are never lost on exit. */
+/**
+ * A sink writing synchronously to stderr, so lines are never lost on exit.
+ * A stderr that cannot be written (closed, full) has nowhere to report to:
+ * the line is dropped. (`-o/--log-file` is src/cli/out_file.ts's logFileSink.)
+ */
 export const stderrSink: LogSink = (line) => {
   const data = encoder.encode(line);
   let off = 0;
-  while (off < data.length) off += Deno.stderr.writeSync(data.subarray(off));
+  try {
+    while (off < data.length) off += Deno.stderr.writeSync(data.subarray(off));
+  } catch {
+    // nowhere left to say it
+  }
 };
-
-/** A sink appending to a file (`-o/--log-file`), opened once and kept open. */
-export function fileSink(path: string): LogSink {
-  const file = Deno.openSync(path, { write: true, create: true, truncate: true });
-  return (line) => {
-    const data = encoder.encode(line);
-    let off = 0;
-    while (off < data.length) off += file.writeSync(data.subarray(off));
-  };
-}
 
 export class Logger {
   level: LogLevel;

@@ -21,6 +21,8 @@ import { UsageError } from "../errors.ts";
 import { parseInheritFdArg } from "../inherit/parse.ts";
 import { InheritFdTable, writeDebugMessage } from "../inherit/table.ts";
 import { type Command, COMMANDS, OPTIONS, UNSUPPORTED_OPTIONS } from "./usage.ts";
+import type { ListenChoice } from "../handoff/spec.ts";
+import { handoffOptions, statusFdOption } from "./service_options.ts";
 
 export type { Command };
 export type CloexecMode = "keep" | "honor";
@@ -49,6 +51,14 @@ export interface RestoreOptions extends LogOptions {
   shellJob: boolean;
   cloexec: CloexecMode;
   pid?: number;
+  /** `--no-children`: only the selected task starts. */
+  noChildren: boolean;
+  /** `--listen-fds[=WHICH]`: every listening socket of the started task, or these. */
+  listenFds?: "all" | ListenChoice[];
+  /** `--fds-env VAR`. */
+  fdsEnv?: string;
+  /** `--status-fd N`: a zero byte once the tasks run. */
+  statusFd?: number;
   /** `-- PROGRAM ARGS...`; undefined: the program recorded in the images. */
   program?: string[];
 }
@@ -64,6 +74,9 @@ export interface CheckOptions extends LogOptions {
   shellJob: boolean;
   cloexec: CloexecMode;
   pid?: number;
+  noChildren: boolean;
+  listenFds?: "all" | ListenChoice[];
+  fdsEnv?: string;
 }
 
 export interface ShowOptions extends LogOptions {
@@ -135,7 +148,8 @@ function parseOptionsFor(command: Command): ParseArgsOptions {
       : undefined;
     if (out[o.long]) continue;
     out[o.long] = {
-      type: o.value ? "string" : "boolean",
+      // an optional value is only ever inline (--opt=VALUE): the tokenizer sees a flag
+      type: o.value && !o.optionalValue ? "string" : "boolean",
       ...(short ? { short } : {}),
       ...(o.multiple ? { multiple: true } : {}),
     };
@@ -247,7 +261,7 @@ function build(
     if (!spec.commands.includes(command) && spec.long !== "inherit-fd") {
       fail(`option --${spec.long} does not apply to ${command}`);
     }
-    if (!spec.value) {
+    if (!spec.value || (spec.optionalValue && t.value === undefined)) {
       if (t.value !== undefined) fail(`option ${t.rawName} takes no value`);
       if (spec.long === "verbose") level++;
       else flags.add(spec.long);
@@ -306,6 +320,7 @@ function build(
     fail(`invalid --cloexec '${cloexec}' (expected keep or honor)`);
   }
   const imagesDir = values.get("images-dir") ?? ".";
+  const handoff = handoffOptions(values, flags, fail);
 
   switch (command) {
     case "restore":
@@ -321,6 +336,8 @@ function build(
         shellJob: flags.has("shell-job"),
         cloexec: cloexec as CloexecMode,
         pid,
+        noChildren: flags.has("no-children"),
+        ...handoff,
       };
       if (command === "check") return { command, ...common };
       if (common.untrusted && programArgs === undefined) {
@@ -341,6 +358,7 @@ function build(
         pidfile,
         pidMap,
         leaveStopped: flags.has("leave-stopped"),
+        ...statusFdOption(values.get("status-fd"), fail),
         program: programArgs,
       };
     }

@@ -55,6 +55,7 @@ Deno.test("restore defaults follow criu", () => {
     shellJob: false,
     cloexec: "keep",
     pid: undefined,
+    noChildren: false,
     detached: false,
     pidfile: undefined,
     pidMap: undefined,
@@ -85,6 +86,11 @@ Deno.test("every restore option parses", () => {
     "--cloexec=honor",
     "--pid",
     "7287",
+    "--no-children",
+    "--fds-env",
+    "NGINX",
+    "--status-fd",
+    "2",
     "--",
     "/bin/cat",
     "-n",
@@ -103,6 +109,9 @@ Deno.test("every restore option parses", () => {
     shellJob: true,
     cloexec: "honor",
     pid: 7287,
+    noChildren: true,
+    fdsEnv: "NGINX",
+    statusFd: 2,
     detached: true,
     pidfile: "p.pid",
     pidMap: "map.json",
@@ -376,4 +385,72 @@ Deno.test("--inherit-fd with check is staged like restore", () => {
   assert.ok(o.command === "check" && o.inherit.size === 1);
   if (o.command === "check") o.inherit.finish();
   close(r);
+});
+
+Deno.test("--listen-fds alone takes every listening socket; =WHICH keeps the order and names", () => {
+  assert.equal(restore("--listen-fds", "-d").listenFds, "all");
+  assert.deepEqual(restore("--listen-fds=7:admin,6").listenFds, [{ fd: 7, name: "admin" }, {
+    fd: 6,
+  }]);
+  assert.equal(restore("--no-children").noChildren, true);
+  assert.equal(parse("check", "--listen-fds").command, "check");
+});
+
+Deno.test("--listen-fds never takes the next argument as its value", () => {
+  assert.throws(
+    () => restore("--listen-fds", "6"),
+    usageError("unexpected argument '6'", RESTORE_HINT),
+  );
+});
+
+Deno.test("--listen-fds and --fds-env values are checked", () => {
+  assert.throws(
+    () => restore("--listen-fds=6:a:b"),
+    usageError(
+      "invalid --listen-fds '6:a:b': 'a:b' is not a socket name (1 to 255 printable characters, no colon)",
+      RESTORE_HINT,
+    ),
+  );
+  assert.throws(
+    () => restore("--listen-fds", "--listen-fds=6"),
+    usageError("conflicting values for --listen-fds: every listening socket and '6'", RESTORE_HINT),
+  );
+  assert.equal(restore("--fds-env", "NGINX").fdsEnv, "NGINX");
+  assert.throws(
+    () => restore("--fds-env", "NGINX=6"),
+    usageError(
+      "invalid --fds-env 'NGINX=6' (expected a variable name: letters, digits and _)",
+      RESTORE_HINT,
+    ),
+  );
+  assert.throws(
+    () => restore("--fds-env", "NGINX", "--listen-fds"),
+    usageError("--listen-fds and --fds-env exclude each other", RESTORE_HINT),
+  );
+  assert.throws(
+    () => parse("show", "--fds-env", "X"),
+    usageError("option --fds-env does not apply to show", "Try 'fdrestore show --help'"),
+  );
+});
+
+Deno.test("--status-fd must name one of my open fds", () => {
+  const [r, w] = pipe2();
+  try {
+    assert.equal(restore("--status-fd", String(w)).statusFd, w);
+  } finally {
+    close(r);
+    close(w);
+  }
+  assert.throws(
+    () => restore("--status-fd", String(w)),
+    usageError(`--status-fd ${w}: fd ${w} is not open`, RESTORE_HINT),
+  );
+  assert.throws(
+    () => restore("--status-fd=x"),
+    usageError("invalid --status-fd 'x' (expected an fd number)", RESTORE_HINT),
+  );
+  assert.throws(
+    () => parse("check", "--status-fd", "1"),
+    usageError("option --status-fd does not apply to check", "Try 'fdrestore check --help'"),
+  );
 });

@@ -19,6 +19,8 @@ export interface OptionDoc {
   shortIn?: readonly Command[];
   /** Metavariable of the value; absent for flags. */
   value?: string;
+  /** The value may be left out (`--opt` or `--opt=VALUE`, never `--opt VALUE`). */
+  optionalValue?: boolean;
   multiple?: boolean;
   commands: readonly Command[];
   help: string;
@@ -153,6 +155,39 @@ export const OPTIONS: readonly OptionDoc[] = [
     example: "--pid 7287",
   },
   {
+    long: "no-children",
+    commands: RESTORE_CHECK,
+    help: "start only the selected task (the root, or --pid), not its dumped children: " +
+      "for a master that forks its own workers",
+    example: "--no-children",
+  },
+  {
+    long: "listen-fds",
+    value: "WHICH",
+    optionalValue: true,
+    commands: RESTORE_CHECK,
+    help: "systemd socket activation: the started task's listening sockets (or WHICH, " +
+      "FD[:NAME],... of the dump, in this order) go to fds 3, 4, ... with LISTEN_FDS, " +
+      "LISTEN_FDNAMES (default names fdN) and LISTEN_PID; its other fds above 2 are not passed",
+    example: "--listen-fds=6:http,7:admin",
+  },
+  {
+    long: "fds-env",
+    value: "VAR",
+    commands: RESTORE_CHECK,
+    help: "put the numbers of the started task's listening sockets into VAR " +
+      "in nginx's format (6;7;); they keep their numbers",
+    example: "--fds-env NGINX",
+  },
+  {
+    long: "status-fd",
+    value: "N",
+    commands: ["restore"],
+    help: "once the tasks run, write one zero byte to my fd N and close it (criu's " +
+      "option); if a task ends at once with a failure, N is closed with nothing written",
+    example: "--status-fd 3",
+  },
+  {
     long: "json",
     commands: ["show"],
     help: "print JSON instead of a table",
@@ -224,7 +259,6 @@ export const UNSUPPORTED_OPTIONS: Readonly<Record<string, string | undefined>> =
   "weak-sysctls": "",
   "lsm-profile": "",
   "network-lock": "",
-  "status-fd": "",
 };
 
 const SUMMARY: Record<Command, string> = {
@@ -237,10 +271,14 @@ const SUMMARY: Record<Command, string> = {
 const EXIT_HELP: Record<keyof typeof EXIT, string> = {
   OK: "success",
   FAILURE: "the restore or check failed (a file could not be opened, a task died)",
-  USAGE: "bad command line: unknown option, missing value, conflicting options",
+  USAGE: "bad command line: unknown option, missing or unusable value, conflicting options",
   IMAGE: "an image is missing, truncated, corrupt or of an unsupported kind",
   INHERIT: "an --inherit-fd argument is malformed or its fd is unusable",
   SYSTEM: "a system call failed that no task, fd or file explains (limits, /proc)",
+  OUTPUT: "an output cannot be made or written (log file, pid file, pid map, decode " +
+    "output, stdout): its folder is missing, a link, device or file not ours is there",
+  CLOSED_STDOUT: "stdout was closed by its reader (| head): output stops quietly, as " +
+    "coreutils' under a shell",
 };
 
 const KEYS_SECTION = `Finding the right --inherit-fd key:
@@ -283,7 +321,8 @@ function optionLines(o: OptionDoc, command?: Command, tag = ""): string[] {
   const hasShort = o.short !== undefined &&
     (command === undefined || (o.shortIn ?? o.commands).includes(command));
   let left = hasShort ? `-${o.short}, --${o.long}` : `    --${o.long}`;
-  if (o.value) left += o.value.includes("|") ? `=${o.value}` : ` ${o.value}`;
+  if (o.optionalValue) left += `[=${o.value}]`;
+  else if (o.value) left += o.value.includes("|") ? `=${o.value}` : ` ${o.value}`;
   left = `  ${left}`;
   const pad = " ".repeat(COL);
   const example = `e.g. ${o.example}`;

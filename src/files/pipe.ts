@@ -7,13 +7,14 @@
  * An inherited pipe (`pipe:[ID]`) is reopened from the caller's descriptor
  * with the image's flags, without data or capacity.
  */
-import { pipeKey } from "../inherit/mod.ts";
+import { InheritFdError, pipeKey } from "../inherit/mod.ts";
 import type { InheritFdTable } from "../inherit/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, type PipeData } from "../model/mod.ts";
 import {
   close,
   closeQuietly,
   ERRNO,
+  errnoText,
   getFlags,
   O,
   open,
@@ -183,6 +184,15 @@ function openInherited(ctx: OpenContext, file: FileDesc, key: string): number {
     } finally {
       if (helper >= 0) close(helper);
     }
+  } catch (e) {
+    // The caller's fd is not a pipe that can be reopened (a folder, a socket...).
+    const cause = e instanceof Error && e.cause instanceof SysError ? e.cause : e;
+    const text = cause instanceof SysError ? `${cause.code} (${errnoText(cause.errno)})` : why(e);
+    throw new InheritFdError(
+      `Unable to reopen the pipe of --inherit-fd fd[${taken.inheritFd}]:${key}: ${text}`,
+      { fd: taken.inheritFd, key },
+      { cause: e },
+    );
   } finally {
     close(taken.fd);
   }

@@ -8,12 +8,16 @@
 import {
   closeQuietly,
   fstat,
+  getFlags,
   lseek,
   O,
   open,
+  openat,
   openInRoot,
+  openParentInRoot,
   S_IF,
   SEEK,
+  setFlags,
   type Stat,
 } from "../sys/mod.ts";
 import { regFileKey } from "../inherit/mod.ts";
@@ -93,7 +97,7 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
 
 /**
  * Opens the path inside the root. When the image knows the file's type, it is
- * checked on an O_PATH descriptor first: opening a FIFO would block and opening
+ * checked on an O.PATH descriptor first: opening a FIFO would block and opening
  * a device acts on it; the same inode is then reopened through /proc, and the
  * probe's stat is the opened file's.
  */
@@ -102,13 +106,62 @@ function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): { fd: n
   if (reg.mode === undefined || (flags & O.PATH) !== 0) {
     return { fd: openInRoot(ctx.root, reg.name, flags) };
   }
-  const probe = openInRoot(ctx.root, reg.name, O.PATH | O.CLOEXEC | (flags & O.NOFOLLOW));
+  if ((flags & O.NOFOLLOW) !== 0) return openNoFollow(ctx, reg, file, flags);
+  const probe = openInRoot(ctx.root, reg.name, O.PATH | O.CLOEXEC);
   try {
-    const st = fstat(probe);
-    if ((st.mode & S_IF.MT) !== (reg.mode & S_IF.MT)) throw badMode(reg, st.mode, file);
+    const st = probeType(probe, reg, file);
     return { fd: open(`/proc/self/fd/${probe}`, flags), st };
   } finally {
     closeQuietly(probe);
+  }
+}
+
+function probeType(probe: number, reg: RegPayload, file: FileDesc): Stat {
+  const st = fstat(probe);
+  if ((st.mode & S_IF.MT) !== (reg.mode! & S_IF.MT)) throw badMode(reg, st.mode, file);
+  return st;
+}
+
+/**
+ * O_NOFOLLOW stays in the description (criu's restored fd has it) and only
+ * open() can set it, but the kernel refuses it on the /proc/self/fd magic
+ * link (ELOOP). So the last component is opened from its folder: probed
+ * O.PATH first, then opened non-blocking and without taking a controlling
+ * terminal, and kept only if it is the probed inode. A FIFO or device put
+ * there between the two calls is never waited on, and is closed at once.
+ */
+function openNoFollow(
+  ctx: OpenContext,
+  reg: RegPayload,
+  file: FileDesc,
+  flags: number,
+): { fd: number; st: Stat } {
+  const { dir, name } = openParentInRoot(ctx.root, reg.name);
+  try {
+    const last = name ?? ".";
+    const probe = openat(dir, last, O.PATH | O.CLOEXEC | O.NOFOLLOW);
+    let st: Stat;
+    try {
+      st = probeType(probe, reg, file);
+    } finally {
+      closeQuietly(probe);
+    }
+    const fd = openat(dir, last, flags | O.NONBLOCK | O.NOCTTY);
+    try {
+      const now = fstat(fd);
+      if (now.dev !== st.dev || now.ino !== st.ino) {
+        throw new RestoreError(`File ${reg.name} was replaced while it was opened`, {
+          fileId: file.id,
+        });
+      }
+      if ((flags & O.NONBLOCK) === 0) setFlags(fd, getFlags(fd) & ~O.NONBLOCK);
+      return { fd, st: now };
+    } catch (e) {
+      closeQuietly(fd);
+      throw e;
+    }
+  } finally {
+    closeQuietly(dir);
   }
 }
 

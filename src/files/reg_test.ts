@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FD_TYPE, fileKey } from "../model/mod.ts";
-import { close, mkfifo, O } from "../sys/mod.ts";
+import { close, getFlags, mkfifo, O, readlink } from "../sys/mod.ts";
 import { openFds } from "../sys/_testing.ts";
 import { regOpener } from "./reg.ts";
 import { RestoreError } from "./restore_error.ts";
@@ -74,5 +74,34 @@ Deno.test("a file dumped as regular that is now a FIFO or a device is refused wi
     Deno.symlinkSync("/dev/null", `${root}/dev-now`); // inside the root: ENOENT
     assert.throws(() => openAs(root, "dev-now"), /ENOENT/);
     assert.throws(() => openAs("/", "/dev/null"), /bad mode 020666 \(expect 0100644\)/);
+  });
+});
+
+Deno.test("a file opened with O_NOFOLLOW comes back with O_NOFOLLOW and without O_NONBLOCK", () => {
+  withRoot((root) => {
+    Deno.writeTextFileSync(`${root}/db`, "content");
+    Deno.chmodSync(`${root}/db`, 0o644);
+    const fd = openAs(root, "/db", O.RDWR | O.NOFOLLOW | O.LARGEFILE);
+    try {
+      const fl = getFlags(fd);
+      assert.equal(fl & (O.NOFOLLOW | O.NONBLOCK | O.ACCMODE), O.NOFOLLOW | O.RDWR);
+      assert.equal(readlink(`/proc/self/fd/${fd}`), `${Deno.realPathSync(root)}/db`);
+    } finally {
+      close(fd);
+    }
+    const nb = openAs(root, "/db", O.RDONLY | O.NOFOLLOW | O.NONBLOCK);
+    assert.equal(getFlags(nb) & (O.NOFOLLOW | O.NONBLOCK), O.NOFOLLOW | O.NONBLOCK);
+    close(nb);
+  });
+});
+
+Deno.test("with O_NOFOLLOW a FIFO, a symlink or a device at the name is refused without opening it", () => {
+  withRoot((root) => {
+    mkfifo(`${root}/fifo`, 0o644);
+    assert.throws(() => openAs(root, "/fifo", O.RDONLY | O.NOFOLLOW), /bad mode 010644/);
+    Deno.writeTextFileSync(`${root}/target`, "x");
+    Deno.symlinkSync("target", `${root}/link`);
+    assert.throws(() => openAs(root, "/link", O.RDONLY | O.NOFOLLOW), /bad mode 0120777/);
+    assert.throws(() => openAs("/", "/dev/null", O.RDWR | O.NOFOLLOW), /bad mode 020666/);
   });
 });

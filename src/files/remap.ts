@@ -38,7 +38,7 @@ import {
   S_IF,
   SEEK,
   type Stat,
-  statAt,
+  statPlace,
   SysError,
   unlinkIfSame,
   writeAll,
@@ -174,7 +174,7 @@ function linkAndOpen(
     return { fd: openSame(at, st, reg, file), at };
   } catch (e) {
     try {
-      if (at !== place || statAt(place)?.ino === st.ino) removeName(at, st, file);
+      if (at !== place || statPlace(place)?.ino === st.ino) removeName(at, st, file);
     } catch {
       // the open's own error says more; removeName named what remains
     }

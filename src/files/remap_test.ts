@@ -7,7 +7,6 @@ import { close, fstat, getFlags, lseek, O, SEEK } from "../sys/mod.ts";
 import { readEntries } from "../image/mod.ts";
 import { encodeImage } from "../image/writer.ts";
 import { regOpener } from "./reg.ts";
-import { RestoreError } from "./restore_error.ts";
 import { testContext } from "./_anon_fixtures.ts";
 
 const DIR = "/tmp/criu-corpus/ghost-file";

@@ -15,9 +15,9 @@ import {
   dupAbove,
   type Place,
   RENAME_NOREPLACE,
-  renameAt,
+  renameAt2,
   type Stat,
-  statAt,
+  statPlace,
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import { RestoreError, why } from "./restore_error.ts";
@@ -44,7 +44,7 @@ export function moveAside(ctx: OpenContext, place: Place, st: Stat): void {
   const aside = `${place.name}.cr_aside.${Deno.pid}`;
   const dir = dupAbove(place.dir, 3);
   try {
-    renameAt(place.dir, place.name, place.dir, aside, RENAME_NOREPLACE);
+    renameAt2(place.dir, place.name, place.dir, aside, RENAME_NOREPLACE);
   } catch (e) {
     close(dir);
     throw new RestoreError(`Can't move ${place.path} aside to bind a socket there: ${why(e)}`, {}, {
@@ -69,9 +69,9 @@ function putBackEntry(ctx: OpenContext, byPath: Map<string, Aside>, path: string
   if (byPath.get(path) !== a) return;
   byPath.delete(path);
   try {
-    const now = statAt({ dir: a.dir, name: a.aside, path });
+    const now = statPlace({ dir: a.dir, name: a.aside, path });
     if (now?.ino !== a.st.ino || now.dev !== a.st.dev) return; // not ours to move any more
-    renameAt(a.dir, a.aside, a.dir, a.name, RENAME_NOREPLACE);
+    renameAt2(a.dir, a.aside, a.dir, a.name, RENAME_NOREPLACE);
     ctx.log.info(`unix: ${path} is back`);
   } catch (e) {
     // Never removed: it stays under the other name, which the warning names.

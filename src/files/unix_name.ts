@@ -35,11 +35,11 @@ import {
   SOCK,
   socket,
   type Stat,
-  statAt,
+  statPlace,
   SysError,
   type UnixName,
-  unlinkAt,
   unlinkIfSame,
+  unlinkPlace,
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import { moveAside, putBack } from "./unix_aside.ts";
@@ -171,8 +171,8 @@ function setPerms(ctx: OpenContext, place: Place, sk: UnixSkName): Stat {
 /** After a failure right after bind: the socket file there goes (best effort). */
 function removeBound(place: Place): void {
   try {
-    const now = statAt(place);
-    if (now && (now.mode & S_IF.MT) === S_IF.SOCK) unlinkAt(place);
+    const now = statPlace(place);
+    if (now && (now.mode & S_IF.MT) === S_IF.SOCK) unlinkPlace(place);
   } catch {
     // the failure's own error says more
   }
@@ -193,7 +193,7 @@ function boundFile(place: Place): number {
  * when stale (not in a dry run, and never for an untrusted image).
  */
 function clearStale(ctx: OpenContext, place: Place, sk: UnixSkName): void {
-  const st = statAt(place);
+  const st = statPlace(place);
   if (!st) return;
   if (sk.deleted) {
     // The name was deleted before the dump and another file (or socket,
@@ -260,8 +260,8 @@ export function unlinkName(ctx: OpenContext, sk: UnixSkName): void {
   if (ctx.dryRun || !name || !("path" in name)) return;
   const place = placeOf(ctx, sk, name.path);
   try {
-    const st = statAt(place);
-    if (st && (st.mode & S_IF.MT) === S_IF.SOCK) unlinkAt(place);
+    const st = statPlace(place);
+    if (st && (st.mode & S_IF.MT) === S_IF.SOCK) unlinkPlace(place);
     putBack(ctx, place.path);
   } finally {
     closePlace(place);

@@ -56,12 +56,14 @@ export function runHelper(transport: number): number {
     execWithFds({
       path: plan.path,
       argv: plan.argv,
-      env: plan.env,
+      // execve keeps the pid: this is the program's own, as sd_listen_fds(3) checks.
+      env: plan.listenPid ? [...plan.env, `LISTEN_PID=${Deno.pid}`] : plan.env,
       fds,
       cwd: plan.cwd,
       rootDir: plan.rootDir === undefined ? undefined : got.fds[plan.rootDir],
       cwdDir: plan.cwdDir === undefined ? undefined : got.fds[plan.cwdDir],
       umask: plan.umask,
+      keepIgnored: plan.keepIgnored,
       reportFd: transport,
       encodeReport: (text) => frameMessage({ error: `task ${plan.pid}: ${text}` }),
     });
@@ -127,8 +129,9 @@ export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
 
 /**
  * Starts one child of this process: directly when it is a leaf, through a
- * nested helper otherwise. Reports `{started, pid}` for it and its subtree to
- * `report`, and records the pids in `known` and `started`.
+ * nested helper otherwise, or when its environment needs its own pid
+ * (LISTEN_PID). Reports `{started, pid}` for it and its subtree to `report`,
+ * and records the pids in `known` and `started`.
  */
 export function startChild(
   plan: TaskPlan,
@@ -143,7 +146,7 @@ export function startChild(
   };
   // posix_spawn cannot chroot nor fchdir: a task entering a root starts through a helper.
   if (
-    plan.children.length === 0 && !plan.tty && plan.rootDir === undefined &&
+    plan.children.length === 0 && !plan.tty && !plan.listenPid && plan.rootDir === undefined &&
     plan.cwdDir === undefined
   ) {
     // posix_spawn has no umask action: the child inherits ours at the call.
@@ -156,6 +159,7 @@ export function startChild(
         env: plan.env,
         fds: tableOf(plan, batch),
         cwd: plan.cwd,
+        keepIgnored: plan.keepIgnored,
         ...spawnAttrs(plan, known),
       });
     } catch (e) {
@@ -194,6 +198,7 @@ function startHelper(
       argv: self.argv,
       env: Deno.env.toObject(),
       fds: new Map([[0, 0], [1, 1], [2, 2], [3, theirs]]),
+      keepIgnored: plan.keepIgnored,
       ...spawnAttrs(plan, known),
     });
     close(theirs);

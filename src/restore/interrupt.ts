@@ -1,9 +1,12 @@
 /**
  * SIGINT, SIGTERM and SIGHUP while a restore is under way: caught (so they
  * cannot kill fdrestore halfway and orphan what it started) and acted on at
- * the next checkpoint between phases, where the restore is rolled back.
+ * the next checkpoint between phases, where the restore is rolled back. One
+ * the caller ignored stays ignored; SIGUSR1 is ignored throughout
+ * (ignored_signals.ts).
  */
 import { RestoreError } from "../files/restore_error.ts";
+import type { IgnoredSignals } from "./ignored_signals.ts";
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
@@ -19,10 +22,11 @@ export interface InterruptWatch {
   stop(): void;
 }
 
-export function watchInterrupts(): InterruptWatch {
+export function watchInterrupts(ignored: IgnoredSignals): InterruptWatch {
   let caught: Deno.Signal | undefined;
   let wake: (() => void) | undefined;
-  const listeners = SIGNALS.map((sig) => {
+  ignored.reassert();
+  const listeners = SIGNALS.filter((sig) => !ignored.inheritedIgnore(sig)).map((sig) => {
     const fn = () => {
       caught ??= sig;
       wake?.();
@@ -34,6 +38,7 @@ export function watchInterrupts(): InterruptWatch {
   return {
     async pause(ms) {
       if (caught) return;
+      const stopGuard = ignored.guard(); // timers run: Deno may install its handlers
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);
         wake = () => {
@@ -42,12 +47,14 @@ export function watchInterrupts(): InterruptWatch {
         };
       });
       wake = undefined;
+      stopGuard();
     },
     async checkpoint() {
       // Signal listeners run from the event loop: give it two turns, so a
       // signal already pending is dispatched before the check.
       await loopTurn();
       await loopTurn();
+      ignored.reassert();
       if (caught) {
         throw new RestoreInterrupted(
           `restore interrupted by ${caught}; every started task was killed`,

@@ -6,7 +6,7 @@
  * fd entries that share a file share its staged descriptor.
  */
 import type { Logger } from "../cli/log.ts";
-import type { InheritFdTable } from "../inherit/mod.ts";
+import { InheritFdError, type InheritFdTable } from "../inherit/mod.ts";
 import {
   type Checkpoint,
   FD_TYPE,
@@ -257,6 +257,9 @@ function openOne(master: FdEntry, ctx: OpenContext) {
     if (e instanceof RestoreError && e.fd !== undefined) throw e;
     const what = e instanceof Error ? e.message : String(e);
     const name = `fd ${master.fd} of task ${master.task.pid}`;
+    if (e instanceof InheritFdError) {
+      throw new InheritFdError(`${name}: ${what}`, { fd: e.fd, key: e.key }, { cause: e });
+    }
     const msg = `Unable to open fd=${master.fd} id=0x${master.file.id.toString(16)}: ${what}`;
     throw new RestoreError(e instanceof SysError ? `${name}: ${msg}` : `${name}: ${what}`, {
       pid: master.task.pid,

@@ -29,6 +29,10 @@ export interface TaskPlan {
   tty?: TaskTty;
   /** --shell-job: stays in fdrestore's process group (and session). */
   joinCallerGroup?: boolean;
+  /** Signals it starts with ignored, as the caller had them (nohup). */
+  keepIgnored?: number[];
+  /** --listen-fds: LISTEN_PID=its own pid, which only the task itself knows before its exec. */
+  listenPid?: boolean;
   /** Children that are not dead. */
   children: TaskPlan[];
 }
@@ -93,7 +97,10 @@ export function planTree(
     pgid: task.pgid,
     fds,
     ...(tty ? { tty } : {}),
-    children: liveChildren(task).map((c) => planTree(c, staged, opts, batch, index)),
+    ...(opts.keepIgnored?.length ? { keepIgnored: [...opts.keepIgnored] } : {}),
+    children: opts.noChildren
+      ? []
+      : liveChildren(task).map((c) => planTree(c, staged, opts, batch, index)),
   };
 }
 

@@ -4,7 +4,6 @@
  * for it or detach. On any failure nothing is left behind: started tasks are
  * killed and reaped, staged fds closed, temporary files removed.
  */
-import { resolve } from "../sys/path.ts";
 import { log } from "../cli/log.ts";
 import type { CheckOptions, RestoreOptions } from "../cli/options.ts";
 import { writeStdout } from "../cli/output.ts";
@@ -13,34 +12,54 @@ import { type Checkpoint, FD_TYPE, loadCheckpoint, type Task, TASK_STATE } from 
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openFiles, type StagedFiles } from "./open_files.ts";
-import { joinCallerGroup, planTree } from "./plan.ts";
+import { joinCallerGroup, liveChildren, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { waitForeground } from "./wait.ts";
 import { testPause, watchInterrupts } from "./interrupt.ts";
+import { IgnoredSignals } from "./ignored_signals.ts";
+import { checkRoot, requireProc, RestoreOutputs } from "./preflight.ts";
 import { ensureFdLimit, growFdTableEarly } from "./fd_limit.ts";
+import { applyHandoff, planHandoff } from "../handoff/mod.ts";
+import { FirstMoments } from "./early_exit.ts";
+import { signalStatus } from "./status_fd.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 
 const SIGKILL = 9;
 const SIGSTOP = 19;
 
-export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<number> {
+/**
+ * `inheritedIgnores`: the signals ignored when the process started
+ * (src/sys/signals.ts), read before its first await.
+ */
+export async function runRestore(
+  opts: RestoreOptions | CheckOptions,
+  inheritedIgnores: readonly number[] = [],
+): Promise<number> {
   const root = opts.root ?? "/";
   let staged: StagedFiles | undefined;
+  let outputs: RestoreOutputs | undefined;
   const started: number[] = [];
   const ownChildren = new Set(childrenOfThisProcess());
-  const interrupts = watchInterrupts();
+  const ignored = new IgnoredSignals(inheritedIgnores);
+  const interrupts = watchInterrupts(ignored);
   try {
+    // Before anything is read or started: what would fail later for want of them.
+    requireProc();
+    if (opts.root !== undefined) checkRoot(opts.root);
+    outputs = new RestoreOutputs(opts);
     opts.inherit.log(log);
     const growth = growFdTableEarly(); // its wait overlaps the reading of the images
     const cp = loadCheckpoint(opts.imagesDir);
     log.info(`images read: ${cp.tasks.length} task(s), ${cp.files.size} files`);
     await interrupts.checkpoint();
-    const tasks = selectTasks(cp, opts.pid);
+    const tasks = selectTasks(cp, opts.pid, opts.noChildren);
+    const handoff = planHandoff(tasks[0], { ...opts, notifySocket: callerNotifySocket() });
     checkKeys(cp, tasks, opts);
     const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
     const owners = live.filter((t) => t.tableOwner === t);
     const stageBase = stageBaseFor(live, opts.inherit.stageBase);
     await ensureFdLimit(owners, stageBase, growth);
+    ignored.reassert(); // the event loop turned: Deno may have installed its handlers
     staged = openFiles(cp, owners, {
       root,
       inherit: opts.inherit,
@@ -66,8 +85,11 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
       root,
       log,
       untrusted: opts.untrusted,
+      keepIgnored: ignored.inherited,
+      noChildren: opts.noChildren,
     };
     const plan = planTree(tasks[0], staged, startOpts, batch);
+    applyHandoff(plan, handoff);
     // A shell job that did not lead its session joins ours: the terminal's keys reach it.
     const shellGroup = opts.shellJob && !plan.setsid;
     if (shellGroup) joinCallerGroup(plan, plan.pgid);
@@ -78,19 +100,32 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
     await testPause(interrupts);
     await interrupts.checkpoint();
     for (const [old, now] of pids) log.info(`task ${old} restored as pid ${now}`);
+    const first = new FirstMoments(cp, plan, log);
+    const watch = !opts.leaveStopped;
+    if (opts.detached && watch) await first.detached(pids, rootPid);
+    await interrupts.checkpoint();
+    ignored.reassert();
+    // Before the files are handed over: a failure here still rolls everything back.
+    outputs.commit(rootPid, pids);
     staged.started(pids);
     if (opts.leaveStopped) { for (const pid of pids.values()) kill(pid, SIGSTOP); }
     staged.release();
     staged = undefined;
-    writeOutputs(opts, rootPid, pids);
+    outputs.close();
     started.splice(0); // from here the tasks are the user's
     interrupts.stop();
+    const settled = (ok: boolean) => {
+      if (opts.statusFd !== undefined) signalStatus(opts.statusFd, ok, log);
+    };
+    if (opts.detached || !watch) settled(true);
     if (opts.detached) return 0;
-    return await waitForeground(rootPid, { sameGroup: shellGroup });
+    const wait = () => waitForeground(rootPid, ignored, { sameGroup: shellGroup });
+    return watch ? await first.foreground(pids, plan.pid, wait, settled) : await wait();
   } catch (e) {
     // Children first: a helper's children are reaped by us (subreaper) once it is gone.
     for (const pid of started.reverse()) killAndReap(pid);
     if (started.length > 0) killOrphans(ownChildren);
+    outputs?.discard();
     throw e;
   } finally {
     interrupts.stop();
@@ -99,11 +134,17 @@ export async function runRestore(opts: RestoreOptions | CheckOptions): Promise<n
   }
 }
 
-/** The whole tree, or the subtree of `--pid`. */
-function selectTasks(cp: Checkpoint, pid: number | undefined): Task[] {
-  if (pid === undefined) return cp.tasks;
-  const top = cp.tasks.find((t) => t.pid === pid);
+/** The whole tree, or the subtree of `--pid`; with `noChildren`, only its top. */
+function selectTasks(cp: Checkpoint, pid: number | undefined, noChildren: boolean): Task[] {
+  const top = pid === undefined ? cp.tasks[0] : cp.tasks.find((t) => t.pid === pid);
   if (!top) throw new RestoreError(`no task ${pid} in the images (pstree.img)`);
+  if (noChildren) {
+    if (liveChildren(top).length > 0) return [top];
+    throw new RestoreError(`task ${top.pid} has no children to leave out (--no-children)`, {
+      pid: top.pid,
+    });
+  }
+  if (pid === undefined) return cp.tasks;
   const out: Task[] = [];
   const walk = (t: Task) => {
     out.push(t);
@@ -111,6 +152,15 @@ function selectTasks(cp: Checkpoint, pid: number | undefined): Task[] {
   };
   walk(top);
   return out;
+}
+
+/** fdrestore's own NOTIFY_SOCKET (a supervisor's), passed to the started task. */
+function callerNotifySocket(): string | undefined {
+  try {
+    return Deno.env.get("NOTIFY_SOCKET") || undefined;
+  } catch {
+    return undefined; // no --allow-env
+  }
 }
 
 /** Warns about (or, strict, refuses) inherit keys that match no file. */
@@ -134,21 +184,6 @@ function stageBaseFor(tasks: Task[], inheritBase: number): number {
   let max = 0;
   for (const t of tasks) for (const e of t.fds) max = Math.max(max, e.fd);
   return Math.max(max + 1, Math.min(inheritBase, 1024));
-}
-
-function writeOutputs(opts: RestoreOptions, rootPid: number, pids: Map<number, number>): void {
-  const map = Object.fromEntries([...pids].map(([old, now]) => [String(old), now]));
-  for (const [old, now] of pids) log.info(`pid ${old} -> ${now}`);
-  // Relative paths go into the work directory, as criu's do.
-  if (opts.pidMap) writeAtomically(resolve(opts.workDir, opts.pidMap), JSON.stringify(map) + "\n");
-  if (opts.pidfile) writeAtomically(resolve(opts.workDir, opts.pidfile), `${rootPid}\n`);
-}
-
-/** Readers poll for these files: they must never see half of one. */
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp${Deno.pid}`;
-  Deno.writeTextFileSync(tmp, text);
-  Deno.renameSync(tmp, path);
 }
 
 const PR_SET_CHILD_SUBREAPER = 36;

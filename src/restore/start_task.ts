@@ -19,6 +19,10 @@ export interface StartOptions {
   readonly extraEnv?: readonly string[];
   /** --untrusted: the program gets fdrestore's environment, never the image's. */
   readonly untrusted?: boolean;
+  /** Signals the caller ignored (nohup): the program starts with them ignored too. */
+  readonly keepIgnored?: readonly number[];
+  /** `--no-children`: the top task starts alone. */
+  readonly noChildren?: boolean;
 }
 
 /** The program (as given or recorded: {@link taskFs} finds it), argv and environment a task starts with. */

@@ -1,16 +1,17 @@
 /**
  * Waiting for a restored task in the foreground: its exit status becomes
  * ours (128 + signal when killed), and SIGINT/SIGTERM/SIGHUP sent to
- * fdrestore are passed on to it.
+ * fdrestore are passed on to it — but not one the caller ignored (nohup):
+ * that one stays ignored here and in the task.
  */
-import { log } from "../cli/log.ts";
-import { ignoreSignal, kill, waitpid } from "../sys/mod.ts";
+import { kill, waitpid } from "../sys/mod.ts";
+import { type IgnoredSignals, SIGNAL_NUMBERS } from "./ignored_signals.ts";
 
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-const NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 export function waitForeground(
   pid: number,
+  ignored: IgnoredSignals,
   opts: { sameGroup?: boolean } = {},
 ): Promise<number> {
   // Ended already (a short program): no listeners, no guard, no timer to load.
@@ -23,12 +24,12 @@ export function waitForeground(
     // and these, a SIGINT finds none and Deno dies of it, as a shell job's
     // Ctrl-C right after its program started did while the guard below
     // loaded Deno's timers (~5 ms).
-    const forwards = FORWARDED.map((sig) => {
+    const forwards = FORWARDED.filter((sig) => !ignored.inheritedIgnore(sig)).map((sig) => {
       const fn = () => {
         // In our process group the terminal's SIGINT reached it already.
         if (opts.sameGroup && sig === "SIGINT") return;
         try {
-          kill(pid, NUMBERS[sig]);
+          kill(pid, SIGNAL_NUMBERS[sig]!);
         } catch {
           // it is gone already; SIGCHLD will tell
         }
@@ -48,40 +49,10 @@ export function waitForeground(
     Deno.addSignalListener("SIGCHLD", check);
     check(); // it may have ended before the listener existed
   });
-  if (!ended) stopGuard = guardInspectorSignal();
+  if (!ended) stopGuard = ignored.guard();
   return promise;
 }
 
 function exitCodeOf(st: { signal: number | null; code: number | null }): number {
   return st.signal !== null ? 128 + st.signal : st.code ?? 0;
-}
-
-/**
- * Deno (>= 2.9.2) installs a SIGUSR1 handler about 500 ms after start that
- * opens a V8 inspector on 127.0.0.1:9229 — a back door into a root process
- * that waits for its tasks. Ignoring SIGUSR1 before the runtime installs its
- * handler is undone (and it may install it more than once), so during the
- * first seconds of the process SIGUSR1 is set to SIG_IGN again and again
- * (a cheap syscall; reading /proc/self/status instead would need --allow-all
- * in a compiled fdrestore). Returns a function that stops.
- */
-export function guardInspectorSignal(): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // performance.now() counts from the start of this process.
-  const WATCH_UNTIL_MS = 3000;
-  const look = () => {
-    timer = undefined;
-    try {
-      ignoreSignal(10); // SIGUSR1
-    } catch (e) {
-      log.debug(`cannot ignore SIGUSR1: ${e instanceof Error ? e.message : e}`);
-      return;
-    }
-    const now = performance.now();
-    if (now < WATCH_UNTIL_MS) timer = setTimeout(look, now < 1000 ? 5 : 50);
-  };
-  look();
-  return () => {
-    if (timer !== undefined) clearTimeout(timer);
-  };
 }

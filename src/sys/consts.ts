@@ -61,17 +61,19 @@ export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const RENAME_NOREPLACE = 1;
 export const RENAME_EXCHANGE = 2;
 
-/** File types in st_mode. */
+export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
+
+/** File types in st_mode (`mode & S_IF.MT`). */
 export const S_IF = {
   MT: 0o170000,
   SOCK: 0o140000,
   LNK: 0o120000,
   REG: 0o100000,
+  BLK: 0o060000,
   DIR: 0o040000,
+  CHR: 0o020000,
   FIFO: 0o010000,
 } as const;
-
-export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
 
 export const AF = { UNIX: 1, INET: 2, INET6: 10 } as const;
 

@@ -38,6 +38,8 @@ export interface ExecOptions {
   reportFd: number;
   /** The bytes written there for a failure (default: a JSON line `{"error": ...}`). */
   encodeReport?: (text: string) => Uint8Array;
+  /** Signals the program starts with ignored (the caller's nohup); every other is SIG_DFL. */
+  keepIgnored?: readonly number[];
 }
 
 const SIG_SETMASK = 2;
@@ -80,7 +82,9 @@ export function execWithFds(o: ExecOptions): never {
     throw new Error("unreachable");
   };
   const errno = () => new Deno.UnsafePointerView(c.__errno_location()!).getInt32(0);
-  for (let n = 1; n <= 64; n++) if (n !== 9 && n !== 19) c.signal(n, 0n); // ignored ones survive exec
+  // Ignored ones survive exec: all but the kept ones go back to SIG_DFL.
+  const keep = new Set(o.keepIgnored ?? []);
+  for (let n = 1; n <= 64; n++) if (n !== 9 && n !== 19) c.signal(n, keep.has(n) ? 1n : 0n);
   c.sigprocmask(SIG_SETMASK, empty, null);
   for (const t of targets) {
     const src = staged.get(o.fds.get(t)!)!;

@@ -52,6 +52,20 @@ export function openInRoot(root: string, path: string, flags: number, mode = 0o6
   }
 }
 
+/**
+ * The folder of an image path, opened O_PATH inside `root`, and the last
+ * component: for an open that must not go through /proc (O_NOFOLLOW makes the
+ * kernel refuse that magic link). `name` is undefined for the root itself.
+ */
+export function openParentInRoot(root: string, path: string): { dir: number; name?: string } {
+  const parts = path.split("/").filter((s) => s !== "" && s !== ".");
+  const last = parts.at(-1);
+  const plain = last !== undefined && last !== "..";
+  const folder = "/" + (plain ? parts.slice(0, -1) : parts).join("/");
+  const dir = openInRoot(root, folder, O.PATH | O.DIRECTORY | O.CLOEXEC);
+  return plain ? { dir, name: last } : { dir };
+}
+
 function isSlash(root: string): boolean {
   return /^\/+$/.test(root);
 }

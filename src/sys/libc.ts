@@ -48,7 +48,6 @@ export const SYMBOLS = {
   // ssize_t readlink(const char *path, char *buf, size_t size)
   readlink: { parameters: [BUF, BUF, USIZE], result: ISIZE },
   unlink: { parameters: [BUF], result: I32 }, // int unlink(const char *path)
-  unlinkat: { parameters: [I32, BUF, I32], result: I32 }, // int unlinkat(int dirfd, const char *path, int flags)
   // int renameat2(int olddirfd, const char *old, int newdirfd, const char *new, unsigned flags)
   // -- glibc >= 2.28; tests race with RENAME_EXCHANGE
   renameat2: { parameters: [I32, BUF, I32, BUF, U32], result: I32, optional: true },
@@ -58,6 +57,10 @@ export const SYMBOLS = {
   fchmodat: { parameters: [I32, BUF, U32, I32], result: I32 },
   // int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
   linkat: { parameters: [I32, BUF, I32, BUF, I32], result: I32 },
+  // int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
+  renameat: { parameters: [I32, BUF, I32, BUF], result: I32 },
+  // int unlinkat(int dirfd, const char *path, int flags)
+  unlinkat: { parameters: [I32, BUF, I32], result: I32 },
   // long syscall(SYS_openat2, int dirfd, const char *path, struct open_how *how, size_t size):
   // glibc 2.36 has no openat2 wrapper
   openat2: { name: "syscall", parameters: [I64, I64, BUF, BUF, U64], result: I64 },
@@ -152,6 +155,7 @@ export const SYMBOLS = {
   // int prlimit(pid_t pid, int resource, const struct rlimit *new, struct rlimit *old)
   prlimit: { parameters: [I32, I32, BUF, BUF], result: I32 },
   getpid: { parameters: [], result: I32 }, // pid_t getpid(void)
+  geteuid: { parameters: [], result: U32 }, // uid_t geteuid(void)
   // int execve(const char *path, char *const argv[], char *const envp[])
   execve: { parameters: [BUF, BUF, BUF], result: I32 },
   setsid: { parameters: [], result: I32 }, // pid_t setsid(void)
@@ -159,6 +163,8 @@ export const SYMBOLS = {
   getpgid: { parameters: [I32], result: I32 }, // pid_t getpgid(pid_t pid)
   // sighandler_t signal(int signum, sighandler_t handler): SIG_DFL is 0
   signal: { parameters: [I32, USIZE], result: USIZE },
+  // int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+  sigaction: { parameters: [I32, BUF, BUF], result: I32 },
   // int sigprocmask(int how, const sigset_t *set, sigset_t *old)
   sigprocmask: { parameters: [I32, BUF, BUF], result: I32 },
   _exit: { parameters: [I32], result: "void" }, // void _exit(int status)

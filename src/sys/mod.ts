@@ -24,10 +24,12 @@ export {
   SysError,
 } from "./errno.ts";
 export * from "./fd.ts";
-export { openInRoot, openInRootFd, realPathInRoot } from "./in_root.ts";
+export { renameAt, statAt, unlinkAt } from "./dir_entry.ts";
+export { openInRoot, openInRootFd, openParentInRoot, realPathInRoot } from "./in_root.ts";
 export * from "./place.ts";
 export * from "./kinds.ts";
 export * from "./proc.ts";
+export * from "./signals.ts";
 export * from "./socket.ts";
 export * from "./move.ts";
 export * from "./at_number.ts";

@@ -41,7 +41,7 @@ export function closePlace(p: Place): void {
 }
 
 /** What the name is now, without following a symlink; undefined when nothing is there. */
-export function statAt(p: Place): Stat | undefined {
+export function statPlace(p: Place): Stat | undefined {
   let fd: number;
   try {
     fd = openAt(p, O.PATH | O.NOFOLLOW | O.CLOEXEC);
@@ -62,7 +62,7 @@ export function openAt(p: Place, flags: number, mode = 0o600): number {
 }
 
 /** unlinkat(2) of the name in its folder. */
-export function unlinkAt(p: Place): void {
+export function unlinkPlace(p: Place): void {
   const c = libc();
   const n = cstr(p.name);
   check("unlinkat", () => c.unlinkat(p.dir, n, 0), p.dir, p.path);
@@ -73,9 +73,9 @@ export function unlinkAt(p: Place): void {
  * never a file someone put there since.
  */
 export function unlinkIfSame(p: Place, was: Pick<Stat, "dev" | "ino">): boolean {
-  const now = statAt(p);
+  const now = statPlace(p);
   if (!now || now.dev !== was.dev || now.ino !== was.ino) return false;
-  unlinkAt(p);
+  unlinkPlace(p);
   return true;
 }
 
@@ -123,7 +123,7 @@ export function inFolder<T>(dir: number, fn: () => T): T {
 }
 
 /** renameat2(2): RENAME_NOREPLACE never replaces a file; RENAME_EXCHANGE swaps two names. */
-export function renameAt(dirA: number, a: string, dirB: number, b: string, flags: number): void {
+export function renameAt2(dirA: number, a: string, dirB: number, b: string, flags: number): void {
   const c = libc();
   const fn = c.renameat2;
   if (!fn) throw new SysError("renameat2", ERRNO.ENOSYS, [a, b]);
@@ -134,5 +134,5 @@ export function renameAt(dirA: number, a: string, dirB: number, b: string, flags
 
 /** Swaps two names atomically (tests race with it). */
 export function exchange(dirA: number, a: string, dirB: number, b: string): void {
-  renameAt(dirA, a, dirB, b, RENAME_EXCHANGE);
+  renameAt2(dirA, a, dirB, b, RENAME_EXCHANGE);
 }

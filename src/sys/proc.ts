@@ -1,11 +1,11 @@
 /**
- * Process-wide calls: umask, chdir, chroot, rlimits, prctl, getpid, kill, waitpid.
+ * Process-wide calls: umask, chdir, chroot, rlimits, prctl, getpid, geteuid, kill, waitpid.
  *
  * @module
  */
 
 import { WNOHANG } from "./consts.ts";
-import { check, SysError } from "./errno.ts";
+import { check } from "./errno.ts";
 import { libc } from "./libc.ts";
 import { alloc, cstr, decodeRlimit, encodeRlimit, type Rlimit, SIZEOF, view } from "./structs.ts";
 
@@ -60,6 +60,11 @@ export function getpid(): number {
   return libc().getpid();
 }
 
+/** geteuid(2): the effective uid, the owner of the files this process creates. */
+export function geteuid(): number {
+  return libc().geteuid();
+}
+
 /** kill(2). */
 export function kill(pid: number, sig: number): void {
   const c = libc();
@@ -92,16 +97,4 @@ export function waitpid(pid: number, options: { nohang?: boolean } = {}): WaitSt
   return termsig === 0
     ? { exited: true, code: (s >> 8) & 0xff, signal: null }
     : { exited: true, code: null, signal: termsig };
-}
-
-/**
- * Ignores `sig` at the C level (signal(2) with SIG_IGN). Deno's own handlers
- * are replaced too: this is how fdrestore turns off Deno's SIGUSR1 inspector.
- */
-export function ignoreSignal(sig: number): void {
-  const SIG_IGN = 1n; // local: bundled module constants may not be set yet when this runs
-  const c = libc();
-  // signal() returns SIG_ERR (-1 as an address) on failure.
-  const r = c.signal(sig, SIG_IGN);
-  if (r === 0xffff_ffff_ffff_ffffn) throw new SysError("signal", 22, [`signal ${sig}`]);
 }

@@ -31,6 +31,8 @@ export interface SpawnOptions {
   setpgroup?: number;
   /** Reset every signal, including 32 and 33, to SIG_DFL (default true). */
   sigdefault?: boolean;
+  /** Signals left out of that reset: one ignored here stays ignored in the child. */
+  keepIgnored?: readonly number[];
 }
 
 /** C strings and the NULL-terminated pointer array to them (keep all alive). */
@@ -132,6 +134,7 @@ export function spawn(o: SpawnOptions): number {
     if (o.sigdefault ?? true) {
       flags |= POSIX_SPAWN.SETSIGDEF;
       const all = sigsetAll();
+      for (const s of o.keepIgnored ?? []) all[(s - 1) >> 3] &= ~(1 << ((s - 1) & 7));
       checkRc("posix_spawnattr_setsigdefault", () => c.posix_spawnattr_setsigdefault(attr, all));
     }
     if (o.setsid) flags |= POSIX_SPAWN.SETSID;

@@ -122,6 +122,19 @@ Deno.test(
 );
 
 Deno.test(
+  "spawn keeps a signal of keepIgnored ignored in the child and resets every other",
+  leakChecked(() => {
+    // Deno ignores SIGPIPE in this process: the one ignore a test can rely on.
+    const pid = sleeper(new Map(), { keepIgnored: [SIG.PIPE] });
+    try {
+      assert.equal(status(pid).SigIgn, (1 << (SIG.PIPE - 1)).toString(16).padStart(16, "0"));
+    } finally {
+      reap(pid);
+    }
+  }),
+);
+
+Deno.test(
   "spawn with setsid starts a new session, with setpgroup 0 a new group",
   leakChecked(() => {
     const a = sleeper(new Map(), { setsid: true });

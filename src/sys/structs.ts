@@ -25,6 +25,7 @@ export const SIZEOF = {
   posix_spawn_file_actions_t: 80,
   posix_spawnattr_t: 336,
   sigset_t: 128,
+  sigaction: 152,
 } as const;
 
 /** Field offsets that the code relies on. */
@@ -42,6 +43,7 @@ export const OFFSETOF = {
   cmsghdr: { cmsg_len: 0, cmsg_level: 8, cmsg_type: 12 },
   sockaddr_in6: { sin6_port: 2, sin6_flowinfo: 4, sin6_addr: 8, sin6_scope_id: 24 },
   epoll_event: { events: 0, data: 4 },
+  sigaction: { sa_handler: 0 },
 } as const;
 
 /** A zeroed buffer that C may write into. */

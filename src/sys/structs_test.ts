@@ -40,7 +40,7 @@ int main(void) {
   S(struct stat); S(struct f_owner_ex); S(struct iovec); S(struct msghdr); S(struct cmsghdr);
   S(struct sockaddr_un); S(struct sockaddr_in); S(struct sockaddr_in6); S(struct itimerspec);
   S(struct epoll_event); S(struct rlimit); S(posix_spawn_file_actions_t); S(posix_spawnattr_t);
-  S(sigset_t);
+  S(sigset_t); S(struct sigaction); O(struct sigaction, sa_handler);
   O(struct stat, st_dev); O(struct stat, st_ino); O(struct stat, st_mode); O(struct stat, st_uid);
   O(struct stat, st_gid); O(struct stat, st_rdev); O(struct stat, st_size);
   O(struct msghdr, msg_name); O(struct msghdr, msg_namelen); O(struct msghdr, msg_iov);

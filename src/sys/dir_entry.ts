@@ -1,0 +1,44 @@
+/**
+ * Calls on one name inside a folder held as an fd: look at it without
+ * following it, rename onto it, unlink it. The folder is never re-walked as a
+ * path string, so a folder swapped for a symlink cannot redirect them.
+ *
+ * @module
+ */
+
+import { O } from "./consts.ts";
+import { check, ERRNO, SysError } from "./errno.ts";
+import { close, fstat, openat, type Stat } from "./fd.ts";
+import { libc } from "./libc.ts";
+import { cstr, cstrTemp } from "./structs.ts";
+
+/** What `name` in `dirfd` is, without following a symlink; undefined when absent. */
+export function statAt(dirfd: number, name: string): Stat | undefined {
+  let fd: number;
+  try {
+    fd = openat(dirfd, name, O.PATH | O.NOFOLLOW | O.CLOEXEC);
+  } catch (e) {
+    if (e instanceof SysError && e.errno === ERRNO.ENOENT) return undefined;
+    throw e;
+  }
+  try {
+    return fstat(fd);
+  } finally {
+    close(fd);
+  }
+}
+
+/** renameat(2) within one folder: `to` is replaced atomically (a symlink there is not followed). */
+export function renameAt(dirfd: number, from: string, to: string): void {
+  const c = libc();
+  const a = cstr(from); // two paths: the shared scratch buffer holds one
+  const b = cstr(to);
+  check("renameat", () => c.renameat(dirfd, a, dirfd, b), dirfd, from, to);
+}
+
+/** unlinkat(2) of a non-folder name. */
+export function unlinkAt(dirfd: number, name: string): void {
+  const c = libc();
+  const p = cstrTemp(name);
+  check("unlinkat", () => c.unlinkat(dirfd, p, 0), dirfd, name);
+}
