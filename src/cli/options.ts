@@ -46,6 +46,8 @@ export interface RestoreOptions extends LogOptions {
   pidMap?: string;
   leaveStopped: boolean;
   root?: string;
+  /** --untrusted: see the README's Safety section. */
+  untrusted: boolean;
   shellJob: boolean;
   cloexec: CloexecMode;
   pid?: number;
@@ -68,6 +70,7 @@ export interface CheckOptions extends LogOptions {
   inherit: InheritFdTable;
   inheritFdStrict: boolean;
   root?: string;
+  untrusted: boolean;
   shellJob: boolean;
   cloexec: CloexecMode;
   pid?: number;
@@ -329,6 +332,7 @@ function build(
         inherit: inherit as InheritFdTable,
         inheritFdStrict: flags.has("inherit-fd-strict"),
         root: values.get("root"),
+        untrusted: flags.has("untrusted"),
         shellJob: flags.has("shell-job"),
         cloexec: cloexec as CloexecMode,
         pid,
@@ -336,6 +340,12 @@ function build(
         ...handoff,
       };
       if (command === "check") return { command, ...common };
+      if (common.untrusted && programArgs === undefined) {
+        fail(
+          "--untrusted needs -- PROGRAM: the recorded program, argv and environment " +
+            "come from the images",
+        );
+      }
       const pidfile = values.get("pidfile");
       const pidMap = values.get("pid-map");
       if (pidfile !== undefined && pidfile === pidMap) {

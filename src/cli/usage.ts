@@ -121,8 +121,15 @@ export const OPTIONS: readonly OptionDoc[] = [
     long: "root",
     value: "DIR",
     commands: RESTORE_CHECK,
-    help: "resolve the paths of the images under DIR",
+    help: "resolve the paths of the images under DIR; the recorded program runs chrooted into it",
     example: "--root /srv/rootfs",
+  },
+  {
+    long: "untrusted",
+    commands: RESTORE_CHECK,
+    help: "the images may be hostile: restore needs -- PROGRAM (the recorded program, argv and " +
+      "environment are not used), nothing on disk is removed, ghosts stay unnamed, no set-id bits",
+    example: "--untrusted",
   },
   {
     long: "shell-job",

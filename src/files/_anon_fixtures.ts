@@ -3,7 +3,6 @@
  * tests: a hand-made one-task model and an OpenContext whose staged files,
  * cleanups and after-start steps the test controls.
  */
-import { join } from "node:path";
 import { LOG_LEVEL, Logger } from "../cli/log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
 import { type Checkpoint, type FdEntry, type FileDesc, fileKey, type Task } from "../model/mod.ts";
@@ -81,7 +80,6 @@ export function testContext(cp: Checkpoint, root = "/"): TestContext {
     root,
     inherit,
     log,
-    resolve: (p) => join(root, p),
     stagedFd: (f) => staged.get(f),
     fdEntry: (t, fd) => t.fds.find((e) => e.fd === fd),
     provide: (f, fd) => void staged.set(f, fd),

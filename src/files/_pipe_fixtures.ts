@@ -107,7 +107,6 @@ export function fakeContext(cp: Checkpoint, root = "/"): FakeContext {
     root,
     inherit,
     log,
-    resolve: (p) => root.replace(/\/$/, "") + "/" + p.replace(/^\//, ""),
     stagedFd: (f) => provided.get(f),
     fdEntry: (t, fd) => t.fds.find((e) => e.fd === fd),
     provide: (f, fd) => {

@@ -8,12 +8,13 @@
  */
 import { regFileKey } from "../inherit/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
-import { close, fstat, O, open, openInRoot } from "../sys/mod.ts";
+import { close, fstat, O, open, openInRoot, S_IF } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
 import { type RegPayload, regPayload } from "./reg.ts";
 import { hex, RestoreError } from "./restore_error.ts";
+import { imageOpenFlags } from "./open_flags.ts";
 
 // The FIFO file that restores each pipe_id's data: the first in files.img order.
 const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FileDesc>>();
@@ -88,7 +89,7 @@ function probeFifo(ctx: OpenContext, file: FileDesc, reg: RegPayload): number {
     });
   }
   const mode = fstat(fd).mode;
-  if ((mode & S_IFMT) !== S_IFIFO) {
+  if ((mode & S_IF.MT) !== S_IF.FIFO) {
     close(fd);
     throw new RestoreError(
       `File ${reg.name} has bad mode 0${mode.toString(8)} (expect a FIFO)`,
@@ -97,9 +98,6 @@ function probeFifo(ctx: OpenContext, file: FileDesc, reg: RegPayload): number {
   }
   return fd;
 }
-
-const S_IFMT = 0o170000;
-const S_IFIFO = 0o010000;
 
 function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: RegPayload): number {
   const { name, mode } = reg;
@@ -110,7 +108,7 @@ function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: Reg
     name,
   );
   try {
-    const fd = openOrFail(path, reg.flags & ~O.TMPFILE, `Can't open fifo ${hex(file.id)}`, name);
+    const fd = openOrFail(path, imageOpenFlags(reg.flags), `Can't open fifo ${hex(file.id)}`, name);
     try {
       const pipeId = Number(file.payload.pipe_id) >>> 0;
       if (fifoDataOwners(ctx.cp).get(pipeId) === file) {

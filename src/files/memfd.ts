@@ -14,7 +14,6 @@ import {
   lseek,
   memfdCreate,
   MFD,
-  O,
   open,
   SEEK,
   writeAll,
@@ -30,6 +29,7 @@ import {
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner } from "./params.ts";
 import { RestoreError } from "./restore_error.ts";
+import { imageOpenFlags } from "./open_flags.ts";
 
 const MFD_HUGETLB = 4;
 /** Seals only memfd_create(MFD_ALLOW_SEALING) files accept; F_SEAL_SEAL goes last. */
@@ -103,7 +103,7 @@ export const memfdOpener: FileOpener = {
     const inherited = ctx.inherit.take(memfdKey(String(inode.name)));
     if (inherited) return inherited.fd;
     const base = inodeFd(ctx, file, inode);
-    const fd = open(`/proc/self/fd/${base}`, Number(p.flags ?? 0) & ~O.CLOEXEC);
+    const fd = open(`/proc/self/fd/${base}`, imageOpenFlags(Number(p.flags ?? 0)));
     try {
       lseek(fd, BigInt((p.pos as bigint | undefined) ?? 0n), SEEK.SET);
       restoreOwner(ctx, fd, p.fown as Fown | undefined);

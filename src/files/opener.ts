@@ -26,8 +26,10 @@ export interface OpenContext {
   readonly root: string;
   readonly inherit: InheritFdTable;
   readonly log: Logger;
-  /** Absolute path of an image path under the root. */
-  resolve(path: string): string;
+  /** `check`: a dry run that creates, binds, links and removes no name on disk. */
+  readonly dryRun?: boolean;
+  /** `--untrusted`: nothing on disk is removed that this run did not create. */
+  readonly untrusted?: boolean;
   /** The staged descriptor of another file when it is already open. */
   stagedFd(file: FileDesc): number | undefined;
   /** The fd entry of `task` at number `fd`, for types that name fds (epoll). */

@@ -26,6 +26,7 @@ import {
 } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import { imageOpenFlags } from "./open_flags.ts";
 import { hex, RestoreError, why } from "./restore_error.ts";
 
 /** One file of a pipe group. */
@@ -163,7 +164,7 @@ export function restorePipeData(fd: number, data: PipeData | undefined, id: numb
 export function reopenPipe(fd: number, flags: number): number {
   const path = `/proc/self/fd/${fd}`;
   try {
-    return open(path, flags | O.CLOEXEC);
+    return open(path, imageOpenFlags(flags) | O.CLOEXEC);
   } catch (e) {
     throw new RestoreError(`Unable to reopen the pipe ${path}: ${why(e)}`, {}, { cause: e });
   }

@@ -15,6 +15,7 @@ import {
   openat,
   openInRoot,
   openParentInRoot,
+  S_IF,
   SEEK,
   setFlags,
   type Stat,
@@ -25,12 +26,8 @@ import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts"
 import { type Fown, restoreOwner } from "./params.ts";
 import { hex, RestoreError, why } from "./restore_error.ts";
 import { openRemapped } from "./remap.ts";
+import { imageOpenFlags } from "./open_flags.ts";
 
-const O_TMPFILE = 0o20200000;
-const O_PATH = 0o10000000;
-const S_IFMT = 0o170000;
-// Never in a dumped f_flags; from a hostile image they would create or truncate.
-const NEVER = O_TMPFILE | O.CLOEXEC | O.CREAT | O.EXCL | O.TRUNC;
 const POS_NONE = (1n << 64n) - 1n;
 
 export interface RegPayload {
@@ -75,7 +72,11 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
       );
     }
     try {
-      fd = reopen(() => open(`/proc/self/fd/${inherited.fd}`, reg.flags & ~NEVER), reg, file);
+      fd = reopen(
+        () => open(`/proc/self/fd/${inherited.fd}`, imageOpenFlags(reg.flags)),
+        reg,
+        file,
+      );
     } finally {
       closeQuietly(inherited.fd);
     }
@@ -96,17 +97,17 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
 
 /**
  * Opens the path inside the root. When the image knows the file's type, it is
- * checked on an O_PATH descriptor first: opening a FIFO would block and opening
+ * checked on an O.PATH descriptor first: opening a FIFO would block and opening
  * a device acts on it; the same inode is then reopened through /proc, and the
  * probe's stat is the opened file's.
  */
 function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): { fd: number; st?: Stat } {
-  const flags = reg.flags & ~NEVER;
-  if (reg.mode === undefined || (flags & O_PATH) !== 0) {
+  const flags = imageOpenFlags(reg.flags);
+  if (reg.mode === undefined || (flags & O.PATH) !== 0) {
     return { fd: openInRoot(ctx.root, reg.name, flags) };
   }
   if ((flags & O.NOFOLLOW) !== 0) return openNoFollow(ctx, reg, file, flags);
-  const probe = openInRoot(ctx.root, reg.name, O_PATH | O.CLOEXEC);
+  const probe = openInRoot(ctx.root, reg.name, O.PATH | O.CLOEXEC);
   try {
     const st = probeType(probe, reg, file);
     return { fd: open(`/proc/self/fd/${probe}`, flags), st };
@@ -117,7 +118,7 @@ function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): { fd: n
 
 function probeType(probe: number, reg: RegPayload, file: FileDesc): Stat {
   const st = fstat(probe);
-  if ((st.mode & S_IFMT) !== (reg.mode! & S_IFMT)) throw badMode(reg, st.mode, file);
+  if ((st.mode & S_IF.MT) !== (reg.mode! & S_IF.MT)) throw badMode(reg, st.mode, file);
   return st;
 }
 
@@ -125,7 +126,7 @@ function probeType(probe: number, reg: RegPayload, file: FileDesc): Stat {
  * O_NOFOLLOW stays in the description (criu's restored fd has it) and only
  * open() can set it, but the kernel refuses it on the /proc/self/fd magic
  * link (ELOOP). So the last component is opened from its folder: probed
- * O_PATH first, then opened non-blocking and without taking a controlling
+ * O.PATH first, then opened non-blocking and without taking a controlling
  * terminal, and kept only if it is the probed inode. A FIFO or device put
  * there between the two calls is never waited on, and is closed at once.
  */
@@ -138,7 +139,7 @@ function openNoFollow(
   const { dir, name } = openParentInRoot(ctx.root, reg.name);
   try {
     const last = name ?? ".";
-    const probe = openat(dir, last, O_PATH | O.CLOEXEC | O.NOFOLLOW);
+    const probe = openat(dir, last, O.PATH | O.CLOEXEC | O.NOFOLLOW);
     let st: Stat;
     try {
       st = probeType(probe, reg, file);
@@ -191,7 +192,7 @@ function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc, st = fstat(fd
   }
   // A new description starts at offset 0 (O_APPEND too, until its first write).
   if (
-    (reg.flags & O_PATH) === 0 && reg.pos !== undefined && reg.pos !== POS_NONE && reg.pos !== 0n
+    (reg.flags & O.PATH) === 0 && reg.pos !== undefined && reg.pos !== POS_NONE && reg.pos !== 0n
   ) {
     lseek(fd, reg.pos, SEEK.SET);
   }

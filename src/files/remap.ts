@@ -6,41 +6,47 @@
  * - linked remap (`criu dump --link-remap`): CRIU left a hard link
  *   `link_remap.N` (the REG file `remap_id`). Link it under the original
  *   name, open, unlink that name; `link_remap.N` itself is removed once the
- *   restore succeeded, as CRIU does (kept on failure, so a retry still works).
- * - ghost file: the content is in `ghost-file-<hex remap_id>.img`. The file is
- *   created once per remap id at the original name (O_EXCL: never over an
- *   existing file), filled, and unlinked at once; every description of it
- *   is then a reopen of that inode through /proc/self/fd, so two opens of one
- *   deleted file still share the inode, as in the dump.
+ *   restore succeeded, as CRIU does (kept on failure, so a retry still works),
+ *   and only while it provably is one (see linkRemapFile).
+ * - ghost file: the content is in `ghost-file-<hex remap_id>.img`. The inode
+ *   is made once per remap id, unnamed (O_TMPFILE) in the file's folder, and
+ *   filled; each file of it is then linked under its own old name, opened and
+ *   unlinked, so two names of one deleted inode both come back and share it.
+ * - a name taken since the dump is never touched: the file gets
+ *   `NAME.cr_link` instead, as criu does.
  * - procfs remap (a dead task's /proc entry): refused.
  */
-import { dirname } from "../sys/path.ts";
 import { readEntries, REMAP_TYPE } from "../image/mod.ts";
 import type { GhostChunkEntry, GhostFileEntry } from "../image/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
 import {
-  AT_FDCWD,
   close,
+  closePlace,
   ERRNO,
   fchmod,
   fchown,
+  fstat,
   ftruncate,
-  linkat,
+  linkFdAt,
   lseek,
   O,
   open,
+  openAt,
+  openat,
+  openPlace,
+  type Place,
+  S_IF,
   SEEK,
+  type Stat,
+  statPlace,
   SysError,
-  unlink,
+  unlinkIfSame,
   writeAll,
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import type { RegPayload } from "./reg.ts";
 import { RestoreError, why } from "./restore_error.ts";
-
-const O_TMPFILE = 0o20200000;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
+import { imageOpenFlags } from "./open_flags.ts";
 
 /** A descriptor for a remapped file, or undefined when `file` has no remap. */
 export function openRemapped(
@@ -67,7 +73,7 @@ export function openRemapped(
 
 /** The flags a REG entry is reopened with. */
 function openFlags(reg: RegPayload): number {
-  return reg.flags & ~O_TMPFILE & ~O.CLOEXEC;
+  return imageOpenFlags(reg.flags);
 }
 
 function openLinked(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: number): number {
@@ -78,49 +84,152 @@ function openLinked(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: 
       { fileId: file.id },
     );
   }
-  const linkPath = ctx.resolve(String(link.payload.name));
-  const path = ctx.resolve(reg.name);
-  ctx.log.info(`Remapped ${reg.name} -> ${String(link.payload.name)}`);
+  const linkName = String(link.payload.name);
+  ctx.log.info(`Remapped ${reg.name} -> ${linkName}`);
+  const linkPlace = placeFor("Can't open link remap", linkName, ctx, file);
+  let keepLink = false;
   try {
-    linkat(AT_FDCWD, linkPath, AT_FDCWD, path, 0);
-  } catch (e) {
-    throw new RestoreError(`Can't link ${linkPath} -> ${path}: ${why(e)}`, { fileId: file.id }, {
-      cause: e,
-    });
+    const linkFd = linkRemapFile(linkPlace, reg, file);
+    try {
+      // A dry run opens the link remap itself: no name is made or removed.
+      if (ctx.dryRun) return openOrFail(`/proc/self/fd/${linkFd}`, openFlags(reg), reg, file);
+      const st = fstat(linkFd);
+      const fd = openUnderOldName(ctx, linkFd, st, reg, file);
+      keepLink = removeOnSuccess(ctx, linkPlace, st);
+      return fd;
+    } finally {
+      close(linkFd);
+    }
+  } finally {
+    if (!keepLink) closePlace(linkPlace);
+  }
+}
+
+/**
+ * An O_PATH descriptor of the link remap, refused unless it provably is one:
+ * named `link_remap.N` and of the very type and mode the file had.
+ */
+function linkRemapFile(place: Place, reg: RegPayload, file: FileDesc): number {
+  if (!/^link_remap\.\d+$/.test(place.name)) {
+    throw new RestoreError(
+      `File ${reg.name}: its link remap ${place.path} is not named link_remap.N; refused`,
+      { fileId: file.id },
+    );
   }
   let fd: number;
   try {
-    fd = openOrFail(path, openFlags(reg), reg, file);
+    fd = openAt(place, O.PATH | O.NOFOLLOW | O.CLOEXEC);
   } catch (e) {
-    try {
-      removeName(path, file);
-    } catch {
-      // the open's own error says more; removeName named what remains
-    }
-    throw e;
+    throw new RestoreError(`Can't open link remap ${place.path}: ${why(e)}`, { fileId: file.id }, {
+      cause: e,
+    });
   }
-  try {
-    removeName(path, file);
-  } catch (e) {
+  const mode = fstat(fd).mode;
+  if ((mode & S_IF.MT) !== S_IF.REG || (reg.mode !== undefined && mode !== reg.mode)) {
     close(fd);
-    throw e;
+    throw new RestoreError(
+      `File ${reg.name}: ${place.path} (mode 0${mode.toString(8)}) is not its link remap`,
+      { fileId: file.id },
+    );
   }
-  removeOnSuccess(ctx, linkPath);
   return fd;
 }
 
 /**
- * Removes a name this restore gave back to an unlinked file. It must not stay
- * behind: one retry for a passing failure, then an error that says it remains.
+ * Links the inode behind `from` under the file's old name, opens it there,
+ * and removes that name again. A name taken since the dump is left alone:
+ * the file gets `NAME.cr_link` instead, as criu does.
  */
-function removeName(path: string, file: FileDesc): void {
+function openUnderOldName(
+  ctx: OpenContext,
+  from: number,
+  st: Stat,
+  reg: RegPayload,
+  file: FileDesc,
+): number {
+  const { fd, at } = linkAndOpen(ctx, from, st, reg, file);
   try {
-    unlink(path);
+    removeName(at, st, file);
+  } catch (e) {
+    close(fd);
+    throw e;
+  } finally {
+    closePlace(at);
+  }
+  return fd;
+}
+
+/** {@link openUnderOldName} without the removal: the name is the caller's to remove and close. */
+function linkAndOpen(
+  ctx: OpenContext,
+  from: number,
+  st: Stat,
+  reg: RegPayload,
+  file: FileDesc,
+): { fd: number; at: Place } {
+  const place = placeFor("Can't link", reg.name, ctx, file);
+  let at = place;
+  try {
+    at = linkWithFallback(from, place, file);
+    return { fd: openSame(at, st, reg, file), at };
+  } catch (e) {
+    try {
+      if (at !== place || statPlace(place)?.ino === st.ino) removeName(at, st, file);
+    } catch {
+      // the open's own error says more; removeName named what remains
+    }
+    closePlace(place);
+    throw e;
+  }
+}
+
+/** Gives the inode behind `from` the name `place`, or `place.cr_link` when that is taken. */
+function linkWithFallback(from: number, place: Place, file: FileDesc): Place {
+  const attempt = (at: Place) => {
+    try {
+      linkFdAt(from, at);
+      return true;
+    } catch (e) {
+      if (at === place && e instanceof SysError && e.errno === ERRNO.EEXIST) return false;
+      const taken = e instanceof SysError && e.errno === ERRNO.EEXIST
+        ? " (a file of that name exists now)"
+        : "";
+      throw new RestoreError(`Can't link ${at.path}${taken}: ${why(e)}`, { fileId: file.id }, {
+        cause: e,
+      });
+    }
+  };
+  if (attempt(place)) return place;
+  const alt = { ...place, name: `${place.name}.cr_link`, path: `${place.path}.cr_link` };
+  attempt(alt);
+  return alt;
+}
+
+/** The held folder of the image path `path`; `what` names the step in an error. */
+function placeFor(what: string, path: string, ctx: OpenContext, file: FileDesc): Place {
+  try {
+    return openPlace(ctx.root, path);
+  } catch (e) {
+    const gone = e instanceof SysError && e.errno === ERRNO.ENOENT ? " (its folder is gone)" : "";
+    throw new RestoreError(`${what} ${path}${gone}: ${why(e)}`, {
+      fileId: file.id,
+    }, { cause: e });
+  }
+}
+
+/**
+ * Removes a name this restore gave back to an unlinked file (only while it
+ * is still that inode). It must not stay behind: one retry for a passing
+ * failure, then an error that says it remains.
+ */
+function removeName(place: Place, st: Stat, file: FileDesc): void {
+  try {
+    unlinkIfSame(place, st);
   } catch {
     try {
-      unlink(path);
+      unlinkIfSame(place, st);
     } catch (e) {
-      throw new RestoreError(`Can't unlink ${path} again, it remains: ${why(e)}`, {
+      throw new RestoreError(`Can't unlink ${place.path} again, it remains: ${why(e)}`, {
         fileId: file.id,
       }, {
         cause: e,
@@ -129,87 +238,182 @@ function removeName(path: string, file: FileDesc): void {
   }
 }
 
-/** link_remap files still to remove, per restore, so each is removed once. */
+/** link_remap inodes still to remove, per restore, so each is removed once. */
 const linkRemaps = new WeakMap<Checkpoint, Set<string>>();
 
-function removeOnSuccess(ctx: OpenContext, linkPath: string): void {
+/**
+ * Removes the link remap once the tasks run, as criu does, while the name
+ * still is that inode; an untrusted image's are kept. True when `place` is
+ * now owned by the restore (closed at its end).
+ */
+function removeOnSuccess(ctx: OpenContext, place: Place, st: Stat): boolean {
   let set = linkRemaps.get(ctx.cp);
   if (!set) linkRemaps.set(ctx.cp, set = new Set());
-  if (set.has(linkPath)) return;
-  set.add(linkPath);
-  ctx.afterStart(() => {
-    ctx.log.info(`Unlink remap ${linkPath}`);
-    unlink(linkPath);
+  const key = `${st.dev}:${st.ino}`;
+  if (set.has(key)) return false;
+  set.add(key);
+  ctx.onCleanup(() => {
+    set.delete(key);
+    closePlace(place);
   });
+  if (ctx.untrusted) {
+    ctx.log.info(`Link remap ${place.path} kept (--untrusted removes nothing)`);
+    return true;
+  }
+  ctx.afterStart(() => {
+    ctx.log.info(`Unlink remap ${place.path}`);
+    unlinkIfSame(place, st);
+  });
+  return true;
 }
 
-/** The held descriptor of each recreated ghost, by remap id, per restore. */
-const ghosts = new WeakMap<Checkpoint, Map<number, number>>();
+/**
+ * A recreated ghost: its descriptor, and the name its first file was opened
+ * under, kept (an inode linked once can be linked again only while it has a
+ * name) until the last of its files in the images is open.
+ */
+interface Ghost {
+  fd: number;
+  st: Stat;
+  left: number;
+  keeper?: Place;
+  /** The image path the keeper stands for. */
+  keeperOf?: string;
+}
+
+/** The ghosts of each restore, by remap id. */
+const ghosts = new WeakMap<Checkpoint, Map<number, Ghost>>();
 
 function openGhost(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: number): number {
   let held = ghosts.get(ctx.cp);
   if (!held) ghosts.set(ctx.cp, held = new Map());
-  let ghost = held.get(remapId);
-  if (ghost === undefined) {
+  let g = held.get(remapId);
+  if (g === undefined) {
     ctx.log.info(`Opening ghost file 0x${remapId.toString(16)} for ${reg.name}`);
-    ghost = createGhost(ctx, ctx.resolve(reg.name), remapId, file);
-    held.set(remapId, ghost);
-    const fd = ghost;
-    ctx.onCleanup(() => close(fd));
+    const fd = createGhost(ctx, reg.name, remapId, file);
+    const left = [...ctx.cp.remaps.values()].filter((r) =>
+      Number(r.remap_id) === remapId && Number(r.remap_type) === REMAP_TYPE.GHOST
+    ).length;
+    const ghost: Ghost = { fd, st: fstat(fd), left };
+    held.set(remapId, g = ghost);
+    const cache = held;
+    ctx.onCleanup(() => {
+      cache.delete(remapId);
+      dropKeeper(ghost, file);
+      close(fd);
+    });
   }
-  return openOrFail(`/proc/self/fd/${ghost}`, openFlags(reg), reg, file);
+  g.left--;
+  // Unnamed (dry run, untrusted): a reopen. Otherwise each file gets its own old name.
+  if (ctx.dryRun || ctx.untrusted) {
+    return openOrFail(`/proc/self/fd/${g.fd}`, openFlags(reg), reg, file);
+  }
+  let fd: number;
+  if (!g.keeper) {
+    ({ fd, at: g.keeper } = linkAndOpen(ctx, g.fd, g.st, reg, file));
+    g.keeperOf = reg.name;
+  } else if (g.keeperOf === reg.name) fd = openSame(g.keeper, g.st, reg, file);
+  else fd = openUnderOldName(ctx, g.fd, g.st, reg, file);
+  if (g.left <= 0) {
+    try {
+      dropKeeper(g, file);
+    } catch (e) {
+      close(fd);
+      throw e;
+    }
+  }
+  return fd;
 }
 
 /**
- * Recreates a ghost at `path` and returns a close-on-exec O_RDWR descriptor
- * of it; the name is already gone again when this returns.
+ * Another description of the file at `at`, while that name still is the
+ * inode `st`: checked on an O_PATH handle (no symlink followed), then
+ * reopened through it, which keeps the name (O_NOFOLLOW would stay in the
+ * status flags).
  */
-export function createGhost(
-  ctx: OpenContext,
-  path: string,
-  remapId: number,
-  file: FileDesc,
-): number {
+function openSame(at: Place, st: Stat, reg: RegPayload, file: FileDesc): number {
+  let probe: number;
+  try {
+    probe = openAt(at, O.PATH | O.NOFOLLOW | O.CLOEXEC);
+  } catch (e) {
+    throw new RestoreError(
+      `Unable to open ${reg.name} (file id 0x${file.id.toString(16)}): ${why(e)}`,
+      {
+        fileId: file.id,
+      },
+      { cause: e },
+    );
+  }
+  try {
+    const got = fstat(probe);
+    if (got.dev !== st.dev || got.ino !== st.ino) {
+      throw new RestoreError(`File ${reg.name} was replaced while it was linked`, {
+        fileId: file.id,
+      });
+    }
+    return openOrFail(`/proc/self/fd/${probe}`, openFlags(reg), reg, file);
+  } finally {
+    close(probe);
+  }
+}
+
+function dropKeeper(g: Ghost, file: FileDesc): void {
+  const keeper = g.keeper;
+  if (!keeper) return;
+  g.keeper = undefined;
+  try {
+    removeName(keeper, g.st, file);
+  } finally {
+    closePlace(keeper);
+  }
+}
+
+/**
+ * Recreates a ghost as an unnamed file (O_TMPFILE) in the folder of the
+ * image path `path`, filled, with its owner and mode, and returns a
+ * close-on-exec O_RDWR descriptor of it. No name appears while it is filled;
+ * each file of the ghost then links it briefly under its own name. A dry run
+ * and an untrusted image make it unlinkable (O_EXCL): no name ever appears.
+ */
+function createGhost(ctx: OpenContext, path: string, remapId: number, file: FileDesc): number {
   const image = `ghost-file-${remapId.toString(16)}.img`;
   const [head, ...chunks] = readEntries(ctx.cp.dir, "ghost-file", remapId);
   const g = head as GhostFileEntry | undefined;
   if (!g) throw new RestoreError(`Can't open ghost file ${image}: no entry`, { fileId: file.id });
   const mode = Number(g.mode);
-  if ((mode & S_IFMT) !== S_IFREG) {
+  if ((mode & S_IF.MT) !== S_IF.REG) {
     throw new RestoreError(
       `Ghost ${image} for ${path} has mode 0${mode.toString(8)}: ` +
         `only regular ghost files can be restored`,
       { fileId: file.id },
     );
   }
-  let fd: number;
+  const place = placeFor("Can't create ghost file", path, ctx, file);
   try {
-    fd = open(path, O.RDWR | O.CREAT | O.EXCL | O.CLOEXEC, 0o600);
-  } catch (e) {
-    const hint = e instanceof SysError && e.errno === ERRNO.ENOENT
-      ? ` (its folder ${dirname(path)} is gone)`
-      : e instanceof SysError && e.errno === ERRNO.EEXIST
-      ? " (a file of that name exists now)"
-      : "";
-    throw new RestoreError(`Can't create ghost file ${path}${hint}: ${why(e)}`, {
-      fileId: file.id,
-    }, { cause: e });
-  }
-  try {
+    const unlinkable = ctx.dryRun || ctx.untrusted ? O.EXCL : 0;
+    let fd: number;
+    try {
+      fd = openat(place.dir, ".", O.TMPFILE | O.RDWR | O.CLOEXEC | unlinkable, 0o600);
+    } catch (e) {
+      throw new RestoreError(`Can't create ghost file ${path}: ${why(e)}`, { fileId: file.id }, {
+        cause: e,
+      });
+    }
     try {
       fillGhost(fd, g, chunks as GhostChunkEntry[]);
       fchown(fd, Number(g.uid), Number(g.gid));
-      fchmod(fd, mode & 0o7777); // after chown, which clears set-id bits
-    } finally {
-      removeName(path, file);
+      // After chown, which clears set-id bits; an untrusted image gets none.
+      fchmod(fd, mode & (ctx.untrusted ? 0o777 : 0o7777));
+    } catch (e) {
+      close(fd);
+      throw new RestoreError(`Can't restore ghost file ${path} from ${image}: ${why(e)}`, {
+        fileId: file.id,
+      }, { cause: e });
     }
-  } catch (e) {
-    close(fd);
-    throw new RestoreError(`Can't restore ghost file ${path} from ${image}: ${why(e)}`, {
-      fileId: file.id,
-    }, { cause: e });
+    return fd;
+  } finally {
+    closePlace(place);
   }
-  return fd;
 }
 
 function fillGhost(fd: number, g: GhostFileEntry, chunks: GhostChunkEntry[]): void {

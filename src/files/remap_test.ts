@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { haveCorpus, imagesOf } from "../../tests/support/corpus.ts";
 import { haveRoot } from "../../tests/support/root.ts";
 import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
-import { close, fstat, lseek, SEEK } from "../sys/mod.ts";
+import { close, fstat, getFlags, lseek, O, SEEK } from "../sys/mod.ts";
+import { readEntries } from "../image/mod.ts";
+import { encodeImage } from "../image/writer.ts";
 import { regOpener } from "./reg.ts";
-import { RestoreError } from "./restore_error.ts";
 import { testContext } from "./_anon_fixtures.ts";
 
 const DIR = "/tmp/criu-corpus/ghost-file";
@@ -38,6 +39,16 @@ function makeRoot(): string {
   return root;
 }
 
+/** A root as makeRoot, plus `link_remap.11` (128 bytes of "A", 0644) and, with `hardB`, its hard link. */
+function rootWithLinkRemap(hardB = true): { root: string; link: string } {
+  const root = makeRoot();
+  const link = join(root, DIR, "link_remap.11");
+  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
+  Deno.chmodSync(link, 0o644);
+  if (hardB) Deno.linkSync(link, join(root, DIR, "hard-b.txt"));
+  return { root, link };
+}
+
 function listing(root: string, sub = ""): string[] {
   return [...Deno.readDirSync(join(root, DIR, sub))].map((e) => e.name).sort();
 }
@@ -60,6 +71,7 @@ Deno.test("ghost files come back deleted, with their content, mode, offset and s
     for (const [taskFd, fd] of opened) {
       const w = want.get(taskFd)!;
       assert.equal(Deno.readLinkSync(`/proc/self/fd/${fd}`), `${root}${w.path} (deleted)`);
+      assert.equal(getFlags(fd) & ~O.ACCMODE, O.LARGEFILE, `status flags of fd ${taskFd}`);
       assert.equal(await sha256(fd), w.sha256, `content of fd ${taskFd}`);
       assert.equal(lseek(fd, 0n, SEEK.CUR), BigInt(w.pos));
       assert.equal((fstat(fd).mode & 0o7777).toString(8).padStart(4, "0"), w.file_mode);
@@ -82,11 +94,7 @@ Deno.test("ghost files come back deleted, with their content, mode, offset and s
 Deno.test("a linked remap is opened under its old name; link_remap.N goes once restored", () => {
   if (!haveCorpus("linked remap")) return;
   const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
-  const root = makeRoot();
-  const link = join(root, DIR, "link_remap.11");
-  Deno.writeFileSync(link, new Uint8Array(128).fill(65));
-  Deno.chmodSync(link, 0o644);
-  Deno.linkSync(link, join(root, DIR, "hard-b.txt"));
+  const { root } = rootWithLinkRemap();
   const t = testContext(cp, root);
   let fd: number | undefined;
   try {
@@ -104,29 +112,45 @@ Deno.test("a linked remap is opened under its old name; link_remap.N goes once r
   }
 });
 
-Deno.test("a ghost is never created over an existing file, nor in a missing folder", () => {
+Deno.test("a ghost whose name is taken comes back as NAME.cr_link, never over the file; a missing folder fails", () => {
   if (!haveCorpus("ghost conflicts")) return;
+  if (!haveRoot("ghost conflicts (the corpus ghosts are root's)")) return;
   const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
-  const root = makeRoot();
-  const t = testContext(cp, root);
-  try {
-    Deno.writeTextFileSync(join(root, DIR, "ghost.txt"), "mine");
-    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 4))!), (e) => {
-      assert.ok(e instanceof RestoreError);
-      assert.match(
-        e.message,
-        /^Can't create ghost file .*ghost\.txt \(a file of that name exists now\): open\(.*\): EEXIST/,
-      );
-      return true;
-    });
-    assert.equal(Deno.readTextFileSync(join(root, DIR, "ghost.txt")), "mine");
-    Deno.removeSync(join(root, DIR, "sub"));
-    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 7))!), {
-      message: /^Can't create ghost file .*\/sub\/inner\.bin \(its folder .*\/sub is gone\)/,
-    });
-  } finally {
-    t.dispose();
-    Deno.removeSync(root, { recursive: true });
+  for (const taken of [["ghost.txt"], ["ghost.txt", "ghost.txt.cr_link"]]) {
+    const root = makeRoot();
+    const t = testContext(cp, root);
+    try {
+      for (const name of taken) Deno.writeTextFileSync(join(root, DIR, name), `mine ${name}`);
+      const open = (id: number) => {
+        const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, id))!) as number;
+        t.staged.set(cp.files.get(fileKey(FD_TYPE.REG, id))!, fd);
+        return fd;
+      };
+      if (taken.length === 2) {
+        assert.throws(() => open(4), {
+          message: /^Can't link .*ghost\.txt\.cr_link \(a file of that name exists now\): linkat/,
+        });
+      } else {
+        // Two descriptions of the one ghost.txt: the name goes once both are open.
+        for (const fd of [open(4), open(5)]) {
+          assert.equal(
+            Deno.readLinkSync(`/proc/self/fd/${fd}`),
+            `${root}${DIR}/ghost.txt.cr_link (deleted)`,
+          );
+        }
+      }
+      for (const name of taken) {
+        assert.equal(Deno.readTextFileSync(join(root, DIR, name)), `mine ${name}`);
+      }
+      assert.deepEqual(listing(root), [...taken, "sub"]);
+      Deno.removeSync(join(root, DIR, "sub"));
+      assert.throws(() => open(7), {
+        message: /^Can't create ghost file .*\/sub\/inner\.bin \(its folder is gone\)/,
+      });
+    } finally {
+      t.dispose();
+      Deno.removeSync(root, { recursive: true });
+    }
   }
 });
 
@@ -142,5 +166,147 @@ Deno.test("a procfs remap is refused by name", () => {
     });
   } finally {
     t.dispose();
+  }
+});
+
+/** The ghost-file images, copied, with files.img re-encoded giving file `id` the flags `flags`. */
+function withFlags(id: number, flags: number): string {
+  return withReg(id, { flags });
+}
+
+/** The ghost-file images, copied, with the REG entry `id` changed by `change`. */
+function withReg(id: number, change: Record<string, unknown>): string {
+  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-remap-img-" });
+  for (const e of Deno.readDirSync(imagesOf("ghost-file"))) {
+    Deno.copyFileSync(join(imagesOf("ghost-file"), e.name), join(dir, e.name));
+  }
+  const files = readEntries(dir, "files").map((f): Record<string, unknown> =>
+    Number(f.id) === id ? { ...f, reg: { ...f.reg!, ...change } } : { ...f }
+  );
+  Deno.writeFileSync(join(dir, "files.img"), encodeImage("FILES", files));
+  return dir;
+}
+
+Deno.test("O_TRUNC in an image never truncates the other name of a link-remapped file (issue 12)", () => {
+  if (!haveCorpus("remap O_TRUNC")) return;
+  const images = withFlags(10, O.RDWR | O.TRUNC | O.LARGEFILE);
+  const cp = loadCheckpoint(images, { args: false });
+  const { root } = rootWithLinkRemap();
+  const t = testContext(cp, root);
+  try {
+    const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
+    close(fd);
+    assert.deepEqual(
+      Deno.readFileSync(join(root, DIR, "hard-b.txt")),
+      new Uint8Array(128).fill(65),
+    );
+  } finally {
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+    Deno.removeSync(images, { recursive: true });
+  }
+});
+
+Deno.test("O_TRUNC|O_CREAT|O_EXCL in an image never empty a ghost file's content", async () => {
+  if (!haveCorpus("ghost O_TRUNC")) return;
+  if (!haveRoot("ghost O_TRUNC (the corpus ghosts are root's)")) return;
+  const images = withFlags(4, O.RDWR | O.TRUNC | O.CREAT | O.EXCL);
+  const cp = loadCheckpoint(images, { args: false });
+  const root = makeRoot();
+  const t = testContext(cp, root);
+  try {
+    const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 4))!) as number;
+    try {
+      assert.equal(await sha256(fd), truth().get(3)!.sha256);
+    } finally {
+      close(fd);
+    }
+  } finally {
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+    Deno.removeSync(images, { recursive: true });
+  }
+});
+
+Deno.test("a link remap that is not named link_remap.N is refused: the file it names stays", () => {
+  if (!haveCorpus("link remap name")) return;
+  // The attack of issue 16: a link remap entry naming any file makes it linked, opened, unlinked.
+  const images = withReg(11, { name: `${DIR}/victim` });
+  const cp = loadCheckpoint(images, { args: false });
+  const root = makeRoot();
+  const victim = join(root, DIR, "victim");
+  Deno.writeFileSync(victim, new Uint8Array(128).fill(65));
+  Deno.chmodSync(victim, 0o644);
+  const t = testContext(cp, root);
+  try {
+    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!), {
+      message: `File ${DIR}/hard-a.txt: its link remap ${DIR}/victim is not named link_remap.N; ` +
+        "refused",
+    });
+    t.started();
+    assert.deepEqual(listing(root), ["sub", "victim"]);
+  } finally {
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+    Deno.removeSync(images, { recursive: true });
+  }
+});
+
+Deno.test("link_remap.N replaced by another file before the start is not removed", () => {
+  if (!haveCorpus("link remap replaced")) return;
+  const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
+  const { root, link } = rootWithLinkRemap(false);
+  const t = testContext(cp, root);
+  let fd: number | undefined;
+  try {
+    // The restored file stays open (as in a started task): its inode number is not reused.
+    fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
+    Deno.removeSync(link);
+    Deno.writeTextFileSync(link, "someone else's");
+    t.started();
+    assert.equal(Deno.readTextFileSync(link), "someone else's");
+  } finally {
+    if (fd !== undefined) close(fd);
+    t.dispose();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a dry run and an untrusted image make no name for ghosts and link remaps", async () => {
+  if (!haveCorpus("dry-run remaps")) return;
+  if (!haveRoot("dry-run remaps (the corpus ghosts are root's)")) return;
+  const cp = loadCheckpoint(imagesOf("ghost-file"), { args: false });
+  for (const mode of ["dryRun", "untrusted"] as const) {
+    const { root } = rootWithLinkRemap(false);
+    const t = testContext(cp, root);
+    const ctx = { ...t.ctx, [mode]: true };
+    // The ghost's dumped mode with set-uid, from the image: an untrusted one gets none.
+    const seen: string[] = [];
+    const watcher = Deno.watchFs(join(root, DIR));
+    const watching = (async () => {
+      for await (const ev of watcher) {
+        // An O_TMPFILE inode has no name; inotify reports it as "#INO".
+        const named = ev.paths.filter((p) => !/\/#\d+$/.test(p));
+        if (ev.kind === "create" || ev.kind === "remove") seen.push(...named);
+      }
+    })();
+    const fds: number[] = [];
+    try {
+      for (const id of [4, 10]) {
+        fds.push(regOpener.open(ctx, cp.files.get(fileKey(FD_TYPE.REG, id))!) as number);
+      }
+      t.started();
+      assert.equal(await sha256(fds[0]), truth().get(3)!.sha256, mode);
+      assert.match(Deno.readLinkSync(`/proc/self/fd/${fds[0]}`), /\/#\d+ \(deleted\)$/, mode);
+      await new Promise((r) => setTimeout(r, 50));
+      if (mode === "dryRun") assert.deepEqual(seen, [], `a name appeared: ${seen}`);
+      assert.deepEqual(listing(root), ["link_remap.11", "sub"], mode);
+    } finally {
+      watcher.close();
+      await watching;
+      fds.forEach(close);
+      t.dispose();
+      Deno.removeSync(root, { recursive: true });
+    }
   }
 });

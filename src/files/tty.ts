@@ -16,6 +16,7 @@ import {
   isTerminal,
   O,
   open,
+  openInRoot,
   openPtyPeer,
   ptyIndex,
   setPacketMode,
@@ -37,8 +38,8 @@ import {
 import { AGAIN, type FileOpener, IN_TASK, type OpenContext, type OpenResult } from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
 import { RestoreError } from "./restore_error.ts";
+import { imageOpenFlags } from "./open_flags.ts";
 
-const O_NOCTTY = 0o400;
 /** How far criu looks for a free index: it opens /dev/ptmx up to 32 times. */
 const PTMX_TRIES = 32;
 
@@ -81,7 +82,7 @@ export function restoreTtyParams(fd: number, info: Record<string, unknown>): voi
 }
 
 function flagsOf(file: FileDesc): number {
-  return Number(file.payload.flags ?? 0) & ~O.CLOEXEC;
+  return imageOpenFlags(Number(file.payload.flags ?? 0));
 }
 
 function keyOf(t: TtyFile): string {
@@ -111,13 +112,13 @@ function claimCtty(ctx: OpenContext, t: TtyFile, fd: () => number): void {
 
 /** /dev/ptmx at the dumped index when possible. */
 function openPtmx(ctx: OpenContext, t: TtyFile, flags: number): number {
-  const path = ctx.resolve(t.path ?? "/dev/ptmx");
+  const path = t.path ?? "/dev/ptmx";
   const want = t.index ?? -1;
   const opened: number[] = [];
   let chosen = -1;
   try {
     for (let i = 0; i < PTMX_TRIES; i++) {
-      const fd = open(path, flags | O_NOCTTY);
+      const fd = openInRoot(ctx.root, path, flags | O.NOCTTY);
       opened.push(fd);
       const got = ptyIndex(fd);
       if (got === want || got > want || want - got >= PTMX_TRIES) {
@@ -147,7 +148,7 @@ function openMaster(ctx: OpenContext, t: TtyFile): number {
     for (const s of ptyPair(ctx.cp, t.index!).slaves) {
       if (s.file.fds.length === 0 || ctx.stagedFd(s.file) !== undefined) continue;
       const sflags = flagsOf(s.file);
-      const sfd = openPtyPeer(fd, sflags | O_NOCTTY);
+      const sfd = openPtyPeer(fd, sflags | O.NOCTTY);
       guarded(sfd, () => {
         restoreTtyParams(sfd, s.info);
         // What the master would have read goes through the slave's output again.
@@ -160,7 +161,7 @@ function openMaster(ctx: OpenContext, t: TtyFile): number {
     }
     const input = data?.get(masterId - 1);
     if (input?.length) writeAll(fd, input);
-    claimCtty(ctx, t, () => openPtyPeer(fd, O.RDONLY | O_NOCTTY));
+    claimCtty(ctx, t, () => openPtyPeer(fd, O.RDONLY | O.NOCTTY));
     if (t.info.locked === true) setPtyLock(fd, true);
     return withFileParams(ctx, fd, flagsOf(t.file), t.file.payload.fown as Fown | undefined);
   });
@@ -181,7 +182,7 @@ function openUnpairedSlave(ctx: OpenContext, t: TtyFile): number {
   // The first description is fdrestore's stdin itself; any other one is a new open of it.
   const first = !STDIN_USED.has(ctx.cp);
   STDIN_USED.add(ctx.cp);
-  const fd = first ? dup(0) : open("/proc/self/fd/0", flagsOf(t.file) | O_NOCTTY);
+  const fd = first ? dup(0) : open("/proc/self/fd/0", flagsOf(t.file) | O.NOCTTY);
   if (first) ctx.onCleanup(() => STDIN_USED.delete(ctx.cp));
   guarded(fd, () => restoreTtyParams(fd, t.info));
   ctx.log.info(`Migrated slave peer ${t.file.id.toString(16)} -> to fd ${fd}`);
@@ -199,7 +200,7 @@ function openExternal(ctx: OpenContext, t: TtyFile, fd: number): number {
 function openSimple(ctx: OpenContext, t: TtyFile): number {
   if (!t.path) throw new RestoreError(`No reg_d descriptor for id 0x${t.file.id.toString(16)}`);
   const flags = flagsOf(t.file);
-  const fd = open(ctx.resolve(t.path), flags | O_NOCTTY);
+  const fd = openInRoot(ctx.root, t.path, flags | O.NOCTTY);
   guarded(fd, () => restoreTtyParams(fd, t.info));
   return withFileParams(ctx, fd, flags, t.file.payload.fown as Fown | undefined);
 }
@@ -219,7 +220,16 @@ export const ttyOpener: FileOpener = {
     switch (t.role) {
       case "ctty":
         if (!ctx.openInTask) throw new RestoreError("/dev/tty needs the scheduler");
-        ctx.openInTask(file, t.path ?? "/dev/tty", flagsOf(file) | O_NOCTTY);
+        // The task opens it by path: only the one name a controlling terminal has.
+        if ((t.path ?? "/dev/tty") !== "/dev/tty") {
+          throw new RestoreError(
+            `A controlling terminal named ${t.path} (not /dev/tty) is refused`,
+            {
+              fileId: file.id,
+            },
+          );
+        }
+        ctx.openInTask(file, "/dev/tty", flagsOf(file) | O.NOCTTY);
         return IN_TASK;
       case "pty-master":
         return openMaster(ctx, t);

@@ -60,6 +60,8 @@ export function runHelper(transport: number): number {
       env: plan.listenPid ? [...plan.env, `LISTEN_PID=${Deno.pid}`] : plan.env,
       fds,
       cwd: plan.cwd,
+      rootDir: plan.rootDir === undefined ? undefined : got.fds[plan.rootDir],
+      cwdDir: plan.cwdDir === undefined ? undefined : got.fds[plan.cwdDir],
       umask: plan.umask,
       keepIgnored: plan.keepIgnored,
       reportFd: transport,
@@ -142,7 +144,11 @@ export function startChild(
     known.set(old, pid);
     if (report !== undefined) sendMessage(report, { started: old, pid });
   };
-  if (plan.children.length === 0 && !plan.tty && !plan.listenPid) {
+  // posix_spawn cannot chroot nor fchdir: a task entering a root starts through a helper.
+  if (
+    plan.children.length === 0 && !plan.tty && !plan.listenPid && plan.rootDir === undefined &&
+    plan.cwdDir === undefined
+  ) {
     // posix_spawn has no umask action: the child inherits ours at the call.
     const saved = plan.umask === undefined ? undefined : umask(plan.umask);
     let pid: number;
@@ -212,6 +218,8 @@ function startHelper(
     const remap = (p: TaskPlan): TaskPlan => ({
       ...p,
       fds: p.fds.map((v, k) => k % 2 === 0 ? v : at(v)),
+      ...(p.rootDir === undefined ? {} : { rootDir: at(p.rootDir) }),
+      ...(p.cwdDir === undefined ? {} : { cwdDir: at(p.cwdDir) }),
       ...(p.tty?.ctty === undefined ? {} : { tty: { ...p.tty, ctty: at(p.tty.ctty) } }),
       children: p.children.map(remap),
     });

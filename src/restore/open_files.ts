@@ -19,7 +19,7 @@ import {
 import { AGAIN, IN_TASK, type OpenContext } from "../files/opener.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openerFor } from "../files/registry.ts";
-import { close, closeAll, dupAbove, pathInRoot, SysError } from "../sys/mod.ts";
+import { close, closeAll, dupAbove, SysError } from "../sys/mod.ts";
 
 export interface OpenOptions {
   readonly root: string;
@@ -29,6 +29,10 @@ export interface OpenOptions {
   readonly stageBase: number;
   /** --shell-job. */
   readonly shellJob?: boolean;
+  /** `check`: touch no name on disk (see OpenContext.dryRun). */
+  readonly dryRun?: boolean;
+  /** --untrusted (see OpenContext.untrusted). */
+  readonly untrusted?: boolean;
 }
 
 /** A file the started task opens itself, after its controlling terminal is set. */
@@ -263,7 +267,8 @@ function openContext(
     root: opts.root,
     inherit: opts.inherit,
     log: opts.log,
-    resolve: (path) => pathInRoot(opts.root, path),
+    dryRun: opts.dryRun,
+    untrusted: opts.untrusted,
     stagedFd: (file) => staged.get(file),
     fdEntry: (task, fd) => task.fds.find((e) => e.fd === fd),
     provide: (file, fd) => void staged.adopt(file, fd),

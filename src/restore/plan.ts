@@ -4,7 +4,8 @@
  * into one batch of descriptors sent with the plan.
  */
 import type { Task } from "../model/mod.ts";
-import { inRoot, programOf, type StartOptions } from "./start_task.ts";
+import { programOf, type StartOptions, taskFs } from "./start_task.ts";
+import { close } from "../sys/mod.ts";
 import type { StagedFiles } from "./open_files.ts";
 
 export interface TaskPlan {
@@ -14,6 +15,9 @@ export interface TaskPlan {
   argv: string[];
   env: string[];
   cwd?: string;
+  /** Batch indexes of O_PATH folders: the root to chroot into before exec, then the cwd. */
+  rootDir?: number;
+  cwdDir?: number;
   umask?: number;
   /** A session leader starts a new session. */
   setsid: boolean;
@@ -71,13 +75,23 @@ export function planTree(
   }
   const tty = planTty(task, owner, staged, opts, batch, index);
   const extraEnv = opts.program ? [`FDRESTORE_PID=${task.pid}`] : [];
-  const { path, argv, env } = programOf(task, { ...opts, extraEnv });
+  const { path: program, argv, env } = programOf(task, { ...opts, extraEnv });
+  const fs = taskFs(task, opts, program);
+  const add = (fd: number | undefined): number | undefined => {
+    if (fd === undefined) return undefined;
+    staged.onCleanup(() => close(fd));
+    return batch.push(fd) - 1;
+  };
+  const rootDir = add(fs.rootDir);
+  const cwdDir = add(fs.cwdDir);
   return {
     pid: task.pid,
-    path,
+    path: fs.path,
     argv,
     env,
-    cwd: task.cwd === undefined ? undefined : inRoot(opts.root, task.cwd, task.pid, "cwd"),
+    cwd: fs.cwd,
+    ...(rootDir === undefined ? {} : { rootDir }),
+    ...(cwdDir === undefined ? {} : { cwdDir }),
     umask: task.umask,
     setsid: task.sid === task.pid,
     pgid: task.pgid,

@@ -66,6 +66,8 @@ export async function runRestore(
       log,
       stageBase,
       shellJob: opts.shellJob,
+      dryRun: opts.command === "check",
+      untrusted: opts.untrusted,
     });
     log.info(`every file of ${owners.length} fd table(s) is open`);
     await interrupts.checkpoint();
@@ -82,6 +84,7 @@ export async function runRestore(
       cloexec: opts.cloexec,
       root,
       log,
+      untrusted: opts.untrusted,
       keepIgnored: ignored.inherited,
       noChildren: opts.noChildren,
     };

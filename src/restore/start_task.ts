@@ -6,7 +6,7 @@
 import type { Logger } from "../cli/log.ts";
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
-import { realPathInRoot } from "../sys/mod.ts";
+import { closeQuietly, O, openInRoot, openInRootFd, realPathInRoot } from "../sys/mod.ts";
 
 export interface StartOptions {
   /** `-- PROGRAM ARGS`: replaces the program recorded in the images. */
@@ -17,20 +17,26 @@ export interface StartOptions {
   readonly log: Logger;
   /** Extra environment for the started program (FDRESTORE_PID...). */
   readonly extraEnv?: readonly string[];
+  /** --untrusted: the program gets fdrestore's environment, never the image's. */
+  readonly untrusted?: boolean;
   /** Signals the caller ignored (nohup): the program starts with them ignored too. */
   readonly keepIgnored?: readonly number[];
   /** `--no-children`: the top task starts alone. */
   readonly noChildren?: boolean;
 }
 
-/** The program, argv and environment a task starts with. */
+/** The program (as given or recorded: {@link taskFs} finds it), argv and environment a task starts with. */
 export function programOf(
   task: Task,
   opts: StartOptions,
 ): { path: string; argv: string[]; env: string[] } {
-  const env = [...(task.env ?? []), ...(opts.extraEnv ?? [])];
+  // An image's environment (LD_PRELOAD...) would run its code in any program.
+  const own = opts.untrusted
+    ? Object.entries(Deno.env.toObject()).map(([k, v]) => `${k}=${v}`)
+    : [];
+  const env = [...(opts.untrusted ? own : task.env ?? []), ...(opts.extraEnv ?? [])];
   if (opts.program && opts.program.length > 0) {
-    return { path: searchPath(opts.program[0], task.pid), argv: [...opts.program], env };
+    return { path: opts.program[0], argv: [...opts.program], env };
   }
   if (!task.exe) {
     throw new RestoreError(
@@ -41,7 +47,7 @@ export function programOf(
     );
   }
   const argv = task.argv && task.argv.length > 0 ? task.argv : [task.exe];
-  return { path: inRoot(opts.root, task.exe, task.pid, "program"), argv, env };
+  return { path: task.exe, argv, env };
 }
 
 /**
@@ -50,13 +56,7 @@ export function programOf(
  */
 export function searchPath(program: string, pid: number): string {
   if (program.includes("/")) return program;
-  let dirs: string[] = [];
-  try {
-    dirs = (Deno.env.get("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(":");
-  } catch {
-    // no --allow-env: only paths with a slash work
-  }
-  for (const dir of dirs) {
+  for (const dir of pathDirs()) {
     const path = `${dir || "."}/${program}`;
     try {
       const st = Deno.statSync(path);
@@ -78,4 +78,87 @@ export function inRoot(root: string, path: string, pid: number, what: string): s
       pid,
     }, { cause: e });
   }
+}
+
+/**
+ * Where a task runs. The recorded program, as criu restores it, runs in its
+ * root: with --root, or a recorded root other than "/", this gives O_PATH
+ * descriptors of the root to chroot into (--root joined with the recorded
+ * root) and of the cwd, and the program as a path inside that root. A program
+ * after `--` is the caller's: it runs on the host's "/", found in the
+ * caller's PATH, in the task's cwd (by descriptor under --root). Without a
+ * root, program and cwd are host paths. The caller owns the descriptors.
+ */
+export interface TaskFs {
+  path: string;
+  cwd?: string;
+  rootDir?: number;
+  cwdDir?: number;
+}
+
+export function taskFs(task: Task, opts: StartOptions, program: string): TaskFs {
+  const taskRoot = task.root ?? "/";
+  const given = (opts.program?.length ?? 0) > 0;
+  if (isSlash(opts.root) && (given || isSlash(taskRoot))) {
+    const cwd = task.cwd === undefined ? undefined : inRoot(opts.root, task.cwd, task.pid, "cwd");
+    const path = given
+      ? searchPath(program, task.pid)
+      : inRoot(opts.root, program, task.pid, "program");
+    return { path, cwd };
+  }
+  const cwdDir = task.cwd === undefined ? undefined : dirIn(opts.root, task.cwd, task.pid, "cwd");
+  if (given) return { path: searchPath(program, task.pid), cwdDir };
+  let rootDir: number | undefined;
+  try {
+    rootDir = dirIn(opts.root, taskRoot, task.pid, "root");
+    return { path: programInRoot(task, rootDir, taskRoot), rootDir, cwdDir };
+  } catch (e) {
+    if (rootDir !== undefined) closeQuietly(rootDir);
+    if (cwdDir !== undefined) closeQuietly(cwdDir);
+    throw e;
+  }
+}
+
+function dirIn(root: string, path: string, pid: number, what: string): number {
+  try {
+    return openInRoot(root, path, O.PATH | O.DIRECTORY | O.CLOEXEC);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreError(`task ${pid}: cannot find its ${what} ${path} in ${root}: ${why}`, {
+      pid,
+    }, { cause: e });
+  }
+}
+
+/** The recorded program as a path inside the task's root, checked to be there. */
+function programInRoot(task: Task, rootDir: number, taskRoot: string): string {
+  const exe = task.exe!; // programOf refused a task without one
+  const prefix = taskRoot.replace(/\/+$/, "");
+  if (prefix !== "" && !exe.startsWith(prefix + "/")) {
+    throw new RestoreError(`task ${task.pid}: its program ${exe} is outside its root ${taskRoot}`, {
+      pid: task.pid,
+    });
+  }
+  const path = exe.slice(prefix.length);
+  try {
+    closeQuietly(openInRootFd(rootDir, path, O.PATH | O.CLOEXEC));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreError(`task ${task.pid}: cannot find its program ${exe} in its root: ${why}`, {
+      pid: task.pid,
+    }, { cause: e });
+  }
+  return path;
+}
+
+function pathDirs(): string[] {
+  try {
+    return (Deno.env.get("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(":");
+  } catch {
+    return []; // no --allow-env: only paths with a slash work
+  }
+}
+
+function isSlash(path: string): boolean {
+  return /^\/+$/.test(path);
 }

@@ -57,6 +57,9 @@ export const FD_CLOEXEC = 1;
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_FOLLOW = 0x400;
 export const AT_EMPTY_PATH = 0x1000;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const RENAME_NOREPLACE = 1;
+export const RENAME_EXCHANGE = 2;
 
 export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
 

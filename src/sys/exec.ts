@@ -27,6 +27,9 @@ export interface ExecOptions {
   /** The whole fd table after exec: target number → source fd here. */
   fds: ReadonlyMap<number, number>;
   cwd?: string;
+  /** Descriptors (O_PATH) of a folder to chroot into, then of the cwd: used instead of `cwd`. */
+  rootDir?: number;
+  cwdDir?: number;
   umask?: number;
   setsid?: boolean;
   /** setpgid(0, pgid); 0 makes this process a group leader. */
@@ -50,7 +53,13 @@ export function execWithFds(o: ExecOptions): never {
   const argv = cArray(o.argv);
   const env = cArray(envStrings(o.env));
   const empty = sigset([]);
-  if (o.cwd !== undefined) check("chdir", () => c.chdir(cstr(o.cwd!)), o.cwd);
+  // criu's order: into the root, then the cwd (which may lie outside it), all by descriptor.
+  if (o.rootDir !== undefined) {
+    check("fchdir", () => c.fchdir(o.rootDir!), o.rootDir);
+    check("chroot", () => c.chroot(cstr(".")), ".");
+  }
+  if (o.cwdDir !== undefined) check("fchdir", () => c.fchdir(o.cwdDir!), o.cwdDir);
+  else if (o.cwd !== undefined) check("chdir", () => c.chdir(cstr(o.cwd!)), o.cwd);
   if (o.setsid) check("setsid", () => c.setsid());
   else if (o.setpgid !== undefined) {
     check("setpgid", () => c.setpgid(0, o.setpgid!), `pgid ${o.setpgid}`);

@@ -38,7 +38,8 @@ export function openInRootFd(dirfd: number, path: string, flags: number, mode = 
 export function openInRoot(root: string, path: string, flags: number, mode = 0o666): number {
   const c = libc();
   if (isSlash(root)) {
-    const p = cstrTemp(path);
+    // An image path counts from the root, never from fdrestore's cwd.
+    const p = cstrTemp(path.startsWith("/") ? path : `/${path}`);
     return check("open", () => c.open(p, flags, mode), path);
   }
   // The root itself is the caller's, not the image's: a plain lookup.
@@ -48,27 +49,6 @@ export function openInRoot(root: string, path: string, flags: number, mode = 0o6
     return openInRootFd(dir, path, flags, mode);
   } finally {
     checkOnce("close", () => c.close(dir), dir);
-  }
-}
-
-/**
- * The real path, inside `root`, of an image path whose last component is to be
- * created or named by a call that takes a path (bind, mkfifo, link, unlink,
- * chdir, exec): the folders are resolved in the root; the last component is
- * kept as it is (those calls do not follow it), `.` and `..` are resolved too.
- */
-export function pathInRoot(root: string, path: string): string {
-  if (isSlash(root)) return path;
-  const parts = path.split("/").filter((s) => s !== "");
-  const last = parts.at(-1);
-  const keepLast = last !== undefined && last !== "." && last !== "..";
-  const folder = keepLast ? parts.slice(0, -1).join("/") : parts.join("/");
-  const fd = openInRoot(root, folder === "" ? "/" : folder, O.PATH | O.CLOEXEC);
-  try {
-    const real = readlink(`/proc/self/fd/${fd}`);
-    return keepLast ? `${real === "/" ? "" : real}/${last}` : real;
-  } finally {
-    checkOnce("close", () => libc().close(fd), fd);
   }
 }
 

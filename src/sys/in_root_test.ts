@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { close, fstat, O } from "./mod.ts";
-import { openInRoot, pathInRoot, realPathInRoot } from "./in_root.ts";
+import { openInRoot, realPathInRoot } from "./in_root.ts";
+import { closePlace, openPlace } from "./place.ts";
+import { readlink } from "./fd.ts";
 import { leakChecked } from "./_testing.ts";
 
 /** A root with a file inside, a secret outside, and every way out a path can try. */
@@ -41,15 +43,27 @@ Deno.test(
   }),
 );
 
-Deno.test("pathInRoot and realPathInRoot give real paths inside the root", () => {
+Deno.test("openPlace holds the folder of a name inside the root; realPathInRoot gives real paths", () => {
   const { root, done } = hostileRoot();
   try {
     const real = Deno.realPathSync(root);
-    assert.equal(pathInRoot(root, "../../dir/sock"), `${real}/dir/sock`);
-    assert.equal(pathInRoot(root, "slash/dir/.."), real);
+    const folderOf = (path: string) => {
+      const p = openPlace(root, path);
+      try {
+        return [readlink(`/proc/self/fd/${p.dir}`), p.name];
+      } finally {
+        closePlace(p);
+      }
+    };
+    assert.deepEqual(folderOf("../../dir/sock"), [`${real}/dir`, "sock"]);
+    assert.deepEqual(folderOf("slash/dir/../x"), [real, "x"]);
+    assert.deepEqual(folderOf("relative"), [real, "relative"]); // from the root, not the cwd
     assert.equal(realPathInRoot(root, "/../dir"), `${real}/dir`);
-    assert.throws(() => pathInRoot(root, "dir/up/x"), /ENOENT/);
-    assert.equal(pathInRoot("/", "/a/../b"), "/a/../b"); // the real root: unchanged
+    assert.throws(() => openPlace(root, "dir/up/x"), /ENOENT/);
+    assert.throws(() => openPlace(root, "dir/.."), /EINVAL/);
+    const p = openPlace("/", "tmp/../tmp/x"); // the real root: relative counts from "/"
+    assert.equal(readlink(`/proc/self/fd/${p.dir}`), "/tmp");
+    closePlace(p);
   } finally {
     done();
   }

@@ -48,6 +48,13 @@ export const SYMBOLS = {
   // ssize_t readlink(const char *path, char *buf, size_t size)
   readlink: { parameters: [BUF, BUF, USIZE], result: ISIZE },
   unlink: { parameters: [BUF], result: I32 }, // int unlink(const char *path)
+  // int renameat2(int olddirfd, const char *old, int newdirfd, const char *new, unsigned flags)
+  // -- glibc >= 2.28; tests race with RENAME_EXCHANGE
+  renameat2: { parameters: [I32, BUF, I32, BUF, U32], result: I32, optional: true },
+  // int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags): AT_EMPTY_PATH on O_PATH
+  fchownat: { parameters: [I32, BUF, U32, U32, I32], result: I32 },
+  // int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+  fchmodat: { parameters: [I32, BUF, U32, I32], result: I32 },
   // int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
   linkat: { parameters: [I32, BUF, I32, BUF, I32], result: I32 },
   // int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
@@ -143,6 +150,7 @@ export const SYMBOLS = {
   prctl: { parameters: [I32, U64, U64, U64, U64], result: I32 },
   umask: { parameters: [U32], result: U32 }, // mode_t umask(mode_t mask)
   chdir: { parameters: [BUF], result: I32 }, // int chdir(const char *path)
+  fchdir: { parameters: [I32], result: I32 }, // int fchdir(int fd)
   chroot: { parameters: [BUF], result: I32 }, // int chroot(const char *path)
   // int prlimit(pid_t pid, int resource, const struct rlimit *new, struct rlimit *old)
   prlimit: { parameters: [I32, I32, BUF, BUF], result: I32 },

@@ -25,13 +25,8 @@ export {
 } from "./errno.ts";
 export * from "./fd.ts";
 export { renameAt, statAt, unlinkAt } from "./dir_entry.ts";
-export {
-  openInRoot,
-  openInRootFd,
-  openParentInRoot,
-  pathInRoot,
-  realPathInRoot,
-} from "./in_root.ts";
+export { openInRoot, openInRootFd, openParentInRoot, realPathInRoot } from "./in_root.ts";
+export * from "./place.ts";
 export * from "./kinds.ts";
 export * from "./proc.ts";
 export * from "./signals.ts";

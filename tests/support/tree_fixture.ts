@@ -24,6 +24,8 @@ export interface TaskSpec {
   filesId?: number;
   /** A cwd other than the sample's (e.g. a missing one, to make the start fail). */
   cwd?: string;
+  /** A root other than "/" (fs.img root_id), as a chrooted task has. */
+  root?: string;
   /** fd number → name of a file in `files` (one name = one description). */
   fds: Record<number, string>;
 }
@@ -80,7 +82,12 @@ export function writeTreeCheckpoint(
       cwdId = next++;
       out.push({ type: 1, id: cwdId, reg: { id: cwdId, flags: 0, pos: 0n, fown, name: t.cwd } });
     }
-    write(dir, `fs-${t.pid}.img`, "FS", [{ ...fs, cwd_id: cwdId }]);
+    let rootId = fs.root_id;
+    if (t.root !== undefined) {
+      rootId = next++;
+      out.push({ type: 1, id: rootId, reg: { id: rootId, flags: 0, pos: 0n, fown, name: t.root } });
+    }
+    write(dir, `fs-${t.pid}.img`, "FS", [{ ...fs, cwd_id: cwdId, root_id: rootId }]);
     if (t.filesId !== undefined && t.filesId !== t.pid) continue; // the owner writes the table
     const fdinfo = Object.entries(t.fds)
       .map(([fd, name]) => ({
