@@ -5,6 +5,7 @@
  */
 import type { Task } from "../model/mod.ts";
 import { inRoot, programOf, type StartOptions } from "./start_task.ts";
+import { userProgram } from "../program/mod.ts";
 import type { StagedFiles } from "./open_files.ts";
 
 export interface TaskPlan {
@@ -70,7 +71,7 @@ export function planTree(
     opts.log.info(`task ${task.pid}: fds ${cleared.join(",")} were close-on-exec; kept open`);
   }
   const tty = planTty(task, owner, staged, opts, batch, index);
-  const extraEnv = opts.program ? [`FDRESTORE_PID=${task.pid}`] : [];
+  const extraEnv = userProgram(task.pid, opts) ? [`FDRESTORE_PID=${task.pid}`] : [];
   const { path, argv, env } = programOf(task, { ...opts, extraEnv });
   return {
     pid: task.pid,

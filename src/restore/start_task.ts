@@ -7,10 +7,9 @@ import type { Logger } from "../cli/log.ts";
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { realPathInRoot } from "../sys/mod.ts";
+import { type ProgramChoice, usableEnv, userProgram } from "../program/mod.ts";
 
-export interface StartOptions {
-  /** `-- PROGRAM ARGS`: replaces the program recorded in the images. */
-  readonly program?: readonly string[];
+export interface StartOptions extends ProgramChoice {
   /** "honor": leave out fds the images flag close-on-exec, as an exec would. */
   readonly cloexec: "keep" | "honor";
   readonly root: string;
@@ -28,9 +27,17 @@ export function programOf(
   task: Task,
   opts: StartOptions,
 ): { path: string; argv: string[]; env: string[] } {
-  const env = [...(task.env ?? []), ...(opts.extraEnv ?? [])];
-  if (opts.program && opts.program.length > 0) {
-    return { path: searchPath(opts.program[0], task.pid), argv: [...opts.program], env };
+  const recorded = usableEnv(task.env ?? []);
+  if (recorded.dropped > 0) {
+    opts.log.info(
+      `task ${task.pid}: ${recorded.dropped} environment strings without '=' left out ` +
+        `(a process title was written over them)`,
+    );
+  }
+  const env = [...recorded.env, ...(opts.extraEnv ?? [])];
+  const program = userProgram(task.pid, opts);
+  if (program && program.length > 0) {
+    return { path: searchPath(program[0], task.pid), argv: [...program], env };
   }
   if (!task.exe) {
     throw new RestoreError(
