@@ -54,7 +54,7 @@ async function restoreDetached(images: string, args: string[]): Promise<Record<s
 
 Deno.test("real redis-server: its title is refused, --exec starts redis-server on its fds", async (t) => {
   if (!haveRealDump("real redis-server", ["/usr/bin/redis-server", "/usr/bin/redis-cli"])) return;
-  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-redis-" });
+  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-title-redis-" });
   const images = join(dir, "images");
   try {
     const port = freePort();
@@ -115,6 +115,17 @@ Deno.test("real redis-server: its title is refused, --exec starts redis-server o
       },
     );
 
+    await t.step("check warns about the task and still checks every file", async () => {
+      const r = await runCli(["check", "-D", images]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        r.stderr,
+        `Warn: task ${pid} (redis-server): its recorded argv '${title}' is ${doubt}; ` +
+          `a restore needs --exec ${pid}='PROGRAM ARGS...' or -- PROGRAM ARGS...\n`,
+      );
+      assertNothingLeft(dir, images, before, port);
+    });
+
     await t.step(
       "--exec starts redis-server (not redis-check-rdb) on the restored fds",
       async () => {
@@ -153,7 +164,7 @@ Deno.test("real redis-server: its title is refused, --exec starts redis-server o
 
 Deno.test("real nginx: master and workers are refused; --exec and -- start each its own program", async (t) => {
   if (!haveRealDump("real nginx", ["/usr/sbin/nginx"])) return;
-  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-nginx-" });
+  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-title-nginx-" });
   const images = join(dir, "images");
   try {
     const port = freePort();
