@@ -23,6 +23,7 @@ import { InheritFdTable, writeDebugMessage } from "../inherit/table.ts";
 import { type Command, COMMANDS, OPTIONS, UNSUPPORTED_OPTIONS } from "./usage.ts";
 import type { ListenChoice } from "../handoff/spec.ts";
 import { handoffOptions, statusFdOption } from "./service_options.ts";
+import { ExecArgError, parseExecArg } from "../program/mod.ts";
 
 export type { Command };
 export type CloexecMode = "keep" | "honor";
@@ -61,6 +62,8 @@ export interface RestoreOptions extends LogOptions {
   statusFd?: number;
   /** `-- PROGRAM ARGS...`; undefined: the program recorded in the images. */
   program?: string[];
+  /** `--exec PID=PROGRAM ARGS...`: one task's program, by pid in the dump. */
+  exec: Map<number, string[]>;
 }
 
 export interface CheckOptions extends LogOptions {
@@ -243,6 +246,7 @@ function build(
   const flags = new Set<string>();
   let level: number = DEFAULT_LOG_LEVEL;
   let inheritOutsideRestore = false;
+  const exec = new Map<number, string[]>();
 
   for (const t of tokens) {
     if (t.kind === "positional") fail(`unexpected argument '${t.value}'`);
@@ -280,6 +284,10 @@ function build(
         if (parsed.kind === "debug") writeDebugMessage(parsed.fd, parsed.key);
         inheritOutsideRestore = true;
       }
+      continue;
+    }
+    if (spec.long === "exec") {
+      addExec(exec, value, fail);
       continue;
     }
     if (spec.long === "verbosity") {
@@ -360,6 +368,7 @@ function build(
         leaveStopped: flags.has("leave-stopped"),
         ...statusFdOption(values.get("status-fd"), fail),
         program: programArgs,
+        exec,
       };
     }
     case "show":
@@ -376,5 +385,17 @@ function build(
       }
       return { command, ...log, input, output, imagesDir: dir, pretty: flags.has("pretty") };
     }
+  }
+}
+
+/** One `--exec PID=...`: a second one for the same task is a conflict. */
+function addExec(exec: Map<number, string[]>, value: string, fail: (m: string) => never): void {
+  try {
+    const { pid, argv } = parseExecArg(value);
+    if (exec.has(pid)) fail(`--exec given twice for task ${pid}`);
+    exec.set(pid, argv);
+  } catch (e) {
+    if (e instanceof ExecArgError) fail(e.message);
+    throw e;
   }
 }

@@ -61,6 +61,7 @@ Deno.test("restore defaults follow criu", () => {
     pidMap: undefined,
     leaveStopped: false,
     program: undefined,
+    exec: new Map(),
   });
 });
 
@@ -91,6 +92,9 @@ Deno.test("every restore option parses", () => {
     "NGINX",
     "--status-fd",
     "2",
+    "--exec",
+    "7288=sleep 'a b'",
+    "--exec=7289=true",
     "--",
     "/bin/cat",
     "-n",
@@ -117,7 +121,23 @@ Deno.test("every restore option parses", () => {
     pidMap: "map.json",
     leaveStopped: true,
     program: ["/bin/cat", "-n", "--"],
+    exec: new Map([[7288, ["sleep", "a b"]], [7289, ["true"]]]),
   });
+});
+
+Deno.test("--exec is refused when malformed, repeated for a task, or outside restore", () => {
+  assert.throws(
+    () => restore("--exec", "12=a", "--exec", "12=b"),
+    usageError("--exec given twice for task 12", RESTORE_HINT),
+  );
+  assert.throws(
+    () => restore("--exec", "nginx -c x"),
+    usageError("invalid --exec 'nginx -c x' (expected PID=PROGRAM ARGS...)", RESTORE_HINT),
+  );
+  assert.throws(
+    () => parseCommandLine(["check", "--exec", "12=a"]),
+    usageError("option --exec does not apply to check", "Try 'fdrestore check --help'"),
+  );
 });
 
 Deno.test("long forms and glued short values parse too", () => {

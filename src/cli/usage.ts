@@ -188,6 +188,16 @@ export const OPTIONS: readonly OptionDoc[] = [
     example: "--status-fd 3",
   },
   {
+    long: "exec",
+    value: "PID=COMMAND",
+    multiple: true,
+    commands: ["restore"],
+    help: "start COMMAND for the task PID of the dump instead of its recorded program, " +
+      "split into words like a shell does, without expanding anything; repeatable. " +
+      "Other tasks start -- PROGRAM if given, else their recorded program",
+    example: "--exec '4151=nginx -c /etc/nginx/nginx.conf'",
+  },
+  {
     long: "json",
     commands: ["show"],
     help: "print JSON instead of a table",
@@ -387,8 +397,11 @@ export function usageText(command?: string): string {
   if (cmd === undefined || cmd === "restore") {
     out.push(
       "",
-      "  -- PROGRAM ARGS...        start PROGRAM instead of the executable, argv",
-      "                            and environment recorded in the images.",
+      "  -- PROGRAM ARGS...        start PROGRAM instead of the executable and argv",
+      "                            recorded in the images, in every task without",
+      "                            --exec (FDRESTORE_PID says which task it is).",
+      "                            A recorded argv that is a process title",
+      "                            ('nginx: worker process') is never started.",
       "                            e.g. -- /usr/bin/python3 app.py",
     );
   }

@@ -181,6 +181,7 @@ function readFs(src: ImageSource, task: Task, files: Map<FileKey, FileDesc>, arg
       const found = readProcessArgs(src, task.pid, mm);
       task.argv = found.argv;
       task.env = found.env;
+      if (found.argvCut) task.argvCut = true;
     }
   }
 }

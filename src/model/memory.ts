@@ -14,6 +14,11 @@ const PE_PRESENT = 4;
 export interface ProcessArgs {
   argv?: string[];
   env?: string[];
+  /**
+   * The argv area does not end with a NUL: its last string runs on past the
+   * area, which exec never leaves (a process title longer than the command line).
+   */
+  argvCut?: boolean;
 }
 
 /** Splits NUL-terminated strings; a missing final NUL still ends the last one. */
@@ -40,7 +45,7 @@ export function readProcessArgs(src: ImageSource, pid: number, mm: Entry): Proce
     runs.push({ start, end: start + BigInt(nr * PAGE), fileOffset: offset });
     offset += nr * PAGE;
   }
-  const read = (from: unknown, to: unknown): string[] | undefined => {
+  const read = (from: unknown, to: unknown): Uint8Array | undefined => {
     if (typeof from !== "bigint" || typeof to !== "bigint" || to <= from) return undefined;
     if (to - from > 1n << 20n) return undefined; // not a plausible argv
     // The range may cross several pagemap entries: copy it run by run.
@@ -60,11 +65,14 @@ export function readProcessArgs(src: ImageSource, pid: number, mm: Entry): Proce
       out.set(bytes, Number(at - from));
       at = stop;
     }
-    return splitStrings(out);
+    return out;
   };
+  const argv = read(mm.mm_arg_start, mm.mm_arg_end);
+  const env = read(mm.mm_env_start, mm.mm_env_end);
   return {
-    argv: read(mm.mm_arg_start, mm.mm_arg_end),
-    env: read(mm.mm_env_start, mm.mm_env_end),
+    argv: argv && splitStrings(argv),
+    env: env && splitStrings(env),
+    ...(argv && argv.at(-1) !== 0 ? { argvCut: true } : {}),
   };
 }
 

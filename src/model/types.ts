@@ -71,6 +71,8 @@ export interface Task {
   exe?: string;
   argv?: string[];
   env?: string[];
+  /** The argv area did not end with a NUL (see `ProcessArgs.argvCut`). */
+  argvCut?: boolean;
 }
 
 /** Everything a restore or `show` needs from an image directory. */

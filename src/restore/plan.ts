@@ -6,6 +6,7 @@
 import type { Task } from "../model/mod.ts";
 import { programOf, type StartOptions, taskFs } from "./start_task.ts";
 import { close } from "../sys/mod.ts";
+import { userProgram } from "../program/mod.ts";
 import type { StagedFiles } from "./open_files.ts";
 
 export interface TaskPlan {
@@ -74,7 +75,7 @@ export function planTree(
     opts.log.info(`task ${task.pid}: fds ${cleared.join(",")} were close-on-exec; kept open`);
   }
   const tty = planTty(task, owner, staged, opts, batch, index);
-  const extraEnv = opts.program ? [`FDRESTORE_PID=${task.pid}`] : [];
+  const extraEnv = userProgram(task.pid, opts) ? [`FDRESTORE_PID=${task.pid}`] : [];
   const { path: program, argv, env } = programOf(task, { ...opts, extraEnv });
   const fs = taskFs(task, opts, program);
   const add = (fd: number | undefined): number | undefined => {

@@ -23,6 +23,7 @@ import { applyHandoff, planHandoff } from "../handoff/mod.ts";
 import { FirstMoments } from "./early_exit.ts";
 import { signalStatus } from "./status_fd.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
+import { checkPrograms, doubtedTasks, doubtText, execHint } from "../program/mod.ts";
 
 const SIGKILL = 9;
 const SIGSTOP = 19;
@@ -56,6 +57,8 @@ export async function runRestore(
     const handoff = planHandoff(tasks[0], { ...opts, notifySocket: callerNotifySocket() });
     checkKeys(cp, tasks, opts);
     const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
+    if (opts.command === "restore") checkPrograms(live, opts, root);
+    else warnDoubtedPrograms(live, root);
     const owners = live.filter((t) => t.tableOwner === t);
     const stageBase = stageBaseFor(live, opts.inherit.stageBase);
     await ensureFdLimit(owners, stageBase, growth);
@@ -81,6 +84,7 @@ export async function runRestore(
     const batch: number[] = [];
     const startOpts = {
       program: opts.program,
+      exec: opts.exec,
       cloexec: opts.cloexec,
       root,
       log,
@@ -177,6 +181,13 @@ function checkKeys(cp: Checkpoint, tasks: Task[], opts: RestoreOptions | CheckOp
     }
   }
   checkInheritKeys(opts.inherit, { all, regular }, { strict: opts.inheritFdStrict, logger: log });
+}
+
+/** `check` starts nothing, but says what a restore would refuse to start. */
+function warnDoubtedPrograms(live: Task[], root: string): void {
+  for (const [t, v] of doubtedTasks(live, {}, root)) {
+    log.warn(`task ${t.pid} (${t.comm}): ${doubtText(t, v)}; a restore needs ${execHint(t.pid)}`);
+  }
 }
 
 /** Staged fds live above every target number of every task. */

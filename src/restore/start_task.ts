@@ -7,10 +7,9 @@ import type { Logger } from "../cli/log.ts";
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { closeQuietly, O, openInRoot, openInRootFd, realPathInRoot } from "../sys/mod.ts";
+import { type ProgramChoice, usableEnv, userProgram } from "../program/mod.ts";
 
-export interface StartOptions {
-  /** `-- PROGRAM ARGS`: replaces the program recorded in the images. */
-  readonly program?: readonly string[];
+export interface StartOptions extends ProgramChoice {
   /** "honor": leave out fds the images flag close-on-exec, as an exec would. */
   readonly cloexec: "keep" | "honor";
   readonly root: string;
@@ -34,9 +33,17 @@ export function programOf(
   const own = opts.untrusted
     ? Object.entries(Deno.env.toObject()).map(([k, v]) => `${k}=${v}`)
     : [];
-  const env = [...(opts.untrusted ? own : task.env ?? []), ...(opts.extraEnv ?? [])];
-  if (opts.program && opts.program.length > 0) {
-    return { path: opts.program[0], argv: [...opts.program], env };
+  const recorded = usableEnv(opts.untrusted ? [] : task.env ?? []);
+  if (recorded.dropped > 0) {
+    opts.log.info(
+      `task ${task.pid}: ${recorded.dropped} environment strings without '=' left out ` +
+        `(a process title was written over them)`,
+    );
+  }
+  const env = [...own, ...recorded.env, ...(opts.extraEnv ?? [])];
+  const program = userProgram(task.pid, opts);
+  if (program && program.length > 0) {
+    return { path: program[0], argv: [...program], env };
   }
   if (!task.exe) {
     throw new RestoreError(
@@ -98,7 +105,7 @@ export interface TaskFs {
 
 export function taskFs(task: Task, opts: StartOptions, program: string): TaskFs {
   const taskRoot = task.root ?? "/";
-  const given = (opts.program?.length ?? 0) > 0;
+  const given = (userProgram(task.pid, opts)?.length ?? 0) > 0;
   if (isSlash(opts.root) && (given || isSlash(taskRoot))) {
     const cwd = task.cwd === undefined ? undefined : inRoot(opts.root, task.cwd, task.pid, "cwd");
     const path = given

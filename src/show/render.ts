@@ -24,8 +24,10 @@ export function renderReport(report: ShowReport, opts: RenderOptions = {}): stri
   } else {
     out.push(bold("What a restore needs from the caller:"));
     for (const n of report.needs) {
-      out.push(...wrap(`task ${n.pid} fd ${n.fd}: ${n.reason}`, "  ", "    "));
-      if (n.inherit_arg) out.push(`      pass ${n.inherit_arg}`);
+      const fd = n.fd === undefined ? "" : ` fd ${n.fd}`;
+      out.push(...wrap(`task ${n.pid}${fd}: ${n.reason}`, "  ", "    "));
+      const pass = n.inherit_arg ?? n.exec_arg;
+      if (pass) out.push(...wrap(`pass ${pass}`, "      ", "        "));
     }
   }
   return out.join("\n") + "\n";
@@ -36,8 +38,10 @@ function renderTask(t: ShowTask, bold: (s: string) => string): string[] {
     bold(`task ${t.pid} ${t.comm}`) +
     `  parent ${t.ppid}  pgid ${t.pgid}  sid ${t.sid}  ${t.state}`,
   ];
-  if (t.exe) lines.push(...wrap(t.exe, "  program ", "          "));
-  if (t.argv) lines.push(...wrap(t.argv.map(quote).join(" "), "  argv    ", "          "));
+  const via = t.exe_via ? ` (through the link ${t.exe_via})` : "";
+  if (t.exe) lines.push(...wrap(t.exe + via, "  program ", "          "));
+  if (t.argv) lines.push(...wrap(argvText(t.argv), "  argv    ", "          "));
+  if (t.program_doubt) lines.push(...wrap(`${t.program_doubt}`, "  doubt   ", "          "));
   const fs = [`cwd ${t.cwd ?? "?"}`, `root ${t.root ?? "?"}`];
   if (t.umask) fs.push(`umask ${t.umask}`);
   lines.push(...wrap(fs.join("   "), "  ", "  "));
@@ -86,6 +90,14 @@ function renderFd(fd: ShowFd): string[] {
   }
   if (line) lines.push(indent + line);
   return lines;
+}
+
+/** A title's padding is counted, not printed: `'nginx: worker process' and 49 empty strings`. */
+function argvText(argv: string[]): string {
+  let n = 0;
+  while (n < argv.length - 1 && argv[argv.length - 1 - n] === "") n++;
+  const shown = argv.slice(0, argv.length - (n >= 2 ? n : 0)).map(quote).join(" ");
+  return n >= 2 ? `${shown} and ${n} empty strings` : shown;
 }
 
 function quote(arg: string): string {

@@ -13,10 +13,12 @@ import {
   type FileDesc,
   ptyPair,
   type Task,
+  TASK_STATE,
 } from "../model/mod.ts";
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { describeFile, type FileDescription } from "./describe.ts";
 import { accessMode, statusFlagNames } from "./open_flags.ts";
+import { doubtText, execHint, judgeTask, refused } from "../program/mod.ts";
 
 export interface ShowFd {
   fd: number;
@@ -45,7 +47,11 @@ export interface ShowTask {
   comm: string;
   state: string;
   exe?: string;
+  /** The link argv[0] names that led the kernel to `exe` (redis-server → redis-check-rdb). */
+  exe_via?: string;
   argv?: string[];
+  /** Why a restore will not start the recorded program (a process title, ...). */
+  program_doubt?: string;
   cwd?: string;
   root?: string;
   umask?: string;
@@ -56,10 +62,13 @@ export interface ShowTask {
 
 export interface ShowNeed {
   pid: number;
-  fd: number;
+  /** Absent when the task needs its program. */
+  fd?: number;
   reason: string;
   /** The argument that supplies it, with N to be chosen by the caller. */
   inherit_arg?: string;
+  /** For a program: the arguments that give it. */
+  exec_arg?: string;
 }
 
 export interface ShowReport {
@@ -106,6 +115,15 @@ class Context {
 
   task(t: Task): ShowTask {
     const owner = t.tableOwner ?? t;
+    const verdict = t.state === TASK_STATE.DEAD ? undefined : judgeTask(t, this.root);
+    const doubt = verdict && refused(verdict) ? doubtText(t, verdict, false) : undefined;
+    if (doubt) {
+      this.needs.push({
+        pid: t.pid,
+        reason: "its recorded program is not started by default (see the task)",
+        exec_arg: execHint(t.pid),
+      });
+    }
     return {
       pid: t.pid,
       ppid: t.ppid,
@@ -114,7 +132,9 @@ class Context {
       comm: t.comm,
       state: STATE[t.state] ?? String(t.state),
       exe: t.exe,
+      ...(verdict?.via ? { exe_via: verdict.via } : {}),
       argv: t.argv,
+      ...(doubt ? { program_doubt: doubt } : {}),
       cwd: t.cwd,
       root: t.root,
       umask: t.umask === undefined ? undefined : "0" + t.umask.toString(8).padStart(3, "0"),

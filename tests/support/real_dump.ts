@@ -217,3 +217,151 @@ export async function eventually<T>(what: string, fn: () => T | undefined): Prom
   }
   throw new Error(`gave up waiting: ${what}`);
 }
+
+// Tasks started and dumped from TypeScript (tests/real_title_test.ts): redis-server and an nginx
+// whose pids, fds and argv the test needs before the dump.
+
+const SHIM_SOURCE = join(REPO_ROOT, "scripts", "real", "passcred_shim.c");
+
+/**
+ * True when root, criu, gcc and `programs` are there; else skips visibly. In
+ * CI a missing program fails instead (root is a skip: CI also runs as a user).
+ */
+export function haveRealDump(what: string, programs: string[]): boolean {
+  if (!haveRoot(what)) return false;
+  const missing: string[] = [];
+  for (const p of [CRIU, "/usr/bin/gcc", ...programs]) {
+    try {
+      if ((Deno.statSync(p).mode ?? 0) & 0o111) continue;
+    } catch {
+      // missing
+    }
+    missing.push(p);
+  }
+  if (missing.length === 0) return true;
+  const message = `${what}: needs ${missing.join(", ")}`;
+  if (Deno.env.get("CI") === "true") throw new Error(`${message} (.ci/run installs them)`);
+  console.log(`skipped: ${message}`);
+  return false;
+}
+
+/**
+ * Starts `argv` in a new session (criu dumps whole sessions), stdin on
+ * /dev/null, stdout and stderr appended to `log`, with only PATH set and no
+ * other fd: what the test runner inherited (the lock `flock` holds) would be
+ * dumped too.
+ */
+export function startLeader(argv: string[], opts: { cwd: string; log: string }): Deno.ChildProcess {
+  const script = 'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; ' +
+    'exec setsid "$@" </dev/null >>"$LOG" 2>&1';
+  return new Deno.Command("/bin/bash", {
+    args: ["-c", script, "bash", ...argv],
+    cwd: opts.cwd,
+    clearEnv: true,
+    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LOG: opts.log },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+/** Polls `ready` every 50 ms until it is true, or fails after `ms`. */
+export async function waitFor(what: string, ready: () => boolean | Promise<boolean>, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!(await ready())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `criu dump -t PID` into `images` (the tasks are killed by criu, as without --leave-running). */
+export async function criuDump(pid: number, images: string, workDir: string): Promise<void> {
+  const wrapper = Deno.readTextFileSync(CRIU);
+  const m = /exec\s+(\S+)\s+--library-path\s+(\S+)\s+(\S+)/.exec(wrapper);
+  if (!m) throw new Error(`cannot read the loader and libraries from ${CRIU}`);
+  const shim = join(workDir, "passcred_shim.so");
+  const gcc = await new Deno.Command("gcc", {
+    args: ["-shared", "-fPIC", "-O2", "-o", shim, SHIM_SOURCE],
+    stderr: "piped",
+  }).output();
+  if (!gcc.success) throw new Error(`gcc: ${new TextDecoder().decode(gcc.stderr)}`);
+  Deno.mkdirSync(images, { recursive: true });
+  const criu = new Deno.Command(m[1], {
+    args: ["--library-path", m[2], "--preload", shim, m[3], "dump", "-t", String(pid)]
+      .concat(["-D", images, "-o", "dump.log", "-v4"]),
+    env: { CRIU_FAULT: "130" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const timer = setTimeout(() => criu.kill("SIGKILL"), 60_000);
+  const status = await criu.status;
+  clearTimeout(timer);
+  if (!status.success) {
+    const log = Deno.readTextFileSync(join(images, "dump.log")).split("\n");
+    const errors = log.filter((l) => l.includes("Error") && !l.includes("RLIMIT_NOFILE"));
+    throw new Error(`criu dump failed (${status.code}): ${errors.slice(0, 3).join(" | ")}`);
+  }
+}
+
+/** Socket inodes listening on 127.0.0.1:`port` (/proc/net/tcp). */
+export function tcpListeners(port: number): string[] {
+  const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  return Deno.readTextFileSync("/proc/net/tcp").split("\n").slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[1] === want && f[3] === "0A")
+    .map((f) => f[9]);
+}
+
+/** What fd `fd` of `pid` is (`socket:[123]`, a path), undefined when closed. */
+export function fdTarget(pid: number, fd: number): string | undefined {
+  try {
+    return Deno.readLinkSync(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** argv of a live process. */
+export function cmdline(pid: number): string[] {
+  return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").slice(0, -1);
+}
+
+/** The environment of a live process. */
+export function environ(pid: number): string[] {
+  return Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0").slice(0, -1);
+}
+
+/** The children of a live process. */
+export function childrenOf(pid: number): number[] {
+  const text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
+  return text === "" ? [] : text.split(" ").map(Number);
+}
+
+/** Pids of the processes whose cwd is `dir` (a restore recreates the dumped cwd). */
+export function processesIn(dir: string): number[] {
+  const out: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^[0-9]+$/.test(e.name)) continue;
+    try {
+      if (Deno.readLinkSync(`/proc/${e.name}/cwd`) === dir) out.push(Number(e.name));
+    } catch {
+      // gone, or a kernel thread
+    }
+  }
+  return out;
+}
+
+/** SIGKILLs every process whose cwd is `dir` (what a test's restore started). */
+export function killProcessesIn(dir: string): void {
+  for (let round = 0; round < 10; round++) {
+    const pids = processesIn(dir);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
