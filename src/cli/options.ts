@@ -47,6 +47,8 @@ export interface RestoreOptions extends LogOptions {
   leaveStopped: boolean;
   root?: string;
   shellJob: boolean;
+  /** --file-locks: take the locks of filelocks.img. */
+  fileLocks: boolean;
   cloexec: CloexecMode;
   pid?: number;
   /** `--no-children`: only the selected task starts. */
@@ -69,6 +71,8 @@ export interface CheckOptions extends LogOptions {
   inheritFdStrict: boolean;
   root?: string;
   shellJob: boolean;
+  /** --file-locks: take the locks of filelocks.img. */
+  fileLocks: boolean;
   cloexec: CloexecMode;
   pid?: number;
   noChildren: boolean;
@@ -330,6 +334,7 @@ function build(
         inheritFdStrict: flags.has("inherit-fd-strict"),
         root: values.get("root"),
         shellJob: flags.has("shell-job"),
+        fileLocks: flags.has("file-locks"),
         cloexec: cloexec as CloexecMode,
         pid,
         noChildren: flags.has("no-children"),

@@ -52,6 +52,7 @@ Deno.test("restore defaults follow criu", () => {
     inheritFdStrict: false,
     root: undefined,
     shellJob: false,
+    fileLocks: false,
     cloexec: "keep",
     pid: undefined,
     noChildren: false,
@@ -81,6 +82,7 @@ Deno.test("every restore option parses", () => {
     "--root",
     "/srv",
     "-j",
+    "-l",
     "--cloexec=honor",
     "--pid",
     "7287",
@@ -104,6 +106,7 @@ Deno.test("every restore option parses", () => {
     inheritFdStrict: true,
     root: "/srv",
     shellJob: true,
+    fileLocks: true,
     cloexec: "honor",
     pid: 7287,
     noChildren: true,
@@ -286,7 +289,7 @@ const ERRORS: [string[], string, string?][] = [
     "Try 'fdrestore decode --help'",
   ],
   [["restore", "-x"], "option --ext-unix-sk is not supported yet", RESTORE_HINT],
-  [["restore", "-l"], "option --file-locks is not supported yet", RESTORE_HINT],
+  [["restore", "--tcp-close"], "option --tcp-close is not supported yet", RESTORE_HINT],
   [["restore", "--external", "unix[1]"], "option --external is not supported yet", RESTORE_HINT],
 ];
 

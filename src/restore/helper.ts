@@ -63,6 +63,8 @@ export function runHelper(transport: number): number {
       umask: plan.umask,
       keepIgnored: plan.keepIgnored,
       reportFd: transport,
+      locks: plan.locks?.map((l) => ({ ...l, start: BigInt(l.start), len: BigInt(l.len) })),
+      received: got.fds,
       encodeReport: (text) => frameMessage({ error: `task ${plan.pid}: ${text}` }),
     });
   } catch (e) {
@@ -142,7 +144,7 @@ export function startChild(
     known.set(old, pid);
     if (report !== undefined) sendMessage(report, { started: old, pid });
   };
-  if (plan.children.length === 0 && !plan.tty && !plan.listenPid) {
+  if (plan.children.length === 0 && !plan.tty && !plan.listenPid && !plan.locks) {
     // posix_spawn has no umask action: the child inherits ours at the call.
     const saved = plan.umask === undefined ? undefined : umask(plan.umask);
     let pid: number;

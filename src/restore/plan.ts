@@ -6,6 +6,7 @@
 import type { Task } from "../model/mod.ts";
 import { inRoot, programOf, type StartOptions } from "./start_task.ts";
 import type { StagedFiles } from "./open_files.ts";
+import type { PosixLock } from "./file_locks.ts";
 
 export interface TaskPlan {
   /** The pid in the dump. */
@@ -23,6 +24,8 @@ export interface TaskPlan {
   fds: number[];
   /** Terminal steps, done by a helper before its program starts. */
   tty?: TaskTty;
+  /** POSIX locks the task takes on its fds (it starts through a helper). */
+  locks?: PosixLock[];
   /** --shell-job: stays in fdrestore's process group (and session). */
   joinCallerGroup?: boolean;
   /** Signals it starts with ignored, as the caller had them (nohup). */
@@ -72,6 +75,7 @@ export function planTree(
   const tty = planTty(task, owner, staged, opts, batch, index);
   const extraEnv = opts.program ? [`FDRESTORE_PID=${task.pid}`] : [];
   const { path, argv, env } = programOf(task, { ...opts, extraEnv });
+  const locks = opts.posixLocks?.get(task.pid);
   return {
     pid: task.pid,
     path,
@@ -83,6 +87,7 @@ export function planTree(
     pgid: task.pgid,
     fds,
     ...(tty ? { tty } : {}),
+    ...(locks ? { locks } : {}),
     ...(opts.keepIgnored?.length ? { keepIgnored: [...opts.keepIgnored] } : {}),
     children: opts.noChildren
       ? []

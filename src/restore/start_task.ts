@@ -7,6 +7,7 @@ import type { Logger } from "../cli/log.ts";
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { realPathInRoot } from "../sys/mod.ts";
+import type { PosixLock } from "./file_locks.ts";
 
 export interface StartOptions {
   /** `-- PROGRAM ARGS`: replaces the program recorded in the images. */
@@ -21,6 +22,8 @@ export interface StartOptions {
   readonly keepIgnored?: readonly number[];
   /** `--no-children`: the top task starts alone. */
   readonly noChildren?: boolean;
+  /** --file-locks: the POSIX locks each task (pid in the dump) takes before its program runs. */
+  readonly posixLocks?: ReadonlyMap<number, PosixLock[]>;
 }
 
 /** The program, argv and environment a task starts with. */

@@ -39,6 +39,7 @@ export const SYMBOLS = {
   fcntl_int_nb: { name: "fcntl", parameters: [I32, I32, I64], result: I32, nonblocking: true },
   // int fcntl(int fd, int cmd, struct f_owner_ex *arg): F_SETOWN_EX, F_GETOWN_EX
   fcntl_ptr: { name: "fcntl", parameters: [I32, I32, BUF], result: I32 },
+  flock: { parameters: [I32, I32], result: I32 }, // int flock(int fd, int operation)
   lseek: { parameters: [I32, I64, I32], result: I64 }, // off_t lseek(int fd, off_t off, int whence)
   read: { parameters: [I32, BUF, USIZE], result: ISIZE }, // ssize_t read(int fd, void *buf, size_t n)
   write: { parameters: [I32, BUF, USIZE], result: ISIZE }, // ssize_t write(int, const void *, size_t)

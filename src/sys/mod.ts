@@ -40,6 +40,7 @@ export * from "./move.ts";
 export * from "./at_number.ts";
 export * from "./spawn.ts";
 export { type ExecOptions, execWithFds } from "./exec.ts";
+export * from "./locks.ts";
 export {
   encodeSockaddrIn,
   encodeSockaddrIn6,
