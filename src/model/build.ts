@@ -179,6 +179,7 @@ function readFs(src: ImageSource, task: Task, files: Map<FileKey, FileDesc>, arg
   const fs = src.entries("fs", task.pid)[0];
   if (fs) {
     task.cwd = regName(files, fs.cwd_id);
+    if (fs.cwd_id !== undefined) task.cwdId = Number(fs.cwd_id);
     task.root = regName(files, fs.root_id);
     if (fs.umask !== undefined) task.umask = Number(fs.umask);
   }

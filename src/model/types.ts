@@ -65,6 +65,8 @@ export interface Task {
   parent?: Task;
   /** Paths of fs.cwd_id / fs.root_id, and fs.umask. */
   cwd?: string;
+  /** fs.cwd_id: the REG file of the cwd (a ghost when it was deleted). */
+  cwdId?: number;
   root?: string;
   umask?: number;
   /** The executable (mm.exe_file_id) and the argv/environment in memory. */

@@ -7,6 +7,8 @@ import type { Task } from "../model/mod.ts";
 import { inRoot, programOf, type StartOptions } from "./start_task.ts";
 import type { StagedFiles } from "./open_files.ts";
 import type { PosixLock } from "./file_locks.ts";
+import { close, errnoText, O, open, SysError } from "../sys/mod.ts";
+import { RestoreError } from "../files/restore_error.ts";
 
 export interface TaskPlan {
   /** The pid in the dump. */
@@ -81,7 +83,7 @@ export function planTree(
     path,
     argv,
     env,
-    cwd: task.cwd === undefined ? undefined : inRoot(opts.root, task.cwd, task.pid, "cwd"),
+    cwd: task.cwd === undefined ? undefined : cwdOf(task, opts.root),
     umask: task.umask,
     setsid: task.sid === task.pid,
     pgid: task.pgid,
@@ -142,4 +144,18 @@ export function planPids(plan: TaskPlan): number[] {
 export function joinCallerGroup(plan: TaskPlan, pgid: number): void {
   if (plan.pgid === pgid && !plan.setsid) plan.joinCallerGroup = true;
   for (const c of plan.children) joinCallerGroup(c, pgid);
+}
+
+/** The cwd inside the root, checked to be a folder now (posix_spawn's chdir would only say ENOENT). */
+export function cwdOf(task: Task, root: string): string {
+  const path = inRoot(root, task.cwd!, task.pid, "cwd");
+  try {
+    close(open(path, O.PATH | O.DIRECTORY | O.CLOEXEC));
+  } catch (e) {
+    const why = e instanceof SysError ? errnoText(e.errno) : String(e);
+    throw new RestoreError(`task ${task.pid}: cannot enter its cwd ${task.cwd}: ${why}`, {
+      pid: task.pid,
+    }, { cause: e });
+  }
+  return path;
 }

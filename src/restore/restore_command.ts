@@ -15,6 +15,7 @@ import { openFiles, type StagedFiles } from "./open_files.ts";
 import { joinCallerGroup, liveChildren, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
 import { takeFileLocks } from "./file_locks.ts";
+import { makeGhostCwds } from "./ghost_cwd.ts";
 import { waitForeground } from "./wait.ts";
 import { testPause, watchInterrupts } from "./interrupt.ts";
 import { IgnoredSignals } from "./ignored_signals.ts";
@@ -76,6 +77,7 @@ export async function runRestore(
       writeStdout(`check: ${live.length} task(s), ${fds} fds: every file opens\n`);
       return 0;
     }
+    makeGhostCwds(cp, live, root, staged, log);
     // Orphans of a helper that fails come back to us, to be reaped.
     setChildSubreaper();
     const batch: number[] = [];

@@ -49,6 +49,10 @@ export const SYMBOLS = {
   // ssize_t readlink(const char *path, char *buf, size_t size)
   readlink: { parameters: [BUF, BUF, USIZE], result: ISIZE },
   unlink: { parameters: [BUF], result: I32 }, // int unlink(const char *path)
+  // int mkdirat(int dirfd, const char *path, mode_t mode)
+  mkdirat: { parameters: [I32, BUF, U32], result: I32 },
+  // int unlinkat(int dirfd, const char *path, int flags)
+  unlinkat: { parameters: [I32, BUF, I32], result: I32 },
   // int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
   linkat: { parameters: [I32, BUF, I32, BUF, I32], result: I32 },
   // int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
