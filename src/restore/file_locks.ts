@@ -47,7 +47,7 @@ export interface PosixLock {
 export function takeFileLocks(
   cp: Checkpoint,
   tasks: readonly Task[],
-  staged: StagedFiles,
+  staged: Pick<StagedFiles, "tableFd">,
   log: Logger,
   take: boolean,
 ): Map<number, PosixLock[]> {

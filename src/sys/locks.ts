@@ -30,16 +30,21 @@ export function flockNow(fd: number, op: number): void {
   check("flock", () => c.flock(fd, op | LOCK.NB), fd);
 }
 
+const NAMES: Record<number, string> = {
+  [F_LOCK.GETLK]: "F_GETLK",
+  [F_LOCK.SETLK]: "F_SETLK",
+  [F_LOCK.OFD_GETLK]: "F_OFD_GETLK",
+  [F_LOCK.OFD_SETLK]: "F_OFD_SETLK",
+};
+
+function fcntlLock(fd: number, cmd: number, buf: Uint8Array<ArrayBuffer>): void {
+  const c = libc();
+  check("fcntl", () => c.fcntl_ptr(fd, cmd, buf), fd, NAMES[cmd] ?? String(cmd));
+}
+
 /** fcntl(fd, F_SETLK or F_OFD_SETLK, lock). */
 export function setRecordLock(fd: number, cmd: number, lock: RecordLock): void {
-  const c = libc();
-  const buf = encodeFlock(lock);
-  check(
-    "fcntl",
-    () => c.fcntl_ptr(fd, cmd, buf),
-    fd,
-    cmd === F_LOCK.SETLK ? "F_SETLK" : "F_OFD_SETLK",
-  );
+  fcntlLock(fd, cmd, encodeFlock(lock));
 }
 
 /**
@@ -47,14 +52,8 @@ export function setRecordLock(fd: number, cmd: number, lock: RecordLock): void {
  * `lock` (its pid: the owner, -1 for an OFD lock), or undefined.
  */
 export function conflictingLock(fd: number, cmd: number, lock: RecordLock): RecordLock | undefined {
-  const c = libc();
   const buf = encodeFlock(lock);
-  check(
-    "fcntl",
-    () => c.fcntl_ptr(fd, cmd, buf),
-    fd,
-    cmd === F_LOCK.GETLK ? "F_GETLK" : "F_OFD_GETLK",
-  );
+  fcntlLock(fd, cmd, buf);
   const got = decodeFlock(buf);
   return got.type === 2 ? undefined : got;
 }
