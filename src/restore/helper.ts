@@ -26,7 +26,7 @@ import {
 } from "../sys/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { frameMessage, recvMessage, sendMessage } from "./transport.ts";
-import type { TaskPlan } from "./plan.ts";
+import { cwdProblem, type TaskPlan } from "./plan.ts";
 import { HELPER_COMMAND, selfCommand } from "./self_exec.ts";
 
 const SIGKILL = 9;
@@ -160,7 +160,8 @@ export function startChild(
       });
     } catch (e) {
       const why = e instanceof SysError ? errnoText(e.errno) : String(e);
-      throw new RestoreError(`task ${plan.pid}: cannot start ${plan.path}: ${why}`, {
+      const cwd = plan.cwd === undefined ? undefined : cwdProblem(plan.pid, plan.cwd);
+      throw new RestoreError(cwd ?? `task ${plan.pid}: cannot start ${plan.path}: ${why}`, {
         pid: plan.pid,
       });
     } finally {

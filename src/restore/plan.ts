@@ -8,7 +8,6 @@ import { inRoot, programOf, type StartOptions } from "./start_task.ts";
 import type { StagedFiles } from "./open_files.ts";
 import type { PosixLock } from "./file_locks.ts";
 import { close, errnoText, O, open, SysError } from "../sys/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
 
 export interface TaskPlan {
   /** The pid in the dump. */
@@ -83,7 +82,7 @@ export function planTree(
     path,
     argv,
     env,
-    cwd: task.cwd === undefined ? undefined : cwdOf(task, opts.root),
+    cwd: task.cwd === undefined ? undefined : inRoot(opts.root, task.cwd, task.pid, "cwd"),
     umask: task.umask,
     setsid: task.sid === task.pid,
     pgid: task.pgid,
@@ -146,16 +145,16 @@ export function joinCallerGroup(plan: TaskPlan, pgid: number): void {
   for (const c of plan.children) joinCallerGroup(c, pgid);
 }
 
-/** The cwd inside the root, checked to be a folder now (posix_spawn's chdir would only say ENOENT). */
-export function cwdOf(task: Task, root: string): string {
-  const path = inRoot(root, task.cwd!, task.pid, "cwd");
+/**
+ * Why a task cannot enter its cwd `path` (posix_spawn's chdir only says
+ * ENOENT, which reads as if the program were missing); undefined when it can.
+ */
+export function cwdProblem(pid: number, path: string): string | undefined {
   try {
     close(open(path, O.PATH | O.DIRECTORY | O.CLOEXEC));
+    return undefined;
   } catch (e) {
     const why = e instanceof SysError ? errnoText(e.errno) : String(e);
-    throw new RestoreError(`task ${task.pid}: cannot enter its cwd ${task.cwd}: ${why}`, {
-      pid: task.pid,
-    }, { cause: e });
+    return `task ${pid}: cannot enter its cwd ${path}: ${why}`;
   }
-  return path;
 }
