@@ -14,9 +14,9 @@ import {
   closeQuietly,
   ERRNO,
   errnoText,
-  mkdirat,
+  mkdirAt,
   openParentInRoot,
-  rmdirat,
+  rmdirAt,
   SysError,
 } from "../sys/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
@@ -52,7 +52,7 @@ export function makeGhostCwds(
     const { dir, name } = openParentInRoot(root, task.cwd ?? "/");
     try {
       if (name === undefined) throw fail("is the root folder");
-      mkdirat(dir, name, mode & 0o7777);
+      mkdirAt(dir, name, mode & 0o7777);
     } catch (e) {
       closeQuietly(dir);
       if (!(e instanceof SysError)) throw e;
@@ -62,7 +62,7 @@ export function makeGhostCwds(
     log.info(`task ${task.pid}: cwd ${task.cwd} was deleted; made again until the tasks run`);
     staged.onCleanup(() => {
       try {
-        rmdirat(dir, name!);
+        rmdirAt(dir, name!);
       } catch (e) {
         log.warn(`cannot remove the ghost cwd ${task.cwd} again: ${String(e)}`);
       } finally {

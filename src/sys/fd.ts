@@ -22,8 +22,6 @@ import {
 
 export type { OwnerEx, Stat };
 
-const AT_REMOVEDIR = 0x200;
-
 /** open(2). Pass O_CLOEXEC yourself if wanted. */
 export function open(path: string, flags: number, mode = 0o666): number {
   return openat(AT_FDCWD, path, flags, mode);
@@ -235,18 +233,4 @@ export function readlink(path: string): string {
     if (n < size) return decoder.decode(buf.subarray(0, n));
     if (size > 1 << 20) throw new SysError("readlink", 36, [path]);
   }
-}
-
-/** mkdirat(2): `name` in the folder `dirfd` (the umask applies). */
-export function mkdirat(dirfd: number, name: string, mode: number): void {
-  const c = libc();
-  const p = cstrTemp(name);
-  check("mkdirat", () => c.mkdirat(dirfd, p, mode), dirfd, name);
-}
-
-/** unlinkat(2) with AT_REMOVEDIR: removes the empty folder `name` of `dirfd`. */
-export function rmdirat(dirfd: number, name: string): void {
-  const c = libc();
-  const p = cstrTemp(name);
-  check("unlinkat", () => c.unlinkat(dirfd, p, AT_REMOVEDIR), dirfd, name);
 }

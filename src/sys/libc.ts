@@ -57,8 +57,6 @@ export const SYMBOLS = {
   linkat: { parameters: [I32, BUF, I32, BUF, I32], result: I32 },
   // int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
   renameat: { parameters: [I32, BUF, I32, BUF], result: I32 },
-  // int unlinkat(int dirfd, const char *path, int flags)
-  unlinkat: { parameters: [I32, BUF, I32], result: I32 },
   // long syscall(SYS_openat2, int dirfd, const char *path, struct open_how *how, size_t size):
   // glibc 2.36 has no openat2 wrapper
   openat2: { name: "syscall", parameters: [I64, I64, BUF, BUF, U64], result: I64 },

@@ -24,7 +24,7 @@ export {
   SysError,
 } from "./errno.ts";
 export * from "./fd.ts";
-export { renameAt, statAt, unlinkAt } from "./dir_entry.ts";
+export { mkdirAt, renameAt, rmdirAt, statAt, unlinkAt } from "./dir_entry.ts";
 export {
   openInRoot,
   openInRootFd,
