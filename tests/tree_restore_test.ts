@@ -118,7 +118,7 @@ Deno.test("a task that cannot start deep in the tree fails the restore and leave
   assert.equal(lines.length, 1, stderr);
   assert.match(
     lines[0],
-    /^fdrestore: error: task 203: cannot start \/bin\/sleep: No such file or directory$/,
+    /^fdrestore: error: task 203: cannot enter its cwd \/nonexistent\/fdrestore-test-dir: No such file or directory$/,
   );
   assert.equal(pids.size, 0, "no pid map is written for a failed restore");
   // Every task started before the failure was killed and reaped.

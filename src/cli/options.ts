@@ -50,6 +50,8 @@ export interface RestoreOptions extends LogOptions {
   /** --untrusted: see the README's Safety section. */
   untrusted: boolean;
   shellJob: boolean;
+  /** --file-locks: take the locks of filelocks.img. */
+  fileLocks: boolean;
   cloexec: CloexecMode;
   pid?: number;
   /** `--no-children`: only the selected task starts. */
@@ -75,6 +77,8 @@ export interface CheckOptions extends LogOptions {
   root?: string;
   untrusted: boolean;
   shellJob: boolean;
+  /** --file-locks: take the locks of filelocks.img. */
+  fileLocks: boolean;
   cloexec: CloexecMode;
   pid?: number;
   noChildren: boolean;
@@ -342,6 +346,7 @@ function build(
         root: values.get("root"),
         untrusted: flags.has("untrusted"),
         shellJob: flags.has("shell-job"),
+        fileLocks: flags.has("file-locks"),
         cloexec: cloexec as CloexecMode,
         pid,
         noChildren: flags.has("no-children"),

@@ -53,6 +53,7 @@ Deno.test("restore defaults follow criu", () => {
     root: undefined,
     untrusted: false,
     shellJob: false,
+    fileLocks: false,
     cloexec: "keep",
     pid: undefined,
     noChildren: false,
@@ -84,6 +85,7 @@ Deno.test("every restore option parses", () => {
     "/srv",
     "--untrusted",
     "-j",
+    "-l",
     "--cloexec=honor",
     "--pid",
     "7287",
@@ -111,6 +113,7 @@ Deno.test("every restore option parses", () => {
     root: "/srv",
     untrusted: true,
     shellJob: true,
+    fileLocks: true,
     cloexec: "honor",
     pid: 7287,
     noChildren: true,
@@ -314,7 +317,7 @@ const ERRORS: [string[], string, string?][] = [
     RESTORE_HINT,
   ],
   [["restore", "-x"], "option --ext-unix-sk is not supported yet", RESTORE_HINT],
-  [["restore", "-l"], "option --file-locks is not supported yet", RESTORE_HINT],
+  [["restore", "--tcp-close"], "option --tcp-close is not supported yet", RESTORE_HINT],
   [["restore", "--external", "unix[1]"], "option --external is not supported yet", RESTORE_HINT],
 ];
 

@@ -140,6 +140,14 @@ export const OPTIONS: readonly OptionDoc[] = [
     example: "-j",
   },
   {
+    long: "file-locks",
+    short: "l",
+    commands: RESTORE_CHECK,
+    help: "restore the flock, POSIX and OFD locks and leases of filelocks.img (dumped " +
+      "with criu --file-locks); a lock held by another process makes the restore fail",
+    example: "--file-locks",
+  },
+  {
     long: "cloexec",
     value: "keep|honor",
     commands: RESTORE_CHECK,
@@ -253,7 +261,6 @@ export const UNSUPPORTED_OPTIONS: Readonly<Record<string, string | undefined>> =
   "link-remap": "",
   "ghost-limit": "",
   "evasive-devices": "",
-  "file-locks": "l",
   "lazy-pages": "",
   "page-server": "",
   "address": "",
@@ -408,7 +415,7 @@ export function usageText(command?: string): string {
   out.push(
     "",
     "criu options not supported yet are refused by name, e.g. --tcp-established,",
-    "--ext-unix-sk, --external, --manage-cgroups, --link-remap, --file-locks.",
+    "--ext-unix-sk, --external, --manage-cgroups, --link-remap.",
     "",
     "Exit codes:",
     ...exitLines(),

@@ -136,6 +136,20 @@ function openPtmx(ctx: OpenContext, t: TtyFile, flags: number): number {
   }
 }
 
+/**
+ * A slave of the master `fd` with the image's flags. criu opens /dev/pts/N
+ * with open(), which adds O_LARGEFILE; TIOCGPTPEER does not, so it is added
+ * here (a slave from glibc's openpty() had none in the dump).
+ */
+function openSlave(ctx: OpenContext, master: number, s: TtyFile): number {
+  const flags = flagsOf(s.file);
+  const fd = openPtyPeer(master, flags | O.NOCTTY | O.LARGEFILE);
+  return guarded(fd, () => {
+    restoreTtyParams(fd, s.info);
+    return withFileParams(ctx, fd, flags, s.file.payload.fown as Fown | undefined);
+  });
+}
+
 function openMaster(ctx: OpenContext, t: TtyFile): number {
   const fd = openPtmx(ctx, t, flagsOf(t.file));
   return guarded(fd, () => {
@@ -147,16 +161,11 @@ function openMaster(ctx: OpenContext, t: TtyFile): number {
     let linked = false;
     for (const s of ptyPair(ctx.cp, t.index!).slaves) {
       if (s.file.fds.length === 0 || ctx.stagedFd(s.file) !== undefined) continue;
-      const sflags = flagsOf(s.file);
-      const sfd = openPtyPeer(fd, sflags | O.NOCTTY);
-      guarded(sfd, () => {
-        restoreTtyParams(sfd, s.info);
-        // What the master would have read goes through the slave's output again.
-        const out = linked ? undefined : data?.get(masterId);
-        if (out?.length) writeAll(sfd, out);
-        linked = true;
-        withFileParams(ctx, sfd, sflags, s.file.payload.fown as Fown | undefined);
-      });
+      const sfd = openSlave(ctx, fd, s);
+      // What the master would have read goes through the slave's output again.
+      const out = linked ? undefined : data?.get(masterId);
+      if (out?.length) guarded(sfd, () => writeAll(sfd, out));
+      linked = true;
       ctx.provide(s.file, sfd);
     }
     const input = data?.get(masterId - 1);
@@ -165,6 +174,47 @@ function openMaster(ctx: OpenContext, t: TtyFile): number {
     if (t.info.locked === true) setPtyLock(fd, true);
     return withFileParams(ctx, fd, flagsOf(t.file), t.file.payload.fown as Fown | undefined);
   });
+}
+
+/**
+ * Slaves of a pty whose master was closed before the dump (hung up: the dump
+ * has no termios for them). As criu: a fake master at the same index (the
+ * `ptmx` of the slave's devpts), every slave of the index opened from it,
+ * then the master closed, which hangs them up again.
+ */
+function openHungSlaves(ctx: OpenContext, t: TtyFile): number {
+  const ptmx = (t.path ?? "/dev/pts/0").replace(/[^/]*$/, "ptmx");
+  let master: number;
+  try {
+    master = openPtmx(ctx, { ...t, path: ptmx }, O.RDONLY);
+  } catch {
+    master = openPtmx(ctx, { ...t, path: "/dev/ptmx" }, O.RDONLY); // /dev/pts/ptmx is often 0000
+  }
+  const others: [FileDesc, number][] = [];
+  try {
+    setPtyLock(master, false);
+    for (const s of ptyPair(ctx.cp, t.index!).slaves) {
+      if (s.file === t.file || s.file.fds.length === 0 || ctx.stagedFd(s.file) !== undefined) {
+        continue;
+      }
+      others.push([s.file, openSlave(ctx, master, s)]);
+    }
+    const own = openSlave(ctx, master, t);
+    for (const [file, fd] of others) ctx.provide(file, fd);
+    ctx.log.info(
+      `pty ${t.index} was hung up: ${others.length + 1} slave(s) opened on a fake master`,
+    );
+    return own;
+  } catch (e) {
+    for (const [, fd] of others) closeQuietly(fd);
+    throw e;
+  } finally {
+    closeQuietly(master);
+  }
+}
+
+function isHung(t: TtyFile): boolean {
+  return t.info.termios === undefined;
 }
 
 function openUnpairedSlave(ctx: OpenContext, t: TtyFile): number {
@@ -235,7 +285,8 @@ export const ttyOpener: FileOpener = {
         return openMaster(ctx, t);
       case "pty-slave":
         // A slave is opened by its master when the dump has one.
-        return ptyPair(ctx.cp, t.index!).master ? AGAIN : openUnpairedSlave(ctx, t);
+        if (ptyPair(ctx.cp, t.index!).master) return AGAIN;
+        return isHung(t) ? openHungSlaves(ctx, t) : openUnpairedSlave(ctx, t);
       default:
         return openSimple(ctx, t);
     }

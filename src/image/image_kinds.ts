@@ -51,6 +51,7 @@ const TABLE: Record<
   TTY_DATA: plain("tty_data_entry"),
   MEMFD_INODE: plain("memfd_inode_entry"),
   IRMAP_CACHE: plain("irmap_cache_entry"),
+  FILE_LOCKS: plain("file_lock_entry"),
   // Per-type images older CRIUs wrote before files.img existed.
   REG_FILES: plain("reg_file_entry"),
   PIPES: plain("pipe_entry"),

@@ -33,4 +33,4 @@ export type * from "./types_files.ts";
 export type * from "./types_side.ts";
 export { TASK_STATE } from "./types_task.ts";
 export { FD_TYPE } from "./types_files.ts";
-export { REMAP_TYPE } from "./types_side.ts";
+export { FILE_LOCK_FLAG, REMAP_TYPE } from "./types_side.ts";

@@ -8,6 +8,7 @@ import type { Decoded } from "./wire_decode.ts";
 import { readImageBytes } from "./image_file.ts";
 import { type ImageKind, imageKind } from "./image_kinds.ts";
 import type {
+  FileLockEntry,
   GhostChunkEntry,
   GhostFileEntry,
   MemfdInodeEntry,
@@ -54,6 +55,7 @@ export interface EntryTypes {
   "tty-info": TtyInfoEntry;
   "tty-data": TtyDataEntry;
   memfd: MemfdInodeEntry;
+  filelocks: FileLockEntry;
   // Per-type images of CRIU before files.img (read only when files.img is absent).
   "reg-files": RegFileEntry;
   pipes: PipeEntry;
@@ -91,6 +93,7 @@ const IMAGES: Record<ImageName, { magic: string; perId?: "dec" | "hex" }> = {
   "tty-info": { magic: "TTY_INFO" },
   "tty-data": { magic: "TTY_DATA" },
   memfd: { magic: "MEMFD_INODE" },
+  filelocks: { magic: "FILE_LOCKS" },
   "reg-files": { magic: "REG_FILES" },
   pipes: { magic: "PIPES" },
   fifo: { magic: "FIFO" },

@@ -118,3 +118,18 @@ export interface MemfdInodeEntry {
   hugetlb_flag?: number;
   mode?: number;
 }
+
+/** file_lock_entry.flag values (criu's FL_*). */
+export const FILE_LOCK_FLAG = { POSIX: 1, FLOCK: 2, OFD: 4, LEASE: 8 } as const;
+
+/** filelocks.img: one lock held at dump time, by the task `pid` on its fd `fd`. */
+export interface FileLockEntry {
+  flag: number;
+  /** F_RDLCK 0, F_WRLCK 1, F_UNLCK 2. */
+  type: number;
+  pid: number;
+  fd: number;
+  start: bigint;
+  /** 0: to the end of the file. */
+  len: bigint;
+}

@@ -68,6 +68,14 @@ export function buildCheckpoint(src: ImageSource, opts: BuildOptions = {}): Chec
     remaps: new Map(src.entries("remap-fpath").map((e) => [Number(e.orig_id), e])),
     ttyInfo: new Map(src.entries("tty-info").map((e) => [Number(e.id), e])),
     ttyData: readTtyData(src),
+    fileLocks: src.entries("filelocks").map((e) => ({
+      flag: Number(e.flag),
+      type: Number(e.type),
+      pid: Number(e.pid),
+      fd: Number(e.fd),
+      start: BigInt(e.start as bigint),
+      len: BigInt(e.len as bigint),
+    })),
     memfdInodes: new Map(src.entries("memfd").map((e) => [BigInt(e.inode_id as bigint), e])),
   };
 }
@@ -171,6 +179,7 @@ function readFs(src: ImageSource, task: Task, files: Map<FileKey, FileDesc>, arg
   const fs = src.entries("fs", task.pid)[0];
   if (fs) {
     task.cwd = regName(files, fs.cwd_id);
+    if (fs.cwd_id !== undefined) task.cwdId = Number(fs.cwd_id);
     task.root = regName(files, fs.root_id);
     if (fs.umask !== undefined) task.umask = Number(fs.umask);
   }

@@ -4,7 +4,7 @@
  * {@link FdEntry}, master = the first fd entry of a file).
  */
 
-import { FD_TYPE, TASK_STATE } from "../image/mod.ts";
+import { FD_TYPE, type FileLockEntry, TASK_STATE } from "../image/mod.ts";
 
 /** CRIU's fd_types enum and task states, as the image reader defines them. */
 export { FD_TYPE, TASK_STATE };
@@ -65,6 +65,8 @@ export interface Task {
   parent?: Task;
   /** Paths of fs.cwd_id / fs.root_id, and fs.umask. */
   cwd?: string;
+  /** fs.cwd_id: the REG file of the cwd (a ghost when it was deleted). */
+  cwdId?: number;
   root?: string;
   umask?: number;
   /** The executable (mm.exe_file_id) and the argv/environment in memory. */
@@ -94,6 +96,8 @@ export interface Checkpoint {
   readonly ttyData?: Map<number, Uint8Array>;
   /** remap_file_path_entry by orig_id: files unlinked or renamed at dump time. */
   readonly remaps: Map<number, Record<string, unknown>>;
+  /** Locks held at dump time (filelocks.img, criu --file-locks). */
+  readonly fileLocks?: readonly FileLockEntry[];
   /** memfd_inode_entry by inode_id (memfd.img). */
   readonly memfdInodes: Map<bigint, Record<string, unknown>>;
 }

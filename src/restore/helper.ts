@@ -26,7 +26,7 @@ import {
 } from "../sys/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { frameMessage, recvMessage, sendMessage } from "./transport.ts";
-import type { TaskPlan } from "./plan.ts";
+import { cwdProblem, type TaskPlan } from "./plan.ts";
 import { HELPER_COMMAND, selfCommand } from "./self_exec.ts";
 
 const SIGKILL = 9;
@@ -65,6 +65,8 @@ export function runHelper(transport: number): number {
       umask: plan.umask,
       keepIgnored: plan.keepIgnored,
       reportFd: transport,
+      locks: plan.locks?.map((l) => ({ ...l, start: BigInt(l.start), len: BigInt(l.len) })),
+      received: got.fds,
       encodeReport: (text) => frameMessage({ error: `task ${plan.pid}: ${text}` }),
     });
   } catch (e) {
@@ -146,8 +148,8 @@ export function startChild(
   };
   // posix_spawn cannot chroot nor fchdir: a task entering a root starts through a helper.
   if (
-    plan.children.length === 0 && !plan.tty && !plan.listenPid && plan.rootDir === undefined &&
-    plan.cwdDir === undefined
+    plan.children.length === 0 && !plan.tty && !plan.listenPid && !plan.locks &&
+    plan.rootDir === undefined && plan.cwdDir === undefined
   ) {
     // posix_spawn has no umask action: the child inherits ours at the call.
     const saved = plan.umask === undefined ? undefined : umask(plan.umask);
@@ -164,7 +166,8 @@ export function startChild(
       });
     } catch (e) {
       const why = e instanceof SysError ? errnoText(e.errno) : String(e);
-      throw new RestoreError(`task ${plan.pid}: cannot start ${plan.path}: ${why}`, {
+      const cwd = plan.cwd === undefined ? undefined : cwdProblem(plan.pid, plan.cwd);
+      throw new RestoreError(cwd ?? `task ${plan.pid}: cannot start ${plan.path}: ${why}`, {
         pid: plan.pid,
       });
     } finally {

@@ -5,9 +5,10 @@
  */
 import type { Task } from "../model/mod.ts";
 import { programOf, type StartOptions, taskFs } from "./start_task.ts";
-import { close } from "../sys/mod.ts";
 import { userProgram } from "../program/mod.ts";
 import type { StagedFiles } from "./open_files.ts";
+import type { PosixLock } from "./file_locks.ts";
+import { close, errnoText, O, open, SysError } from "../sys/mod.ts";
 
 export interface TaskPlan {
   /** The pid in the dump. */
@@ -28,6 +29,8 @@ export interface TaskPlan {
   fds: number[];
   /** Terminal steps, done by a helper before its program starts. */
   tty?: TaskTty;
+  /** POSIX locks the task takes on its fds (it starts through a helper). */
+  locks?: PosixLock[];
   /** --shell-job: stays in fdrestore's process group (and session). */
   joinCallerGroup?: boolean;
   /** Signals it starts with ignored, as the caller had them (nohup). */
@@ -85,6 +88,7 @@ export function planTree(
   };
   const rootDir = add(fs.rootDir);
   const cwdDir = add(fs.cwdDir);
+  const locks = opts.posixLocks?.get(task.pid);
   return {
     pid: task.pid,
     path: fs.path,
@@ -98,6 +102,7 @@ export function planTree(
     pgid: task.pgid,
     fds,
     ...(tty ? { tty } : {}),
+    ...(locks ? { locks } : {}),
     ...(opts.keepIgnored?.length ? { keepIgnored: [...opts.keepIgnored] } : {}),
     children: opts.noChildren
       ? []
@@ -152,4 +157,18 @@ export function planPids(plan: TaskPlan): number[] {
 export function joinCallerGroup(plan: TaskPlan, pgid: number): void {
   if (plan.pgid === pgid && !plan.setsid) plan.joinCallerGroup = true;
   for (const c of plan.children) joinCallerGroup(c, pgid);
+}
+
+/**
+ * Why a task cannot enter its cwd `path` (posix_spawn's chdir only says
+ * ENOENT, which reads as if the program were missing); undefined when it can.
+ */
+export function cwdProblem(pid: number, path: string): string | undefined {
+  try {
+    close(open(path, O.PATH | O.DIRECTORY | O.CLOEXEC));
+    return undefined;
+  } catch (e) {
+    const why = e instanceof SysError ? errnoText(e.errno) : String(e);
+    return `task ${pid}: cannot enter its cwd ${path}: ${why}`;
+  }
 }

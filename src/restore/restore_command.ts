@@ -14,6 +14,8 @@ import { RestoreError } from "../files/restore_error.ts";
 import { openFiles, type StagedFiles } from "./open_files.ts";
 import { joinCallerGroup, liveChildren, planTree } from "./plan.ts";
 import { startChild } from "./helper.ts";
+import { takeFileLocks } from "./file_locks.ts";
+import { makeGhostCwds } from "./ghost_cwd.ts";
 import { waitForeground } from "./wait.ts";
 import { testPause, watchInterrupts } from "./interrupt.ts";
 import { IgnoredSignals } from "./ignored_signals.ts";
@@ -73,12 +75,14 @@ export async function runRestore(
       untrusted: opts.untrusted,
     });
     log.info(`every file of ${owners.length} fd table(s) is open`);
+    const posixLocks = fileLocks(cp, live, staged, opts);
     await interrupts.checkpoint();
     if (opts.command === "check") {
       const fds = owners.reduce((n, t) => n + t.fds.length, 0);
       writeStdout(`check: ${live.length} task(s), ${fds} fds: every file opens\n`);
       return 0;
     }
+    makeGhostCwds(cp, live, root, staged, log);
     // Orphans of a helper that fails come back to us, to be reaped.
     setChildSubreaper();
     const batch: number[] = [];
@@ -91,6 +95,7 @@ export async function runRestore(
       untrusted: opts.untrusted,
       keepIgnored: ignored.inherited,
       noChildren: opts.noChildren,
+      posixLocks,
     };
     const plan = planTree(tasks[0], staged, startOpts, batch);
     applyHandoff(plan, handoff);
@@ -240,4 +245,17 @@ function killOrphans(ownChildren: ReadonlySet<number>): void {
     if (orphans.length === 0) return;
     for (const pid of orphans) killAndReap(pid);
   }
+}
+
+/** --file-locks: description locks now, POSIX locks for the tasks; without it, a warning. */
+function fileLocks(
+  cp: Checkpoint,
+  live: readonly Task[],
+  staged: StagedFiles,
+  opts: RestoreOptions | CheckOptions,
+) {
+  if (opts.fileLocks) return takeFileLocks(cp, live, staged, log, opts.command === "restore");
+  const n = cp.fileLocks?.length ?? 0;
+  if (n > 0) log.warn(`${n} file lock(s) of filelocks.img are not restored: pass --file-locks`);
+  return undefined;
 }

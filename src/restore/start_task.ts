@@ -8,6 +8,7 @@ import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { closeQuietly, O, openInRoot, openInRootFd, realPathInRoot } from "../sys/mod.ts";
 import { type ProgramChoice, usableEnv, userProgram } from "../program/mod.ts";
+import type { PosixLock } from "./file_locks.ts";
 
 export interface StartOptions extends ProgramChoice {
   /** "honor": leave out fds the images flag close-on-exec, as an exec would. */
@@ -22,6 +23,8 @@ export interface StartOptions extends ProgramChoice {
   readonly keepIgnored?: readonly number[];
   /** `--no-children`: the top task starts alone. */
   readonly noChildren?: boolean;
+  /** --file-locks: the POSIX locks each task (pid in the dump) takes before its program runs. */
+  readonly posixLocks?: ReadonlyMap<number, PosixLock[]>;
 }
 
 /** The program (as given or recorded: {@link taskFs} finds it), argv and environment a task starts with. */

@@ -1,6 +1,6 @@
 /**
  * Calls on one name inside a folder held as an fd: look at it without
- * following it, rename onto it, unlink it. The folder is never re-walked as a
+ * following it, rename onto it, unlink it, make or remove a folder. The folder is never re-walked as a
  * path string, so a folder swapped for a symlink cannot redirect them.
  *
  * @module
@@ -41,4 +41,20 @@ export function unlinkAt(dirfd: number, name: string): void {
   const c = libc();
   const p = cstrTemp(name);
   check("unlinkat", () => c.unlinkat(dirfd, p, 0), dirfd, name);
+}
+
+const AT_REMOVEDIR = 0x200;
+
+/** mkdirat(2): the folder `name` in `dirfd` (the umask applies). */
+export function mkdirAt(dirfd: number, name: string, mode: number): void {
+  const c = libc();
+  const p = cstrTemp(name);
+  check("mkdirat", () => c.mkdirat(dirfd, p, mode), dirfd, name);
+}
+
+/** unlinkat(2) with AT_REMOVEDIR: the empty folder `name` of `dirfd`. */
+export function rmdirAt(dirfd: number, name: string): void {
+  const c = libc();
+  const p = cstrTemp(name);
+  check("unlinkat", () => c.unlinkat(dirfd, p, AT_REMOVEDIR), dirfd, name);
 }

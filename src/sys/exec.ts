@@ -17,8 +17,9 @@ import { dupAbove } from "./fd.ts";
 import { cloexecFrom, closeRange } from "./kinds.ts";
 import { CLOSE_RANGE } from "./consts.ts";
 import { libc } from "./libc.ts";
+import { F_LOCK } from "./locks.ts";
 import { cArray, envStrings } from "./spawn.ts";
-import { cstr, sigset } from "./structs.ts";
+import { cstr, encodeFlock, type RecordLock, sigset } from "./structs.ts";
 
 export interface ExecOptions {
   path: string;
@@ -34,6 +35,14 @@ export interface ExecOptions {
   setsid?: boolean;
   /** setpgid(0, pgid); 0 makes this process a group leader. */
   setpgid?: number;
+  /**
+   * POSIX record locks to take on target fds once the table is in place. They
+   * belong to this process and survive execve, but any close of their file
+   * drops them: every other copy of the placed fds is closed first.
+   */
+  locks?: readonly (RecordLock & { fd: number })[];
+  /** Descriptors received for this exec that are not targets (closed before the locks). */
+  received?: readonly number[];
   /** Where a failure after the point of no return is reported. */
   reportFd: number;
   /** The bytes written there for a failure (default: a JSON line `{"error": ...}`). */
@@ -72,6 +81,10 @@ export function execWithFds(o: ExecOptions): never {
     staged.set(src, src > max ? src : dupAbove(src, max + 1));
   }
   const report = o.reportFd > max ? o.reportFd : dupAbove(o.reportFd, max + 1);
+  const locks = (o.locks ?? []).map((l) => ({ fd: l.fd, buf: encodeFlock({ ...l, pid: 0 }) }));
+  const copies = new Set([...o.fds.values(), ...staged.values(), ...(o.received ?? [])]);
+  for (const t of targets) copies.delete(t);
+  copies.delete(report);
 
   // The point of no return: from here only FFI calls, no awaits, no throws.
   const fail = (what: string, errno: number): never => {
@@ -100,6 +113,12 @@ export function execWithFds(o: ExecOptions): never {
     cloexecFrom(next);
   } catch {
     fail("close_range", errno());
+  }
+  if (locks.length > 0) {
+    for (const fd of copies) c.close(fd);
+    for (const l of locks) {
+      if (c.fcntl_ptr(l.fd, F_LOCK.SETLK, l.buf) < 0) fail(`fcntl(fd ${l.fd}, F_SETLK)`, errno());
+    }
   }
   if (o.umask !== undefined) c.umask(o.umask);
   c.execve(path, argv.array, env.array);

@@ -39,6 +39,7 @@ export const SYMBOLS = {
   fcntl_int_nb: { name: "fcntl", parameters: [I32, I32, I64], result: I32, nonblocking: true },
   // int fcntl(int fd, int cmd, struct f_owner_ex *arg): F_SETOWN_EX, F_GETOWN_EX
   fcntl_ptr: { name: "fcntl", parameters: [I32, I32, BUF], result: I32 },
+  flock: { parameters: [I32, I32], result: I32 }, // int flock(int fd, int operation)
   lseek: { parameters: [I32, I64, I32], result: I64 }, // off_t lseek(int fd, off_t off, int whence)
   read: { parameters: [I32, BUF, USIZE], result: ISIZE }, // ssize_t read(int fd, void *buf, size_t n)
   write: { parameters: [I32, BUF, USIZE], result: ISIZE }, // ssize_t write(int, const void *, size_t)
@@ -55,12 +56,14 @@ export const SYMBOLS = {
   fchownat: { parameters: [I32, BUF, U32, U32, I32], result: I32 },
   // int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
   fchmodat: { parameters: [I32, BUF, U32, I32], result: I32 },
+  // int mkdirat(int dirfd, const char *path, mode_t mode)
+  mkdirat: { parameters: [I32, BUF, U32], result: I32 },
+  // int unlinkat(int dirfd, const char *path, int flags)
+  unlinkat: { parameters: [I32, BUF, I32], result: I32 },
   // int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)
   linkat: { parameters: [I32, BUF, I32, BUF, I32], result: I32 },
   // int renameat(int olddirfd, const char *old, int newdirfd, const char *new)
   renameat: { parameters: [I32, BUF, I32, BUF], result: I32 },
-  // int unlinkat(int dirfd, const char *path, int flags)
-  unlinkat: { parameters: [I32, BUF, I32], result: I32 },
   // long syscall(SYS_openat2, int dirfd, const char *path, struct open_how *how, size_t size):
   // glibc 2.36 has no openat2 wrapper
   openat2: { name: "syscall", parameters: [I64, I64, BUF, BUF, U64], result: I64 },

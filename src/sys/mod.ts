@@ -24,7 +24,7 @@ export {
   SysError,
 } from "./errno.ts";
 export * from "./fd.ts";
-export { renameAt, statAt, unlinkAt } from "./dir_entry.ts";
+export { mkdirAt, renameAt, rmdirAt, statAt, unlinkAt } from "./dir_entry.ts";
 export { openInRoot, openInRootFd, openParentInRoot, realPathInRoot } from "./in_root.ts";
 export * from "./place.ts";
 export * from "./kinds.ts";
@@ -35,6 +35,7 @@ export * from "./move.ts";
 export * from "./at_number.ts";
 export * from "./spawn.ts";
 export { type ExecOptions, execWithFds } from "./exec.ts";
+export * from "./locks.ts";
 export {
   encodeSockaddrIn,
   encodeSockaddrIn6,

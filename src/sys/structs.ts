@@ -26,6 +26,7 @@ export const SIZEOF = {
   posix_spawnattr_t: 336,
   sigset_t: 128,
   sigaction: 152,
+  flock: 32,
 } as const;
 
 /** Field offsets that the code relies on. */
@@ -44,6 +45,7 @@ export const OFFSETOF = {
   sockaddr_in6: { sin6_port: 2, sin6_flowinfo: 4, sin6_addr: 8, sin6_scope_id: 24 },
   epoll_event: { events: 0, data: 4 },
   sigaction: { sa_handler: 0 },
+  flock: { l_type: 0, l_whence: 2, l_start: 8, l_len: 16, l_pid: 24 },
 } as const;
 
 /** A zeroed buffer that C may write into. */
@@ -126,6 +128,39 @@ export function encodeOwnerEx(o: OwnerEx): Uint8Array<ArrayBuffer> {
   v.setInt32(0, o.type, true);
   v.setInt32(4, o.pid, true);
   return buf;
+}
+
+/** `struct flock` (fcntl record locks): from SEEK_SET; `len` 0 reaches past the end. */
+export interface RecordLock {
+  /** F_RDLCK 0, F_WRLCK 1, F_UNLCK 2. */
+  type: number;
+  start: bigint;
+  len: bigint;
+  /** Filled by F_GETLK (-1 for an OFD lock); 0 when setting. */
+  pid?: number;
+}
+
+export function encodeFlock(l: RecordLock): Uint8Array<ArrayBuffer> {
+  const buf = alloc(SIZEOF.flock);
+  const v = view(buf);
+  const o = OFFSETOF.flock;
+  v.setInt16(o.l_type, l.type, true);
+  v.setInt16(o.l_whence, 0, true);
+  v.setBigInt64(o.l_start, l.start, true);
+  v.setBigInt64(o.l_len, l.len, true);
+  v.setInt32(o.l_pid, l.pid ?? 0, true);
+  return buf;
+}
+
+export function decodeFlock(buf: Uint8Array<ArrayBuffer>): RecordLock {
+  const v = view(buf);
+  const o = OFFSETOF.flock;
+  return {
+    type: v.getInt16(o.l_type, true),
+    start: v.getBigInt64(o.l_start, true),
+    len: v.getBigInt64(o.l_len, true),
+    pid: v.getInt32(o.l_pid, true),
+  };
 }
 
 export function decodeOwnerEx(buf: Uint8Array<ArrayBuffer>): OwnerEx {

@@ -41,6 +41,9 @@ int main(void) {
   S(struct sockaddr_un); S(struct sockaddr_in); S(struct sockaddr_in6); S(struct itimerspec);
   S(struct epoll_event); S(struct rlimit); S(posix_spawn_file_actions_t); S(posix_spawnattr_t);
   S(sigset_t); S(struct sigaction); O(struct sigaction, sa_handler);
+  S(struct flock);
+  O(struct flock, l_type); O(struct flock, l_whence); O(struct flock, l_start);
+  O(struct flock, l_len); O(struct flock, l_pid);
   O(struct stat, st_dev); O(struct stat, st_ino); O(struct stat, st_mode); O(struct stat, st_uid);
   O(struct stat, st_gid); O(struct stat, st_rdev); O(struct stat, st_size);
   O(struct msghdr, msg_name); O(struct msghdr, msg_namelen); O(struct msghdr, msg_iov);

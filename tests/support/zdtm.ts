@@ -20,7 +20,6 @@ const CHECKER = join(ZDTM_CORPUS, "..", "tools", "corpus-check");
  * fix elsewhere never breaks it; `deno task zdtm` reports any that pass.
  */
 export const KNOWN_FAILING: Record<string, string> = {
-  "zdtm-cwd01": "the cwd was a deleted directory (a non-regular ghost)",
   "zdtm-cwd02": "the cwd was a deleted directory (a non-regular ghost)",
   "zdtm-deleted_dev": "a deleted device node (a non-regular ghost)",
   "zdtm-rmdir_open": "an open deleted directory (a non-regular ghost)",
@@ -33,12 +32,10 @@ export const KNOWN_FAILING: Record<string, string> = {
   "zdtm-fifo-ghost": "deleted FIFOs are not supported yet",
   "zdtm-unlink_fifo": "deleted FIFOs are not supported yet",
   "zdtm-unlink_fifo_wronly": "deleted FIFOs are not supported yet",
-  "zdtm-file_locks00": "--file-locks is not supported yet",
   "zdtm-inotify00": "an inotify watch stored only as a file handle",
   "zdtm-packet_sock": "packet sockets are not supported yet",
   "zdtm-sk-netlink": "netlink sockets are not supported yet",
   "zdtm-proc-self": "namespace fds are not supported yet",
-  "zdtm-pty04": "slaves of a hung-up pty are refused",
   "zdtm-socket-tcp-unconn": "--tcp-established is not supported yet",
 };
 
