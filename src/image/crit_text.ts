@@ -15,7 +15,7 @@ import { checkFrames, decodeBody, decodeEntry, readHeader } from "./framing.ts";
 import { imageKind } from "./image_kinds.ts";
 import { undecodableError } from "./image_file.ts";
 import { readImageBytes } from "./image_open.ts";
-import { indentBytes, JsonSink, PLAIN } from "./json_sink.ts";
+import { HOLD_BYTES, indentBytes, JsonSink, PLAIN } from "./json_sink.ts";
 import { writeJsonValue } from "./json_render.ts";
 import { base64Lines, quotedPrintable } from "./text_codecs.ts";
 import { type FieldPlan, Kind, type MessagePlan } from "./wire_plan.ts";
@@ -43,7 +43,7 @@ export function imageBytesToJsonText(
  * The same text handed to `write` in pieces, so that memory is the image and
  * a bounded buffer whatever the text's size. Every error the framing or a
  * non-transcodable image can have is found before the first piece; the text
- * is held until it passes HOLD_BYTES, so only a huge output can stop halfway
+ * is held until it passes `hold` bytes, so only a huge output can stop halfway
  * (at a malformed entry), and then the error names that entry.
  */
 export function writeImageJsonText(
@@ -51,8 +51,9 @@ export function writeImageJsonText(
   path: string,
   pretty: boolean,
   write: (text: Uint8Array) => void,
+  hold = HOLD_BYTES,
 ): void {
-  const out = new JsonSink(Math.max(1 << 16, bytes.length * (pretty ? 12 : 5)), write);
+  const out = new JsonSink(Math.max(1 << 16, bytes.length * (pretty ? 12 : 5)), write, hold);
   render(out, bytes, path, pretty);
   out.end();
 }

@@ -26,12 +26,16 @@ export class JsonSink {
   drains = 0;
 
   /**
-   * With `drain`, text over {@link HOLD_BYTES} is handed to it at each
+   * With `drain`, text over `hold` bytes is handed to it at each
    * {@link flush} and forgotten, so memory stays bounded whatever the output
    * size; without, the whole text stays in `buf`.
    */
-  constructor(initial = 1 << 16, private readonly drain?: (text: Uint8Array) => void) {
-    this.buf = new Uint8Array(drain ? Math.min(initial, HOLD_BYTES + (1 << 20)) : initial);
+  constructor(
+    initial = 1 << 16,
+    private readonly drain?: (text: Uint8Array) => void,
+    private readonly hold = HOLD_BYTES,
+  ) {
+    this.buf = new Uint8Array(drain ? Math.min(initial, hold + (1 << 20)) : initial);
   }
 
   /**
@@ -39,7 +43,7 @@ export class JsonSink {
    * far to the drain once there is enough of it.
    */
   flush(): void {
-    if (this.drain !== undefined && this.len >= HOLD_BYTES) this.end();
+    if (this.drain !== undefined && this.len >= this.hold) this.end();
   }
 
   /** Hands whatever text is left to the drain (nothing without one). */
