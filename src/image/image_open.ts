@@ -7,7 +7,7 @@
  * memory). Only stdin, when asked for, may also be a pipe.
  */
 import { basename } from "../sys/path.ts";
-import { O } from "../sys/consts.ts";
+import { O, S_IF } from "../sys/consts.ts";
 import { ERRNO, SysError } from "../sys/errno.ts";
 import { close, fstat, open, read } from "../sys/fd.ts";
 import { ImageError } from "./image_error.ts";
@@ -15,16 +15,13 @@ import { ImageError } from "./image_error.ts";
 /** The input name that means stdin (`decode -i -`, or no -i at all). */
 export const STDIN = "-";
 
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFIFO = 0o010000;
 const KIND: Record<number, string> = {
-  0o010000: "a FIFO",
-  0o020000: "a character device",
-  0o040000: "a directory",
-  0o060000: "a block device",
-  0o120000: "a symbolic link",
-  0o140000: "a socket",
+  [S_IF.FIFO]: "a FIFO",
+  [S_IF.CHR]: "a character device",
+  [S_IF.DIR]: "a directory",
+  [S_IF.BLK]: "a block device",
+  [S_IF.LNK]: "a symbolic link",
+  [S_IF.SOCK]: "a socket",
 };
 
 /** The bytes of the image at `path` ({@link STDIN}: fd 0); undefined with `missingOk` when absent. */
@@ -63,12 +60,12 @@ export function openImage(
     // ELOOP: the last component is a symlink (O_NOFOLLOW).
     throw imageReadError(
       path,
-      e.errno === ERRNO.ELOOP ? notRegular(path, 0o120000) : sysText(e),
+      e.errno === ERRNO.ELOOP ? notRegular(path, S_IF.LNK) : sysText(e),
       e,
     );
   }
   const st = fstat(fd);
-  if ((st.mode & S_IFMT) !== S_IFREG) {
+  if ((st.mode & S_IF.MT) !== S_IF.REG) {
     close(fd);
     throw imageReadError(path, notRegular(path, st.mode));
   }
@@ -83,9 +80,9 @@ function readStdin(): Uint8Array {
   } catch (e) {
     throw imageReadError("stdin", "stdin is closed", e);
   }
-  const type = st.mode & S_IFMT;
-  if (type === S_IFREG) return readUpTo(0, "stdin", Number(st.size));
-  if (type !== S_IFIFO && type !== 0o140000) {
+  const type = st.mode & S_IF.MT;
+  if (type === S_IF.REG) return readUpTo(0, "stdin", Number(st.size));
+  if (type !== S_IF.FIFO && type !== S_IF.SOCK) {
     throw imageReadError("stdin", notRegular("stdin", st.mode));
   }
   const parts: Uint8Array[] = [];
@@ -142,7 +139,7 @@ function waitReadable(fd: number, path: string, into: Uint8Array<ArrayBuffer>): 
 }
 
 function notRegular(path: string, mode: number): string {
-  const what = KIND[mode & S_IFMT] ?? "not a regular file";
+  const what = KIND[mode & S_IF.MT] ?? "not a regular file";
   return `${path === "stdin" ? "stdin" : "the image"} is ${what}, not a regular file` +
     (path === "stdin" ? " or a pipe" : " (criu writes images as regular files)");
 }
