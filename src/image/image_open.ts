@@ -58,18 +58,17 @@ export function openImage(
     if (!(e instanceof SysError)) throw e;
     if (missingOk && e.errno === ERRNO.ENOENT) return undefined;
     // ELOOP: the last component is a symlink (O_NOFOLLOW).
-    throw imageReadError(
-      path,
-      e.errno === ERRNO.ELOOP ? notRegular(path, S_IF.LNK) : sysText(e),
-      e,
-    );
+    if (e.errno === ERRNO.ELOOP) throw imageReadError(path, notRegular(path, S_IF.LNK), e);
+    throw imageOrSysError(path, e);
   }
-  const st = fstat(fd);
-  if ((st.mode & S_IF.MT) !== S_IF.REG) {
+  try {
+    const st = fstat(fd);
+    if ((st.mode & S_IF.MT) !== S_IF.REG) throw imageReadError(path, notRegular(path, st.mode));
+    return { fd, size: Number(st.size) };
+  } catch (e) {
     close(fd);
-    throw imageReadError(path, notRegular(path, st.mode));
+    throw e;
   }
-  return { fd, size: Number(st.size) };
 }
 
 /** stdin as crit reads it: a regular file or a pipe, to its end. */
@@ -119,8 +118,9 @@ function readSome(fd: number, path: string, into: Uint8Array<ArrayBuffer>): numb
   try {
     return read(fd, into);
   } catch (e) {
-    if (e instanceof SysError && e.errno === ERRNO.EAGAIN) return waitReadable(fd, path, into);
-    throw imageReadError(path, e instanceof SysError ? sysText(e) : String(e), e);
+    if (!(e instanceof SysError)) throw e;
+    if (e.errno === ERRNO.EAGAIN) return waitReadable(fd, path, into);
+    throw imageOrSysError(path, e);
   }
 }
 
@@ -131,9 +131,8 @@ function waitReadable(fd: number, path: string, into: Uint8Array<ArrayBuffer>): 
     try {
       return read(fd, into);
     } catch (e) {
-      if (!(e instanceof SysError) || e.errno !== ERRNO.EAGAIN) {
-        throw imageReadError(path, e instanceof SysError ? e.code : String(e), e);
-      }
+      if (!(e instanceof SysError)) throw e;
+      if (e.errno !== ERRNO.EAGAIN) throw imageOrSysError(path, e);
     }
   }
 }
@@ -147,6 +146,22 @@ function notRegular(path: string, mode: number): string {
 /** "ENOENT (No such file or directory)", without the call (its path is the image). */
 function sysText(e: SysError): string {
   return e.message.slice(e.message.indexOf("): ") + 3);
+}
+
+/** What the image itself explains (missing, unreadable); the rest (EMFILE...) is the system's. */
+const IMAGE_ERRNOS: readonly number[] = [
+  ERRNO.ENOENT,
+  ERRNO.EACCES,
+  ERRNO.EPERM,
+  ERRNO.EIO,
+  ERRNO.EISDIR,
+  ERRNO.ENXIO,
+  ERRNO.ENODEV,
+];
+
+/** An ImageError naming the image, or the SysError itself (exit 5) for a system limit. */
+function imageOrSysError(path: string, e: SysError): Error {
+  return IMAGE_ERRNOS.includes(e.errno) ? imageReadError(path, sysText(e), e) : e;
 }
 
 function imageReadError(path: string, why: string, cause?: unknown): ImageError {
