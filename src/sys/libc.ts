@@ -170,6 +170,7 @@ export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
  * them: binding costs ~0.1 ms per symbol in one dlopen, ~0.3 ms alone.
  */
 const RESTORE_CORE: readonly (keyof typeof SYMBOLS)[] = [
+  "__errno_location",
   "open",
   "close",
   "dup",
@@ -202,9 +203,18 @@ const RESTORE_CORE: readonly (keyof typeof SYMBOLS)[] = [
 
 /**
  * What reading an image calls (decode and show call nothing else): bound on
- * its own, ~5 ms, not the ~40 ms of the whole restore group.
+ * its own, ~5 ms, not the ~40 ms of the whole restore group. Each group binds
+ * `__errno_location` before its first call can fail: binding it afterwards
+ * (a dlopen) would overwrite the errno it is asked for.
  */
-const IMAGE_READ: readonly (keyof typeof SYMBOLS)[] = ["open", "fstat", "read", "lseek", "close"];
+const IMAGE_READ: readonly (keyof typeof SYMBOLS)[] = [
+  "__errno_location",
+  "open",
+  "fstat",
+  "read",
+  "lseek",
+  "close",
+];
 
 let table: Libc | undefined;
 // The libraries bound so far, kept open for the life of the process.
