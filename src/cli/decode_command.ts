@@ -90,7 +90,12 @@ function decodeDirectory(dir: string, opts: DecodeOptions): number {
       continue;
     }
     if (opts.output) {
-      writeJsonFile(OutFile.create("-o", join(opts.output, `${name}.json`)), bytes, path, opts.pretty);
+      writeJsonFile(
+        OutFile.create("-o", join(opts.output, `${name}.json`)),
+        bytes,
+        path,
+        opts.pretty,
+      );
     } else {
       writeStdoutBytes(encoder.encode(`${written ? ", " : "{"}${JSON.stringify(name)}: `));
       writeImageJsonText(bytes, path, opts.pretty, writeStdoutBytes);
