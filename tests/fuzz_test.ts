@@ -1,10 +1,14 @@
 /**
  * CI's share of the fuzzer (scripts/fuzz.ts runs the long version): a
- * fixed-seed sample of hostile images through decode, show and check.
+ * fixed-seed sample of hostile images through decode, show and check, and
+ * images no byte mutation makes (FIFOs, symlinks to devices, giant images).
  */
 import assert from "node:assert/strict";
 import { makeCase, prng, seedDirs } from "./support/fuzz_mutate.ts";
 import { describeFinding, runInProcess, runThroughCli, Workspace } from "./support/fuzz_run.ts";
+import { plantedCases, runPlanted } from "./support/fuzz_planted.ts";
+import { haveGnuTime } from "./support/peak_rss.ts";
+import { join } from "node:path";
 
 const CASES = 2000;
 const CLI_EVERY = 100;
@@ -23,6 +27,22 @@ Deno.test(`${CASES} mutated images end in a one-line error or success, in time, 
     }
   } finally {
     ws.dispose();
+  }
+  assert.deepEqual(lines, []);
+});
+
+Deno.test("images that are FIFOs, symlinks to devices or giant repeated entries end in one line, within an RSS ceiling of the child", async () => {
+  if (!haveGnuTime("planted images' RSS ceiling")) return;
+  const seeds = seedDirs();
+  const base = Deno.makeTempDirSync({ prefix: "fdrestore-fuzz-planted-" });
+  const root = join(base, "root");
+  Deno.mkdirSync(root);
+  const lines: string[] = [];
+  try {
+    for (const c of plantedCases(seeds)) lines.push(...await runPlanted(c, base, root));
+    assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name), [], "check left files");
+  } finally {
+    Deno.removeSync(base, { recursive: true });
   }
   assert.deepEqual(lines, []);
 });

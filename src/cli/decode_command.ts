@@ -1,6 +1,12 @@
 /** `fdrestore decode`: crit-compatible JSON of one image, or of every image of a directory. */
 import { join } from "../sys/path.ts";
-import { decodeImageToJsonText, ImageError, readImageFile } from "../image/mod.ts";
+import {
+  checkImageBytes,
+  ImageError,
+  readImageBytes,
+  STDIN,
+  writeImageJsonText,
+} from "../image/mod.ts";
 import { log } from "./log.ts";
 import type { DecodeOptions } from "./options.ts";
 import { writeStdoutBytes } from "./output.ts";
@@ -12,14 +18,15 @@ const encoder = new TextEncoder();
 
 export function runDecode(opts: DecodeOptions): number {
   if (opts.imagesDir !== undefined) return decodeDirectory(opts.imagesDir, opts);
-  const input = opts.input ?? "/dev/stdin";
+  const input = opts.input ?? STDIN;
   // The output is made first (a bad -o fails before any decoding) and named last.
   const out = opts.output === undefined ? undefined : OutFile.create("-o", opts.output);
   try {
-    // The whole text is made before anything is written: a bad image prints no partial JSON.
-    const text = decodeImageToJsonText(input, opts.pretty);
-    if (out) return writeJsonFile(out, text);
-    writeStdoutBytes(text);
+    const bytes = readImageBytes(input);
+    if (out) return writeJsonFile(out, bytes, input, opts.pretty);
+    // Text goes out in pieces once it is large (memory stays bounded); a bad
+    // image of ordinary size still prints no partial JSON.
+    writeImageJsonText(bytes, input, opts.pretty, writeStdoutBytes);
     writeStdoutBytes(NL);
     return 0;
   } catch (e) {
@@ -28,10 +35,10 @@ export function runDecode(opts: DecodeOptions): number {
   }
 }
 
-/** Writes one JSON text and its newline into `out` and names it; on failure removes it. */
-function writeJsonFile(out: OutFile, text: Uint8Array): number {
+/** Streams one image's JSON text and its newline into `out` and names it; on failure removes it. */
+function writeJsonFile(out: OutFile, bytes: Uint8Array, path: string, pretty: boolean): number {
   try {
-    out.write(text);
+    writeImageJsonText(bytes, path, pretty, (text) => out.write(text));
     out.write(NL);
     out.commit();
   } catch (e) {
@@ -57,41 +64,44 @@ function makeFolder(path: string): void {
  * Every image of `dir` that crit could decode: raw page images, images
  * without a decoder and other files are skipped (logged at -v3). With -o DIR, IMAGE.json files
  * like the corpus's decoded/ folder; otherwise one JSON object keyed by name.
+ * Images are read, checked and written one at a time.
  */
 function decodeDirectory(dir: string, opts: DecodeOptions): number {
   const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
-  const texts: [string, Uint8Array][] = [];
+  if (opts.output) makeFolder(opts.output);
+  let written = 0;
   for (const name of names) {
     if (/^pages-\d+\.img$/.test(name)) {
       log.info(`${name}: raw memory pages, not decoded`);
       continue;
     }
     const path = join(dir, name);
-    let decoded = false;
+    let bytes: Uint8Array | undefined;
     try {
-      decoded = readImageFile(path).decoded;
+      bytes = readImageBytes(path);
+      if (!checkImageBytes(bytes, path)) bytes = undefined;
     } catch (e) {
       // Not an image at all (a log, a pid file): only named at -v3.
       if (!(e instanceof ImageError)) throw e;
+      bytes = undefined;
     }
-    if (!decoded) {
+    if (bytes === undefined) {
       log.info(`${name}: not an image fdrestore decodes, skipped`);
       continue;
     }
-    texts.push([name, decodeImageToJsonText(path, opts.pretty)]);
-  }
-  if (opts.output) {
-    makeFolder(opts.output);
-    for (const [name, text] of texts) {
-      writeJsonFile(OutFile.create("-o", join(opts.output, `${name}.json`)), text);
+    if (opts.output) {
+      writeJsonFile(
+        OutFile.create("-o", join(opts.output, `${name}.json`)),
+        bytes,
+        path,
+        opts.pretty,
+      );
+    } else {
+      writeStdoutBytes(encoder.encode(`${written ? ", " : "{"}${JSON.stringify(name)}: `));
+      writeImageJsonText(bytes, path, opts.pretty, writeStdoutBytes);
     }
-    return 0;
+    written++;
   }
-  writeStdoutBytes(encoder.encode("{"));
-  texts.forEach(([name, text], i) => {
-    writeStdoutBytes(encoder.encode(`${i ? ", " : ""}${JSON.stringify(name)}: `));
-    writeStdoutBytes(text);
-  });
-  writeStdoutBytes(encoder.encode("}\n"));
+  if (!opts.output) writeStdoutBytes(encoder.encode(written ? "}\n" : "{}\n"));
   return 0;
 }

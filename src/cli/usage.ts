@@ -216,7 +216,7 @@ export const OPTIONS: readonly OptionDoc[] = [
     short: "i",
     value: "FILE",
     commands: ["decode"],
-    help: "the image to decode (default: stdin)",
+    help: "the image to decode; - or none: stdin (a file or a pipe)",
     example: "-i images/files.img",
   },
   {

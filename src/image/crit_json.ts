@@ -4,9 +4,10 @@
  */
 import { devText, DICT_TABLES, FLAG_TABLES, flagsText, ipText } from "./crit_tables.ts";
 import { decodeBody, readHeader } from "./framing.ts";
-import { imageKind } from "./image_kinds.ts";
-import { readImageBytes, undecodableError } from "./image_file.ts";
-import type { JsonValue } from "./json_render.ts";
+import { type ImageKind, imageKind } from "./image_kinds.ts";
+import { undecodableError } from "./image_file.ts";
+import { readImageBytes } from "./image_open.ts";
+import { Base64Text, type JsonValue } from "./json_render.ts";
 import { messagePlan } from "./schema.ts";
 import { base64Lines, quotedPrintable } from "./text_codecs.ts";
 import type { Decoded } from "./wire_decode.ts";
@@ -34,25 +35,48 @@ export function imageBytesToJson(
   const kind = imageKind(header.name);
   if (!kind) throw undecodableError(path, header.name, header.bodyStart);
   const entries = decodeBody(bytes, header, kind, path, false);
-  const first = messagePlan(kind.message);
-  const rest = kind.layout === "pagemap"
-    ? messagePlan("pagemap_entry")
-    : kind.layout === "ghost"
-    ? messagePlan("ghost_chunk_entry")
-    : first;
-  const out = entries.map((e, i) => {
-    const obj = messageToJson(i === 0 ? first : rest, e, options.pretty, false);
-    if (e.extra !== undefined) obj.extra = extraToJson(e.extra, kind.name);
-    return obj;
-  });
+  const plans = entryPlans(kind);
+  const out = entries.map((e, i) => entryToJson(plans[i === 0 ? 0 : 1], e, kind.name, options));
   return { magic: header.name, entries: out };
 }
 
-function extraToJson(extra: unknown, kind: string): JsonValue {
-  if (extra instanceof Uint8Array) return base64Lines(extra);
-  const parts = extra as Uint8Array[];
-  if (kind === "TCP_STREAM") return { inq: base64Lines(parts[0]), outq: base64Lines(parts[1]) };
-  return parts.map(base64Lines);
+/** The messages of an image's first entry and of the others (they differ for pagemap, ghost). */
+export function entryPlans(kind: ImageKind): [MessagePlan, MessagePlan] {
+  const first = messagePlan(kind.message);
+  return [
+    first,
+    kind.layout === "pagemap"
+      ? messagePlan("pagemap_entry")
+      : kind.layout === "ghost"
+      ? messagePlan("ghost_chunk_entry")
+      : first,
+  ];
+}
+
+/**
+ * One entry as crit prints it, raw payloads under "extra" in base64. With
+ * `bytesAsText`, those stay {@link Base64Text} (the bytes), for a writer that
+ * streams them instead of making one string of them.
+ */
+export function entryToJson(
+  plan: MessagePlan,
+  e: Decoded,
+  kind: string,
+  options: CritJsonOptions & { bytesAsText?: boolean },
+): JsonObject {
+  const obj = messageToJson(plan, e, options.pretty, false);
+  if (e.extra === undefined) return obj;
+  const b64 = options.bytesAsText
+    ? (b: Uint8Array) => new Base64Text(b) as unknown as JsonValue
+    : base64Lines;
+  if (e.extra instanceof Uint8Array) obj.extra = b64(e.extra);
+  else {
+    const parts = e.extra as Uint8Array[];
+    obj.extra = kind === "TCP_STREAM"
+      ? { inq: b64(parts[0]), outq: b64(parts[1]) }
+      : parts.map(b64);
+  }
+  return obj;
 }
 
 /** One message as crit's pb2dict makes it: fields in number order, present ones only. */

@@ -4,20 +4,23 @@
  *
  * The fast path only takes what protobuf-c writes (fields in number order,
  * each repeated field in one run, every required field present, values well
- * formed). Any image with something else, and the images whose entries carry
- * raw bytes or change message midway, is rendered by the reference path
- * (crit_json.ts + json_render.ts), which also produces the errors.
+ * formed). An entry with something else is rendered by the reference path
+ * (crit_json.ts + json_render.ts), which also produces the errors; so are the
+ * images whose entries carry raw bytes or change message midway, one entry at
+ * a time.
  */
 import { devText, DICT_TABLES, FLAG_TABLES, flagsText, ipText } from "./crit_tables.ts";
-import { imageBytesToJson } from "./crit_json.ts";
-import { readHeader } from "./framing.ts";
+import { entryPlans, entryToJson } from "./crit_json.ts";
+import { checkFrames, decodeBody, decodeEntry, readHeader } from "./framing.ts";
 import { imageKind } from "./image_kinds.ts";
-import { readImageBytes, undecodableError } from "./image_file.ts";
-import { indentBytes, JsonSink, PLAIN } from "./json_sink.ts";
+import { undecodableError } from "./image_file.ts";
+import { readImageBytes } from "./image_open.ts";
+import { HOLD_BYTES, indentBytes, JsonSink, PLAIN } from "./json_sink.ts";
 import { writeJsonValue } from "./json_render.ts";
-import { messagePlan } from "./schema.ts";
 import { base64Lines, quotedPrintable } from "./text_codecs.ts";
 import { type FieldPlan, Kind, type MessagePlan } from "./wire_plan.ts";
+import type { Decoded } from "./wire_decode.ts";
+import { basename } from "../sys/path.ts";
 import { infoOf, punctOf, type RenderInfo } from "./crit_text_layout.ts";
 
 /** The JSON text (ASCII bytes, no trailing newline) crit prints for the image at `path`. */
@@ -31,24 +34,64 @@ export function imageBytesToJsonText(
   path: string,
   pretty: boolean,
 ): Uint8Array {
-  const header = readHeader(bytes, path);
-  const kind = imageKind(header.name);
-  if (!kind) throw undecodableError(path, header.name, header.bodyStart);
   const out = new JsonSink(Math.max(1 << 16, bytes.length * (pretty ? 12 : 5)));
-  if (kind.layout === "entries" && kind.extra === undefined) {
-    try {
-      transcode(out, bytes, header.bodyStart, header.name, messagePlan(kind.message), pretty);
-      return out.bytes();
-    } catch (e) {
-      if (e !== NOT_FAST) throw e;
-      out.len = 0;
-    }
-  }
-  writeJsonValue(out, imageBytesToJson(bytes, path, { pretty }), pretty, 0);
+  render(out, bytes, path, pretty);
   return out.bytes();
 }
 
-/** Thrown (and caught above) when an entry needs the reference path. */
+/**
+ * The same text handed to `write` in pieces, so that memory is the image and
+ * a bounded buffer whatever the text's size. Every error the framing or a
+ * non-transcodable image can have is found before the first piece; the text
+ * is held until it passes `hold` bytes, so only a huge output can stop halfway
+ * (at a malformed entry), and then the error names that entry.
+ */
+export function writeImageJsonText(
+  bytes: Uint8Array,
+  path: string,
+  pretty: boolean,
+  write: (text: Uint8Array) => void,
+  hold = HOLD_BYTES,
+): void {
+  const out = new JsonSink(Math.max(1 << 16, bytes.length * (pretty ? 12 : 5)), write, hold);
+  render(out, bytes, path, pretty);
+  out.end();
+}
+
+function render(out: JsonSink, bytes: Uint8Array, path: string, isPretty: boolean): void {
+  const header = readHeader(bytes, path);
+  const kind = imageKind(header.name);
+  if (!kind) throw undecodableError(path, header.name, header.bodyStart);
+  const plans = entryPlans(kind);
+  const fast = kind.layout === "entries" && kind.extra === undefined;
+  // Errors before text: the frames of a transcoded image, every entry of the others.
+  if (fast) checkFrames(bytes, header.bodyStart, path);
+  else decodeBody(bytes, header, kind, path, false, () => {});
+  buf = bytes;
+  sink = out;
+  pretty = isPretty;
+  run++;
+  try {
+    openText(header.name);
+    const punct = punctOf(2, pretty);
+    let n = 0;
+    const each = (e: Decoded, i: number) => {
+      sink.raw(i === 0 ? punct.first : punct.next);
+      const obj = entryToJson(plans[i === 0 ? 0 : 1], e, kind.name, { pretty, bytesAsText: true });
+      writeJsonValue(sink, obj, pretty, 2);
+      n++;
+      flush();
+    };
+    if (fast) n = entries(header.bodyStart, plans[0], path);
+    else decodeBody(bytes, header, kind, path, false, each);
+    closeText(n);
+  } finally {
+    buf = new Uint8Array(0); // the module keeps no image or text alive
+    sink = new JsonSink(0);
+  }
+}
+
+/** Thrown (and caught in entries()) when an entry needs the reference path. */
 const NOT_FAST = new Error("not a canonical entry");
 
 // Transcoder state: one image at a time, no awaits inside.
@@ -62,26 +105,6 @@ const ENTRIES_PRETTY = new TextEncoder().encode('"entries": [');
 const COMMA = new Uint8Array([0x2c]);
 const COMMA_SPACE = new Uint8Array([0x2c, 0x20]);
 const utf8 = new TextDecoder();
-
-function transcode(
-  out: JsonSink,
-  bytes: Uint8Array,
-  start: number,
-  name: string,
-  plan: MessagePlan,
-  isPretty: boolean,
-): void {
-  buf = bytes;
-  sink = out;
-  pretty = isPretty;
-  run++;
-  try {
-    entries(start, name, plan);
-  } finally {
-    buf = new Uint8Array(0); // the module keeps no image or text alive
-    sink = new JsonSink(0);
-  }
-}
 
 let run = 0; // which transcode the `last` of a RenderInfo belongs to
 
@@ -124,8 +147,8 @@ function sameBytes(a: number, b: number, len: number): boolean {
   return true;
 }
 
-function entries(start: number, name: string, plan: MessagePlan): void {
-  const len = buf.length;
+/** `{"magic": NAME, "entries": [` */
+function openText(name: string): void {
   sink.ascii("{");
   if (pretty) sink.raw(indentBytes(1));
   sink.ascii('"magic": ');
@@ -133,24 +156,55 @@ function entries(start: number, name: string, plan: MessagePlan): void {
   sink.raw(pretty ? COMMA : COMMA_SPACE);
   if (pretty) sink.raw(indentBytes(1));
   sink.raw(ENTRIES_PRETTY);
+}
+
+/** `]}` after n entries. */
+function closeText(n: number): void {
+  if (n === 0) sink.ascii("]");
+  else sink.raw(punctOf(2, pretty).close);
+  if (pretty) sink.raw(indentBytes(0));
+  sink.ascii("}");
+}
+
+/** Between entries: hands text to the sink's drain; copies from before it are then gone. */
+function flush(): void {
+  const drains = sink.drains;
+  sink.flush();
+  if (sink.drains !== drains) run++;
+}
+
+/**
+ * Transcodes the entries (frames already checked); an entry the fast path
+ * does not take is decoded and rendered by the reference path in its place.
+ * Returns the entry count.
+ */
+function entries(start: number, plan: MessagePlan, path: string): number {
+  const len = buf.length;
   const punct = punctOf(2, pretty);
   const info = infoOf(plan, 2, pretty);
+  const name = basename(path);
   let off = start;
   let n = 0;
   while (off < len) {
-    if (len - off < 4) throw NOT_FAST;
     const size = (buf[off] | buf[off + 1] << 8 | buf[off + 2] << 16 | buf[off + 3] << 24) >>> 0;
     const end = off + 4 + size;
-    if (end > len) throw NOT_FAST;
-    sink.raw(n++ === 0 ? punct.first : punct.next);
+    sink.raw(n === 0 ? punct.first : punct.next);
+    const mark = sink.len;
     pos = off + 4;
-    message(info, end, false);
+    try {
+      message(info, end, false);
+    } catch (e) {
+      if (e !== NOT_FAST) throw e;
+      sink.len = mark;
+      run++; // text remembered inside the dropped part is gone
+      const entry = decodeEntry(plan, buf, off + 4, size, false, name, path, n, off);
+      writeJsonValue(sink, entryToJson(plan, entry, "", { pretty }), pretty, 2);
+    }
     off = end;
+    n++;
+    flush();
   }
-  if (n === 0) sink.ascii("]");
-  else sink.raw(punct.close);
-  if (pretty) sink.raw(indentBytes(0));
-  sink.ascii("}");
+  return n;
 }
 
 /** One message at its info's depth: its fields in number order, present ones only. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { imageBytesToJson } from "./crit_json.ts";
-import { imageBytesToJsonText } from "./crit_text.ts";
+import { imageBytesToJsonText, writeImageJsonText } from "./crit_text.ts";
 import { ImageError } from "./image_error.ts";
 import { renderJson } from "./json_render.ts";
 import { encodeEntry, frameImage } from "./writer.ts";
@@ -23,7 +23,15 @@ function image(kind: string, ...payloads: (number[] | Uint8Array)[]): Uint8Array
   return frameImage(kind, payloads.map((p) => ({ payload: new Uint8Array(p) })));
 }
 
-/** Both paths give the same text (pretty and plain), or the same error. */
+/** The streamed text, drained after every entry (hold 1) or held whole. */
+function streamed(bytes: Uint8Array, pretty: boolean, hold?: number): string {
+  const pieces: string[] = [];
+  const dec = new TextDecoder();
+  writeImageJsonText(bytes, "x.img", pretty, (t) => pieces.push(dec.decode(t)), hold);
+  return pieces.join("");
+}
+
+/** Both paths, whole and streamed, give the same text (pretty and plain), or the same error. */
 function sameAsReference(bytes: Uint8Array): void {
   for (const pretty of [true, false]) {
     let want: string | Error;
@@ -33,13 +41,17 @@ function sameAsReference(bytes: Uint8Array): void {
       want = e as Error;
     }
     if (want instanceof Error) {
-      assert.throws(() => imageBytesToJsonText(bytes, "x.img", pretty), (e) => {
-        assert.ok(e instanceof ImageError);
-        assert.equal(e.message, (want as Error).message);
-        return true;
-      });
+      for (const hold of [undefined, 1]) {
+        assert.throws(() => streamed(bytes, pretty, hold), (e) => {
+          assert.ok(e instanceof ImageError);
+          assert.equal(e.message, (want as Error).message);
+          return true;
+        });
+      }
     } else {
       assert.equal(new TextDecoder().decode(imageBytesToJsonText(bytes, "x.img", pretty)), want);
+      assert.equal(streamed(bytes, pretty), want);
+      assert.equal(streamed(bytes, pretty, 1), want);
     }
   }
 }
@@ -147,4 +159,37 @@ Deno.test("malformed entries give the reference path's errors", () => {
   // a truncated frame
   const whole = image("FDINFO", [...num(1, 9), ...num(2, 0), ...num(3, 1), ...num(4, 3)]);
   sameAsReference(whole.subarray(0, whole.length - 2));
+});
+
+Deno.test("streamed text stays crit's across drains: repeats, odd entries and raw payloads", () => {
+  const canonical = encodeEntry("file_entry", {
+    type: 2,
+    id: 8,
+    pipe: { id: 8, pipe_id: 9, flags: 1, fown: FOWN },
+  });
+  // fields out of number order: the reference path, between transcoded entries
+  const odd = new Uint8Array([...num(2, 8), ...num(1, 2)]);
+  const entries = [canonical, canonical, odd, canonical, odd, odd, canonical];
+  const files = frameImage("FILES", entries.map((payload) => ({ payload })));
+  assert.match(
+    new TextDecoder().decode(imageBytesToJsonText(files, "files.img", false)),
+    /"id": 8/,
+  );
+  sameAsReference(files);
+  const data = new Uint8Array(200_000).map((_, i) => (i * 7919) >> 3);
+  sameAsReference(
+    frameImage("PIPES_DATA", [
+      {
+        payload: encodeEntry("pipe_data_entry", { pipe_id: 1, bytes: 5 }),
+        extra: data.subarray(0, 5),
+      },
+      { payload: encodeEntry("pipe_data_entry", { pipe_id: 2, bytes: data.length }), extra: data },
+    ]),
+  );
+  sameAsReference(
+    frameImage("GHOST_FILE", [{
+      payload: encodeEntry("ghost_file_entry", { uid: 0, gid: 0, mode: 0o100644 }),
+      extra: data.subarray(0, 99_999),
+    }]),
+  );
 });

@@ -92,6 +92,7 @@ function magicError(
  * Decodes every entry after the header; raw payloads land in `extra` as views.
  * With `each`, entries go to it one by one (with the bounds of their message
  * in `bytes`) and the result is empty: 100,000 entries need not be alive at once.
+ * With `limit`, only the first `limit` entries are decoded (the rest is not looked at).
  */
 export function decodeBody(
   bytes: Uint8Array,
@@ -100,20 +101,17 @@ export function decodeBody(
   path: string,
   withDefaults: boolean,
   each?: (entry: Decoded, index: number, bytes: Uint8Array, start: number, end: number) => void,
+  limit?: number,
 ): Decoded[] {
   const name = basename(path);
   const len = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries: Decoded[] = [];
+  const truncated = (index: number, at: number, wanted: number | bigint, got: number) =>
+    truncatedError(path, index, at, wanted, got);
   let plan = messagePlan(kind.message);
   let extra = kind.extra;
   let off = header.bodyStart;
-  const truncated = (index: number, at: number, wanted: number | bigint, got: number) =>
-    new ImageError(
-      `cannot read ${name}: entry ${index} truncated at offset ${hex(at)} ` +
-        `(wanted ${wanted} bytes, got ${got})`,
-      { image: path, entry: index, offset: at },
-    );
   const take = (index: number, size: number | bigint): Uint8Array => {
     if (BigInt(size) > BigInt(len - off)) throw truncated(index, off, size, len - off);
     const part = bytes.subarray(off, off + Number(size));
@@ -121,7 +119,7 @@ export function decodeBody(
     return part;
   };
   let index = 0;
-  for (; off < len; index++) {
+  for (; off < len && (limit === undefined || index < limit); index++) {
     if (len - off < 4) throw truncated(index, off, 4, len - off);
     const size = view.getUint32(off, true);
     const start = off + 4;
@@ -148,7 +146,40 @@ export function decodeBody(
   return entries;
 }
 
-function decodeEntry(
+/**
+ * Checks that `u32 length + message` frames fill `bytes` from `start` to its
+ * end, with {@link decodeBody}'s error for the first that does not: for
+ * writers that must fail before their first byte of output.
+ */
+export function checkFrames(bytes: Uint8Array, start: number, path: string): void {
+  const len = bytes.length;
+  let off = start;
+  for (let index = 0; off < len; index++) {
+    if (len - off < 4) throw truncatedError(path, index, off, 4, len - off);
+    const size =
+      (bytes[off] | bytes[off + 1] << 8 | bytes[off + 2] << 16 | bytes[off + 3] << 24) >>>
+      0;
+    if (size > len - off - 4) throw truncatedError(path, index, off + 4, size, len - off - 4);
+    off += 4 + size;
+  }
+}
+
+function truncatedError(
+  path: string,
+  index: number,
+  at: number,
+  wanted: number | bigint,
+  got: number,
+): ImageError {
+  return new ImageError(
+    `cannot read ${basename(path)}: entry ${index} truncated at offset ${hex(at)} ` +
+      `(wanted ${wanted} bytes, got ${got})`,
+    { image: path, entry: index, offset: at },
+  );
+}
+
+/** One message of an entry; a malformed one is an ImageError naming entry and offset. */
+export function decodeEntry(
   plan: MessagePlan,
   bytes: Uint8Array,
   start: number,

@@ -4,6 +4,7 @@ import { hex, ImageError } from "./image_error.ts";
 import { imageKind } from "./image_kinds.ts";
 import { decodeBody, readHeader } from "./framing.ts";
 import type { Decoded } from "./wire_decode.ts";
+import { readImageBytes } from "./image_open.ts";
 
 /** An image file, decoded. */
 export interface ImageFile {
@@ -32,53 +33,16 @@ export function decodeImageBytes(bytes: Uint8Array, path: string): ImageFile {
   return { kind: header.name, magic: header.magic, head: header.head, decoded: !!kind, entries };
 }
 
-/** The bytes of an image file; undefined with `missingOk` when it does not exist. */
-export function readImageBytes(path: string): Uint8Array;
-export function readImageBytes(path: string, missingOk: true): Uint8Array | undefined;
-export function readImageBytes(path: string, missingOk = false): Uint8Array | undefined {
-  try {
-    return readWhole(path);
-  } catch (e) {
-    if (missingOk && e instanceof Deno.errors.NotFound) return undefined;
-    const why = e instanceof Error ? e.message : String(e);
-    throw new ImageError(`cannot read ${basename(path)}: ${why}`, {
-      image: path,
-      entry: -1,
-      offset: 0,
-    }, { cause: e });
-  }
-}
-
 /**
- * A regular file read into one buffer of its size (~1 ms less than
- * Deno.readFileSync for 3 MB: no growing and copying); anything else (stdin,
- * a pipe) through Deno.readFileSync.
+ * True when `bytes` are an image we decode, with every entry checked but none
+ * kept (the memory of one entry, not of them all); false for a known magic
+ * without a decoder. Throws {@link ImageError}.
  */
-function readWhole(path: string): Uint8Array {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch {
-    return Deno.readFileSync(path); // which fails too, with the message it always gave
-  }
-  let size = 0;
-  try {
-    const st = file.statSync();
-    size = st.isFile ? st.size : 0;
-    if (size > 0) {
-      const buf = new Uint8Array(size);
-      let got = 0;
-      while (got < size) {
-        const n = file.readSync(buf.subarray(got));
-        if (n === null || n === 0) break;
-        got += n;
-      }
-      return got === size ? buf : buf.subarray(0, got);
-    }
-  } finally {
-    file.close();
-  }
-  return Deno.readFileSync(path);
+export function checkImageBytes(bytes: Uint8Array, path: string): boolean {
+  const header = readHeader(bytes, path);
+  const kind = imageKind(header.name);
+  if (kind) decodeBody(bytes, header, kind, path, false, () => {});
+  return !!kind;
 }
 
 /** The error for an image whose magic we know but cannot decode. */

@@ -15,6 +15,14 @@ export type JsonValue =
   | JsonValue[]
   | { [key: string]: JsonValue };
 
+/**
+ * Bytes that render as crit's base64 text, written from the bytes when the
+ * text is (see JsonSink.base64Lines). Only a streaming writer makes these.
+ */
+export class Base64Text {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 /** Renders `value` like `json.dumps(value, indent=4 if pretty else None)`. */
 export function renderJson(value: JsonValue, pretty: boolean): string {
   const sink = new JsonSink();
@@ -30,7 +38,9 @@ const COLON_SPACE = new Uint8Array([0x3a, 0x20]);
 /** Writes `v` at nesting `depth` (pretty indentation of its inner lines is depth + 1). */
 export function writeJsonValue(sink: JsonSink, v: JsonValue, pretty: boolean, depth: number): void {
   if (v === null) sink.ascii("null");
-  else if (typeof v === "string") sink.quoted(v);
+  else if ((v as unknown) instanceof Base64Text) {
+    sink.base64Lines((v as unknown as Base64Text).bytes);
+  } else if (typeof v === "string") sink.quoted(v);
   else if (typeof v === "number") {
     if (Number.isSafeInteger(v)) sink.int(v);
     else sink.ascii(Number.isInteger(v) ? String(v) : pyFloat(v));

@@ -12,12 +12,46 @@ export const PLAIN = new Uint8Array(128).map((_, c) =>
   c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c ? 1 : 0
 );
 
+/** Text held before a drained sink starts writing: small images print all or nothing. */
+export const HOLD_BYTES = 32 << 20;
+
+const B64 = new TextEncoder().encode(
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+);
+
 export class JsonSink {
   buf: Uint8Array;
   len = 0;
+  /** Bumped at each drain: marks text positions remembered before it as gone. */
+  drains = 0;
 
-  constructor(initial = 1 << 16) {
-    this.buf = new Uint8Array(initial);
+  /**
+   * With `drain`, text over `hold` bytes is handed to it at each
+   * {@link flush} and forgotten, so memory stays bounded whatever the output
+   * size; without, the whole text stays in `buf`.
+   */
+  constructor(
+    initial = 1 << 16,
+    private readonly drain?: (text: Uint8Array) => void,
+    private readonly hold = HOLD_BYTES,
+  ) {
+    this.buf = new Uint8Array(drain ? Math.min(initial, hold + (1 << 20)) : initial);
+  }
+
+  /**
+   * Called where no earlier text is referred to any more: hands the text so
+   * far to the drain once there is enough of it.
+   */
+  flush(): void {
+    if (this.drain !== undefined && this.len >= this.hold) this.end();
+  }
+
+  /** Hands whatever text is left to the drain (nothing without one). */
+  end(): void {
+    if (this.drain === undefined || this.len === 0) return;
+    this.drain(this.buf.subarray(0, this.len));
+    this.len = 0;
+    this.drains++;
   }
 
   /** The text so far (a view: valid until the next write). */
@@ -111,6 +145,46 @@ export class JsonSink {
         this.room(s.length - i + 1);
       }
     }
+    this.buf[this.len++] = 0x22;
+  }
+
+  /**
+   * Bytes as a quoted JSON string of Python's `base64.encodebytes` text
+   * (76-character lines, each ending in an escaped newline), written straight
+   * from the bytes and flushed as it goes: a 1 GB ghost file is never one string.
+   */
+  base64Lines(b: Uint8Array): void {
+    this.room(1);
+    this.buf[this.len++] = 0x22;
+    for (let start = 0; start < b.length; start += 57 * 1024) {
+      const stop = Math.min(b.length, start + 57 * 1024);
+      this.room(((stop - start) / 57 + 1) * 78 + 4);
+      const buf = this.buf;
+      let len = this.len;
+      for (let line = start; line < stop; line += 57) {
+        const end = Math.min(stop, line + 57);
+        let i = line;
+        for (; i + 2 < end; i += 3) {
+          const n = b[i] << 16 | b[i + 1] << 8 | b[i + 2];
+          buf[len++] = B64[n >> 18];
+          buf[len++] = B64[n >> 12 & 63];
+          buf[len++] = B64[n >> 6 & 63];
+          buf[len++] = B64[n & 63];
+        }
+        if (i < end) {
+          const n = b[i] << 16 | (i + 1 < end ? b[i + 1] << 8 : 0);
+          buf[len++] = B64[n >> 18];
+          buf[len++] = B64[n >> 12 & 63];
+          buf[len++] = i + 1 < end ? B64[n >> 6 & 63] : 0x3d;
+          buf[len++] = 0x3d;
+        }
+        buf[len++] = 0x5c; // "\n"
+        buf[len++] = 0x6e;
+      }
+      this.len = len;
+      this.flush();
+    }
+    this.room(1);
     this.buf[this.len++] = 0x22;
   }
 

@@ -12,9 +12,10 @@
  * nothing that only reads loads it.
  */
 export { ImageError, type ImageErrorInfo } from "./image_error.ts";
-export { type ImageFile, readImageFile } from "./image_file.ts";
+export { checkImageBytes, type ImageFile, readImageFile } from "./image_file.ts";
+export { openImage, readImageBytes, STDIN } from "./image_open.ts";
 export { type CritJsonOptions, decodeImageToJson, imageBytesToJson } from "./crit_json.ts";
-export { decodeImageToJsonText, imageBytesToJsonText } from "./crit_text.ts";
+export { decodeImageToJsonText, imageBytesToJsonText, writeImageJsonText } from "./crit_text.ts";
 export { type JsonValue, renderJson } from "./json_render.ts";
 export { messagePlan } from "./schema.ts";
 export { decodeMessage, fieldSpan } from "./wire_decode.ts";

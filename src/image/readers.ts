@@ -5,7 +5,7 @@
 import { join } from "../sys/path.ts";
 import { decodeBody, readHeader } from "./framing.ts";
 import type { Decoded } from "./wire_decode.ts";
-import { readImageBytes } from "./image_file.ts";
+import { readImageBytes } from "./image_open.ts";
 import { type ImageKind, imageKind } from "./image_kinds.ts";
 import type {
   FileLockEntry,
@@ -119,12 +119,14 @@ export function imageFileName(image: ImageName, id?: number): string {
 /**
  * Entries of one image in `dir`, checked against the image's magic, with
  * declared defaults applied (mnt_id = -1...). Zero entries when the file is
- * missing or empty. Throws ImageError for anything malformed.
+ * missing or empty. Throws ImageError for anything malformed. With `limit`,
+ * only the first `limit` entries are decoded.
  */
 export function readEntries<K extends ImageName>(
   dir: string,
   image: K,
   id?: number,
+  limit?: number,
 ): EntryTypes[K][] {
   const path = join(dir, imageFileName(image, id));
   const bytes = readImageBytes(path, true);
@@ -137,6 +139,8 @@ export function readEntries<K extends ImageName>(
     imageKind(magic) as ImageKind,
     path,
     true,
+    undefined,
+    limit,
   ) as unknown as EntryTypes[K][];
 }
 

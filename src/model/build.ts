@@ -81,7 +81,7 @@ export function buildCheckpoint(src: ImageSource, opts: BuildOptions = {}): Chec
 }
 
 function checkInventory(src: ImageSource): void {
-  const inv = src.entries("inventory", undefined, { required: true })[0];
+  const inv = src.entries("inventory", undefined, { required: true, first: true })[0];
   if (!inv) throw src.error("inventory.img", "Inventory image is empty");
   const version = Number(inv.img_version);
   if (version !== 1 && version !== 2) {
@@ -100,9 +100,9 @@ function readTasks(src: ImageSource): Task[] {
   for (const e of entries) {
     const pid = Number(e.pid);
     if (byPid.has(pid)) throw src.error("pstree.img", `task ${pid} is listed twice`);
-    const core = src.entries("core", pid)[0];
+    const core = src.entries("core", pid, { first: true })[0];
     const tc = core?.tc as Entry | undefined;
-    const ids = src.entries("ids", pid)[0];
+    const ids = src.entries("ids", pid, { first: true })[0];
     const task: Task = {
       pid,
       ppid: Number(e.ppid),
@@ -176,14 +176,14 @@ function regName(files: Map<FileKey, FileDesc>, id: unknown): string | undefined
 }
 
 function readFs(src: ImageSource, task: Task, files: Map<FileKey, FileDesc>, args: boolean): void {
-  const fs = src.entries("fs", task.pid)[0];
+  const fs = src.entries("fs", task.pid, { first: true })[0];
   if (fs) {
     task.cwd = regName(files, fs.cwd_id);
     if (fs.cwd_id !== undefined) task.cwdId = Number(fs.cwd_id);
     task.root = regName(files, fs.root_id);
     if (fs.umask !== undefined) task.umask = Number(fs.umask);
   }
-  const mm = src.entries("mm", task.pid)[0];
+  const mm = src.entries("mm", task.pid, { first: true })[0];
   if (mm) {
     task.exe = regName(files, mm.exe_file_id);
     if (args) {

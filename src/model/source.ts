@@ -10,16 +10,23 @@ import {
   ImageError,
   imageFileName,
   type ImageName,
+  openImage,
   readEntries,
 } from "../image/mod.ts";
+import { close, lseek, read } from "../sys/fd.ts";
+import { SEEK } from "../sys/consts.ts";
 
 /** A decoded entry: snake_case fields, enums as numbers, 64-bit as bigint. */
 export type Entry = Record<string, unknown>;
 
 export interface ImageSource {
   readonly dir: string;
-  /** Entries of an image (`"fdinfo", 2` is fdinfo-2.img); [] when it does not exist. */
-  entries(image: ImageName, id?: number, opts?: { required?: boolean }): Entry[];
+  /**
+   * Entries of an image (`"fdinfo", 2` is fdinfo-2.img); [] when it does not
+   * exist. With `first`, at most the first entry is decoded (core, ids, fs, mm:
+   * the only one CRIU reads).
+   */
+  entries(image: ImageName, id?: number, opts?: { required?: boolean; first?: boolean }): Entry[];
   /**
    * The entries of an image one by one, kept nowhere (files.img, fdinfo: one per
    * fd), with the bounds of each entry's message in the image bytes when known.
@@ -38,7 +45,9 @@ export function directorySource(dir: string): ImageSource {
   const cache = new Map<string, Entry[]>();
   const exists = (name: string) => {
     try {
-      return Deno.statSync(join(dir, name)).isFile;
+      // Anything at the name counts: reading it says what is wrong with a FIFO or a symlink.
+      Deno.lstatSync(join(dir, name));
+      return true;
     } catch {
       return false;
     }
@@ -48,13 +57,15 @@ export function directorySource(dir: string): ImageSource {
     has: (image, id) => exists(imageFileName(image, id)),
     entries(image, id, opts) {
       const name = imageFileName(image, id);
-      let list = cache.get(name);
+      const limit = opts?.first ? 1 : undefined;
+      const key = limit ? `${name}#first` : name;
+      let list = cache.get(key) ?? (limit ? cache.get(name)?.slice(0, 1) : undefined);
       if (list) return list;
       if (opts?.required && !exists(name)) {
         throw source.error(name, `no such image in ${dir}`);
       }
-      list = readEntries(dir, image, id) as unknown as Entry[];
-      cache.set(name, list);
+      list = readEntries(dir, image, id, limit) as unknown as Entry[];
+      cache.set(key, list);
       return list;
     },
     each(image, id, fn) {
@@ -63,27 +74,22 @@ export function directorySource(dir: string): ImageSource {
       else eachEntry(dir, image, id, fn as EntryCallback<unknown>);
     },
     readRaw(fileName, offset, length) {
-      let file: Deno.FsFile;
-      try {
-        file = Deno.openSync(join(dir, fileName), { read: true });
-      } catch (e) {
-        throw source.error(fileName, `cannot open: ${e instanceof Error ? e.message : e}`);
-      }
+      // A symlink, FIFO or device in place of pages-N.img is refused like any image.
+      const { fd, size } = openImage(join(dir, fileName));
       try {
         // Lengths and offsets come from other images: memory follows the file, not them.
-        const size = file.statSync().size;
         if (!(offset >= 0 && offset <= size)) return new Uint8Array(0);
-        file.seekSync(offset, Deno.SeekMode.Start);
         const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+        lseek(fd, BigInt(offset), SEEK.SET);
         let got = 0;
         while (got < out.length) {
-          const n = file.readSync(out.subarray(got));
-          if (n === null || n === 0) break;
+          const n = read(fd, out.subarray(got));
+          if (n === 0) break;
           got += n;
         }
         return out.subarray(0, got);
       } finally {
-        file.close();
+        close(fd);
       }
     },
     error(fileName, message, entry) {

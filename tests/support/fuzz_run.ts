@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { FdrestoreError } from "../../src/errors.ts";
 import { LOG_LEVEL, Logger } from "../../src/cli/log.ts";
-import { decodeImageToJson, renderJson } from "../../src/image/mod.ts";
+import { readImageBytes, writeImageJsonText } from "../../src/image/mod.ts";
 import { InheritFdTable } from "../../src/inherit/mod.ts";
 import { loadCheckpoint, TASK_STATE } from "../../src/model/mod.ts";
 import { openFiles } from "../../src/restore/open_files.ts";
@@ -82,7 +82,10 @@ function checkInProcess(dir: string, root: string): void {
 }
 
 const TARGETS: Record<string, (c: FuzzCase, dir: string, root: string) => void> = {
-  decode: (c, dir) => void renderJson(decodeImageToJson(join(dir, c.file), { pretty: true }), true),
+  decode: (c, dir) => {
+    const path = join(dir, c.file);
+    writeImageJsonText(readImageBytes(path), path, true, () => {}); // the command's path
+  },
   show: (_c, dir) => void renderReport(buildReport(loadCheckpoint(dir))),
   check: (_c, dir, root) => checkInProcess(dir, root),
 };
