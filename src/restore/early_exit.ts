@@ -14,6 +14,7 @@ import { describeFile } from "../show/describe.ts";
 import type { Checkpoint } from "../model/mod.ts";
 import type { Logger } from "../cli/log.ts";
 import { RestoreError } from "../files/restore_error.ts";
+import { readSmallFile } from "../sys/mod.ts";
 import type { TaskPlan } from "./plan.ts";
 
 /** How long a started task must live not to count as ending at once. */
@@ -36,12 +37,8 @@ interface StatLine {
 }
 
 function readStat(pid: number): StatLine | undefined {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch {
-    return undefined;
-  }
+  const text = readSmallFile(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
   // comm (field 2) may hold spaces and parentheses: count from the last ')'.
   const f = text.slice(text.lastIndexOf(")") + 2).trim().split(" ");
   return { state: f[0], startTime: f[19], waitStatus: Number(f[49] ?? 0) };

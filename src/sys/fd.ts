@@ -234,3 +234,31 @@ export function readlink(path: string): string {
     if (size > 1 << 20) throw new SysError("readlink", 36, [path]);
   }
 }
+
+/**
+ * A small file read whole through libc, or undefined when it cannot be
+ * opened. For /proc/PID files: Deno's own reads of another process's /proc
+ * entries need --allow-all, which the bundle does not have.
+ */
+export function readSmallFile(path: string, limit = 64 * 1024): string | undefined {
+  let fd: number;
+  try {
+    fd = open(path, O.RDONLY | O.CLOEXEC);
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = new Uint8Array(limit);
+    const chunk = new Uint8Array(4096);
+    let len = 0;
+    for (let n = read(fd, chunk); n > 0 && len < limit; n = read(fd, chunk)) {
+      buf.set(chunk.subarray(0, Math.min(n, limit - len)), len);
+      len += n;
+    }
+    return new TextDecoder().decode(buf.subarray(0, Math.min(len, limit)));
+  } catch {
+    return undefined;
+  } finally {
+    closeQuietly(fd);
+  }
+}
