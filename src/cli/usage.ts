@@ -198,6 +198,21 @@ export const OPTIONS: readonly OptionDoc[] = [
     example: "--exec '4151=nginx -c /etc/nginx/nginx.conf'",
   },
   {
+    long: "fd",
+    value: "N[,N...]",
+    commands: ["show"],
+    help: "only these fds (the needs of the others are counted, not listed)",
+    example: "--fd 0,1,2",
+  },
+  {
+    long: "kind",
+    value: "KIND[,KIND...]",
+    commands: ["show"],
+    help: "only fds of these kinds, as --json names them: file, dir, chr, pipe, fifo, " +
+      "unix, tcp, udp, eventfd, epoll, tty...",
+    example: "--kind pipe,unix",
+  },
+  {
     long: "json",
     commands: ["show"],
     help: "print JSON instead of a table",

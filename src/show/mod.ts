@@ -7,4 +7,5 @@ export {
   type ShowReport,
   type ShowTask,
 } from "./report.ts";
+export { filterReport, type ShowFilter } from "./filter.ts";
 export { type RenderOptions, renderReport } from "./render.ts";

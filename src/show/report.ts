@@ -58,6 +58,8 @@ export interface ShowTask {
   /** The pid whose fd table this task uses (itself unless shared). */
   fd_table: number;
   fds: ShowFd[];
+  /** With --fd/--kind: how many fds the task has in all. */
+  fds_total?: number;
 }
 
 export interface ShowNeed {
@@ -75,6 +77,8 @@ export interface ShowReport {
   images: string;
   tasks: ShowTask[];
   needs: ShowNeed[];
+  /** With --pid/--fd/--kind: needs of the fds left out (counted, not listed). */
+  needs_not_shown?: number;
 }
 
 const STATE = ["unknown", "alive", "dead", "stopped"];
