@@ -1,6 +1,8 @@
 /** `fdrestore decode`: crit-compatible JSON of one image, or of every image of a directory. */
 import { join } from "../sys/path.ts";
-import { decodeImageToJsonText, ImageError, readImageFile } from "../image/mod.ts";
+import { decodeImageToJsonText, imageBytesToJsonText, ImageError } from "../image/mod.ts";
+import { decodeImageBytes, readImageBytes } from "../image/image_file.ts";
+import { isArchivePath, openArchive } from "../archive/mod.ts";
 import { log } from "./log.ts";
 import type { DecodeOptions } from "./options.ts";
 import { writeStdoutBytes } from "./output.ts";
@@ -10,8 +12,21 @@ import { OutputError } from "../errors.ts";
 const NL = new Uint8Array([0x0a]);
 const encoder = new TextEncoder();
 
-export function runDecode(opts: DecodeOptions): number {
-  if (opts.imagesDir !== undefined) return decodeDirectory(opts.imagesDir, opts);
+export async function runDecode(opts: DecodeOptions): Promise<number> {
+  if (opts.imagesDir !== undefined && isArchivePath(opts.imagesDir)) {
+    const archive = await openArchive(opts.imagesDir);
+    try {
+      const read = (name: string) => archive.member(archive.prefix + name) as Uint8Array;
+      return decodeAll(archive.names(), read, `${opts.imagesDir}:${archive.prefix}`, opts);
+    } finally {
+      archive.close();
+    }
+  }
+  if (opts.imagesDir !== undefined) {
+    const dir = opts.imagesDir;
+    const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
+    return decodeAll(names, (name) => readImageBytes(join(dir, name)), join(dir, ""), opts);
+  }
   const input = opts.input ?? "/dev/stdin";
   // The output is made first (a bad -o fails before any decoding) and named last.
   const out = opts.output === undefined ? undefined : OutFile.create("-o", opts.output);
@@ -54,22 +69,28 @@ function makeFolder(path: string): void {
 }
 
 /**
- * Every image of `dir` that crit could decode: raw page images, images
+ * Every image of a directory or archive that crit could decode: raw page images, images
  * without a decoder and other files are skipped (logged at -v3). With -o DIR, IMAGE.json files
- * like the corpus's decoded/ folder; otherwise one JSON object keyed by name.
+ * like the corpus's decoded/ folder; otherwise one JSON object keyed by name. `where` prefixes
+ * names in errors.
  */
-function decodeDirectory(dir: string, opts: DecodeOptions): number {
-  const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
+function decodeAll(
+  names: string[],
+  read: (name: string) => Uint8Array,
+  where: string,
+  opts: DecodeOptions,
+): number {
   const texts: [string, Uint8Array][] = [];
   for (const name of names) {
     if (/^pages-\d+\.img$/.test(name)) {
       log.info(`${name}: raw memory pages, not decoded`);
       continue;
     }
-    const path = join(dir, name);
+    const path = where + name;
+    const bytes = read(name);
     let decoded = false;
     try {
-      decoded = readImageFile(path).decoded;
+      decoded = decodeImageBytes(bytes, path).decoded;
     } catch (e) {
       // Not an image at all (a log, a pid file): only named at -v3.
       if (!(e instanceof ImageError)) throw e;
@@ -78,7 +99,7 @@ function decodeDirectory(dir: string, opts: DecodeOptions): number {
       log.info(`${name}: not an image fdrestore decodes, skipped`);
       continue;
     }
-    texts.push([name, decodeImageToJsonText(path, opts.pretty)]);
+    texts.push([name, imageBytesToJsonText(bytes, path, opts.pretty)]);
   }
   if (opts.output) {
     makeFolder(opts.output);

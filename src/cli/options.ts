@@ -25,6 +25,8 @@ import type { ListenChoice } from "../handoff/spec.ts";
 import { handoffOptions, statusFdOption } from "./service_options.ts";
 import { ExecArgError, parseExecArg } from "../program/mod.ts";
 import { SHOW_KINDS } from "../show/describe.ts";
+import { isArchivePath } from "../archive/open.ts";
+import { dirname } from "../sys/path.ts";
 
 export type { Command };
 export type CloexecMode = "keep" | "honor";
@@ -341,7 +343,9 @@ function build(
       const common = {
         ...log,
         imagesDir,
-        workDir: values.get("work-dir") ?? imagesDir,
+        // criu's default is the images dir; beside an archive, its folder
+        workDir: values.get("work-dir") ??
+          (isArchivePath(imagesDir) ? dirname(imagesDir) : imagesDir),
         inherit: inherit as InheritFdTable,
         inheritFdStrict: flags.has("inherit-fd-strict"),
         root: values.get("root"),

@@ -1,12 +1,20 @@
 /** `fdrestore show`: the fd tables of a checkpoint, as text or JSON. */
-import { loadCheckpoint } from "../model/mod.ts";
+import { buildCheckpoint } from "../model/mod.ts";
+import { openImages } from "../archive/open.ts";
 import { buildReport, filterReport, renderReport } from "../show/mod.ts";
 import type { ShowOptions } from "./options.ts";
 import { writeStdout } from "./output.ts";
 import { UsageError } from "../errors.ts";
 
-export function runShow(opts: ShowOptions): number {
-  const cp = loadCheckpoint(opts.imagesDir, { decodedPayloads: true });
+export async function runShow(opts: ShowOptions): Promise<number> {
+  const images = await openImages(opts.imagesDir);
+  let cp;
+  try {
+    const args = !images.archive?.pagesDropped; // argv lives in the memory pages
+    cp = buildCheckpoint(images.source, { decodedPayloads: true, args });
+  } finally {
+    images.close();
+  }
   const whole = buildReport(cp);
   if (opts.pid !== undefined && !whole.tasks.some((t) => t.pid === opts.pid)) {
     throw new UsageError(`no task ${opts.pid} in ${opts.imagesDir}/pstree.img`);

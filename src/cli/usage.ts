@@ -37,9 +37,9 @@ export const OPTIONS: readonly OptionDoc[] = [
     short: "D",
     value: "DIR",
     commands: ["restore", "show", "check", "decode"],
-    help: "the checkpoint images (default: the current directory); decode: every " +
-      "image of DIR",
-    example: "-D /var/lib/ckpt/app",
+    help: "the checkpoint images (default: the current directory), or a container " +
+      "checkpoint archive (tar, tar.gz, tar.zst) read in place; decode: every image of DIR",
+    example: "-D checkpoint.tar.gz",
   },
   {
     long: "work-dir",
