@@ -1,7 +1,13 @@
 /** `fdrestore show`: the fd tables of a checkpoint, as text or JSON. */
 import { buildCheckpoint } from "../model/mod.ts";
 import { openImages } from "../archive/open.ts";
-import { buildReport, filterReport, renderReport } from "../show/mod.ts";
+import {
+  buildReport,
+  type ContainerFacts,
+  containerFacts,
+  filterReport,
+  renderReport,
+} from "../show/mod.ts";
 import type { ShowOptions } from "./options.ts";
 import { writeStdout } from "./output.ts";
 import { UsageError } from "../errors.ts";
@@ -9,13 +15,17 @@ import { UsageError } from "../errors.ts";
 export async function runShow(opts: ShowOptions): Promise<number> {
   const images = await openImages(opts.imagesDir);
   let cp;
+  let container: ContainerFacts | undefined;
   try {
     const args = !images.archive?.pagesDropped; // argv lives in the memory pages
     cp = buildCheckpoint(images.source, { decodedPayloads: true, args });
+    const archive = images.archive;
+    container = archive && containerFacts((name) => archive.member(name), opts.imagesDir);
   } finally {
     images.close();
   }
   const whole = buildReport(cp);
+  if (container) whole.container = container;
   if (opts.pid !== undefined && !whole.tasks.some((t) => t.pid === opts.pid)) {
     throw new UsageError(`no task ${opts.pid} in ${opts.imagesDir}/pstree.img`);
   }

@@ -6,6 +6,7 @@
  * pushing the row apart. Colour only when asked (a terminal without NO_COLOR).
  */
 import type { ShowFd, ShowReport, ShowTask } from "./report.ts";
+import type { ContainerFacts } from "./container.ts";
 
 const WIDTH = 80;
 const FLAGS_WIDTH = 17;
@@ -25,6 +26,7 @@ type Paint = (style: keyof typeof SGR, s: string) => string;
 export function renderReport(report: ShowReport, opts: RenderOptions = {}): string {
   const paint: Paint = (style, s) => opts.color && s ? `\x1b[${SGR[style]}m${s}\x1b[0m` : s;
   const out: string[] = [];
+  if (report.container) out.push(...renderContainer(report.container, paint), "");
   for (const task of report.tasks) {
     for (const line of renderTask(task, paint)) out.push(line);
     out.push("");
@@ -43,6 +45,27 @@ export function renderReport(report: ShowReport, opts: RenderOptions = {}): stri
     if (hidden) out.push(`  and ${hidden} more for fds not shown (without --fd/--kind/--pid)`);
   }
   return out.join("\n") + "\n";
+}
+
+function renderContainer(c: ContainerFacts, paint: Paint): string[] {
+  const what = [c.engine, c.runtime && `runtime ${c.runtime}`].filter((s) => s).join(", ");
+  const lines = [paint("bold", `container ${c.name ?? "(unnamed)"}`) + (what ? `  ${what}` : "")];
+  const field = (label: string, value?: string) => {
+    if (value) lines.push(...wrapWords([glue(value)], `  ${label.padEnd(13)}`, " ".repeat(15)));
+  };
+  field("id", c.id);
+  field("image", c.image);
+  field("created", c.created);
+  field("checkpointed", c.checkpointed);
+  field("host", c.hostname);
+  if (c.command) {
+    lines.push(...wrap(c.command.map(quote).join(" "), "  command      ", " ".repeat(15)));
+  }
+  for (const [i, m] of (c.mounts ?? []).entries()) {
+    const from = m.source && m.source !== m.type ? ` from ${m.source}` : "";
+    field(i ? "" : "mounts", `${m.destination} (${m.type ?? "?"})${from}`);
+  }
+  return lines;
 }
 
 function renderTask(t: ShowTask, paint: Paint): string[] {

@@ -19,6 +19,7 @@ import { inheritKeyOf } from "../model/inherit_key.ts";
 import { describeFile, type FileDescription } from "./describe.ts";
 import { accessMode, statusFlagNames } from "./open_flags.ts";
 import { doubtText, execHint, judgeTask, refused } from "../program/mod.ts";
+import type { ContainerFacts } from "./container.ts";
 
 export interface ShowFd {
   fd: number;
@@ -75,6 +76,8 @@ export interface ShowNeed {
 
 export interface ShowReport {
   images: string;
+  /** From config.dump/spec.dump, when the images came in a container checkpoint archive. */
+  container?: ContainerFacts;
   tasks: ShowTask[];
   needs: ShowNeed[];
   /** With --pid/--fd/--kind: needs of the fds left out (counted, not listed). */
