@@ -44,10 +44,10 @@ async function run(opts: Options, ignored: readonly number[]): Promise<number> {
       return EXIT.OK;
     case "show":
       await setUpLogging(opts);
-      return (await import("./src/cli/show_command.ts")).runShow(opts);
+      return await (await import("./src/cli/show_command.ts")).runShow(opts);
     case "decode":
       await setUpLogging(opts);
-      return (await import("./src/cli/decode_command.ts")).runDecode(opts);
+      return await (await import("./src/cli/decode_command.ts")).runDecode(opts);
     case "restore":
     case "check":
       await setUpLogging(opts);

@@ -7,6 +7,7 @@ import {
   STDIN,
   writeImageJsonText,
 } from "../image/mod.ts";
+import { isArchivePath, openArchive } from "../archive/mod.ts";
 import { log } from "./log.ts";
 import type { DecodeOptions } from "./options.ts";
 import { writeStdoutBytes } from "./output.ts";
@@ -16,8 +17,21 @@ import { OutputError } from "../errors.ts";
 const NL = new Uint8Array([0x0a]);
 const encoder = new TextEncoder();
 
-export function runDecode(opts: DecodeOptions): number {
-  if (opts.imagesDir !== undefined) return decodeDirectory(opts.imagesDir, opts);
+export async function runDecode(opts: DecodeOptions): Promise<number> {
+  if (opts.imagesDir !== undefined && isArchivePath(opts.imagesDir)) {
+    const archive = await openArchive(opts.imagesDir);
+    try {
+      const read = (name: string) => archive.member(archive.prefix + name) as Uint8Array;
+      return decodeAll(archive.names(), read, `${opts.imagesDir}:${archive.prefix}`, opts);
+    } finally {
+      archive.close();
+    }
+  }
+  if (opts.imagesDir !== undefined) {
+    const dir = opts.imagesDir;
+    const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
+    return decodeAll(names, (name) => readImageBytes(join(dir, name)), join(dir, ""), opts);
+  }
   const input = opts.input ?? STDIN;
   // The output is made first (a bad -o fails before any decoding) and named last.
   const out = opts.output === undefined ? undefined : OutFile.create("-o", opts.output);
@@ -61,13 +75,17 @@ function makeFolder(path: string): void {
 }
 
 /**
- * Every image of `dir` that crit could decode: raw page images, images
+ * Every image of a directory or archive that crit could decode: raw page images, images
  * without a decoder and other files are skipped (logged at -v3). With -o DIR, IMAGE.json files
- * like the corpus's decoded/ folder; otherwise one JSON object keyed by name.
- * Images are read, checked and written one at a time.
+ * like the corpus's decoded/ folder; otherwise one JSON object keyed by name. `where` prefixes
+ * names in errors. Images are read, checked and written one at a time.
  */
-function decodeDirectory(dir: string, opts: DecodeOptions): number {
-  const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
+function decodeAll(
+  names: string[],
+  read: (name: string) => Uint8Array,
+  where: string,
+  opts: DecodeOptions,
+): number {
   if (opts.output) makeFolder(opts.output);
   let written = 0;
   for (const name of names) {
@@ -75,10 +93,10 @@ function decodeDirectory(dir: string, opts: DecodeOptions): number {
       log.info(`${name}: raw memory pages, not decoded`);
       continue;
     }
-    const path = join(dir, name);
+    const path = where + name;
     let bytes: Uint8Array | undefined;
     try {
-      bytes = readImageBytes(path);
+      bytes = read(name);
       if (!checkImageBytes(bytes, path)) bytes = undefined;
     } catch (e) {
       // Not an image at all (a log, a pid file): only named at -v3.

@@ -24,6 +24,9 @@ import { type Command, COMMANDS, OPTIONS, UNSUPPORTED_OPTIONS } from "./usage.ts
 import type { ListenChoice } from "../handoff/spec.ts";
 import { handoffOptions, statusFdOption } from "./service_options.ts";
 import { ExecArgError, parseExecArg } from "../program/mod.ts";
+import { SHOW_KINDS } from "../show/describe.ts";
+import { isArchivePath } from "../archive/open.ts";
+import { dirname } from "../sys/path.ts";
 
 export type { Command };
 export type CloexecMode = "keep" | "honor";
@@ -91,6 +94,10 @@ export interface ShowOptions extends LogOptions {
   imagesDir: string;
   json: boolean;
   pid?: number;
+  /** --fd: only these fd numbers. */
+  fds?: number[];
+  /** --kind: only these kinds (`show --json`'s `kind`). */
+  kinds?: string[];
 }
 
 export interface DecodeOptions extends LogOptions {
@@ -340,7 +347,9 @@ function build(
       const common = {
         ...log,
         imagesDir,
-        workDir: values.get("work-dir") ?? imagesDir,
+        // criu's default is the images dir; beside an archive, its folder
+        workDir: values.get("work-dir") ??
+          (isArchivePath(imagesDir) ? dirname(imagesDir) : imagesDir),
         inherit: inherit as InheritFdTable,
         inheritFdStrict: flags.has("inherit-fd-strict"),
         root: values.get("root"),
@@ -377,7 +386,25 @@ function build(
       };
     }
     case "show":
-      return { command, ...log, imagesDir, json: flags.has("json"), pid };
+      return {
+        command,
+        ...log,
+        imagesDir,
+        json: flags.has("json"),
+        pid,
+        fds: listOption(
+          values.get("fd"),
+          fail,
+          "fd",
+          (v) => /^[0-9]{1,10}$/.test(v) && Number(v) < 2 ** 31 ? Number(v) : undefined,
+        ),
+        kinds: listOption(
+          values.get("kind"),
+          fail,
+          "kind",
+          (v) => SHOW_KINDS.includes(v) ? v : undefined,
+        ),
+      };
     case "decode": {
       const input = values.get("in");
       const output = values.get("out");
@@ -403,4 +430,15 @@ function addExec(exec: Map<number, string[]>, value: string, fail: (m: string) =
     if (e instanceof ExecArgError) fail(e.message);
     throw e;
   }
+}
+
+/** A comma-separated option value, each item checked by `item` (undefined: invalid). */
+function listOption<T>(
+  text: string | undefined,
+  fail: (message: string) => never,
+  name: string,
+  item: (v: string) => T | undefined,
+): T[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(",").map((v) => item(v) ?? fail(`invalid --${name} '${v}' in '${text}'`));
 }

@@ -216,8 +216,12 @@ Deno.test("show, decode and check parse their options", () => {
       imagesDir: "d",
       json: true,
       pid: 9,
+      fds: undefined,
+      kinds: undefined,
     } satisfies ShowOptions,
   );
+  const narrowed = parse("show", "--fd", "0,2,100000", "--kind", "pipe,unix") as ShowOptions;
+  assert.deepEqual([narrowed.fds, narrowed.kinds], [[0, 2, 100000], ["pipe", "unix"]]);
   assert.deepEqual(
     parse("decode", "-i", "files.img", "-o", "out.json", "--pretty"),
     {

@@ -1,23 +1,41 @@
 /** `fdrestore show`: the fd tables of a checkpoint, as text or JSON. */
-import { loadCheckpoint } from "../model/mod.ts";
-import { buildReport, renderReport } from "../show/mod.ts";
+import { buildCheckpoint } from "../model/mod.ts";
+import { openImages } from "../archive/open.ts";
+import {
+  buildReport,
+  type ContainerFacts,
+  containerFacts,
+  filterReport,
+  renderReport,
+} from "../show/mod.ts";
 import type { ShowOptions } from "./options.ts";
 import { writeStdout } from "./output.ts";
 import { UsageError } from "../errors.ts";
 
-export function runShow(opts: ShowOptions): number {
-  const cp = loadCheckpoint(opts.imagesDir, { decodedPayloads: true });
-  const report = buildReport(cp);
-  if (opts.pid !== undefined) {
-    const task = report.tasks.find((t) => t.pid === opts.pid);
-    if (!task) throw new UsageError(`no task ${opts.pid} in ${opts.imagesDir}/pstree.img`);
-    report.tasks = [task];
-    report.needs = report.needs.filter((n) => n.pid === opts.pid);
+export async function runShow(opts: ShowOptions): Promise<number> {
+  const images = await openImages(opts.imagesDir);
+  let cp;
+  let container: ContainerFacts | undefined;
+  try {
+    const args = !images.archive?.pagesDropped; // argv lives in the memory pages
+    cp = buildCheckpoint(images.source, { decodedPayloads: true, args });
+    const archive = images.archive;
+    container = archive && containerFacts((name) => archive.member(name), opts.imagesDir);
+  } finally {
+    images.close();
   }
+  const whole = buildReport(cp);
+  if (container) whole.container = container;
+  if (opts.pid !== undefined && !whole.tasks.some((t) => t.pid === opts.pid)) {
+    throw new UsageError(`no task ${opts.pid} in ${opts.imagesDir}/pstree.img`);
+  }
+  const report = filterReport(whole, opts);
   if (opts.json) {
     writeStdout(JSON.stringify(report, null, 2) + "\n");
   } else {
-    const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+    // https://no-color.org: any non-empty NO_COLOR turns colour off; so does a dumb terminal.
+    const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR") &&
+      Deno.env.get("TERM") !== "dumb";
     writeStdout(renderReport(report, { color }));
   }
   return 0;

@@ -37,9 +37,9 @@ export const OPTIONS: readonly OptionDoc[] = [
     short: "D",
     value: "DIR",
     commands: ["restore", "show", "check", "decode"],
-    help: "the checkpoint images (default: the current directory); decode: every " +
-      "image of DIR",
-    example: "-D /var/lib/ckpt/app",
+    help: "the checkpoint images (default: the current directory), or a container " +
+      "checkpoint archive (tar, tar.gz, tar.zst) read in place; decode: every image of DIR",
+    example: "-D checkpoint.tar.gz",
   },
   {
     long: "work-dir",
@@ -204,6 +204,21 @@ export const OPTIONS: readonly OptionDoc[] = [
       "split into words like a shell does, without expanding anything; repeatable. " +
       "Other tasks start -- PROGRAM if given, else their recorded program",
     example: "--exec '4151=nginx -c /etc/nginx/nginx.conf'",
+  },
+  {
+    long: "fd",
+    value: "N[,N...]",
+    commands: ["show"],
+    help: "only these fds (the needs of the others are counted, not listed)",
+    example: "--fd 0,1,2",
+  },
+  {
+    long: "kind",
+    value: "KIND[,KIND...]",
+    commands: ["show"],
+    help: "only fds of these kinds, as --json names them: file, dir, chr, pipe, fifo, " +
+      "unix, tcp, udp, eventfd, epoll, tty...",
+    example: "--kind pipe,unix",
   },
   {
     long: "json",

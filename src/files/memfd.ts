@@ -24,6 +24,7 @@ import {
   directorySource,
   FD_TYPE,
   type FileDesc,
+  type ImageSource,
   readShmem,
 } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
@@ -50,14 +51,14 @@ function inodeEntry(ctx: OpenContext, file: FileDesc): Record<string, unknown> {
 }
 
 /** Makes the memfd of `inode` as the dump had it (content, mode, owner, seals). */
-export function createMemfdInode(dir: string, inode: Record<string, unknown>): number {
+export function createMemfdInode(images: ImageSource, inode: Record<string, unknown>): number {
   const name = String(inode.name ?? "");
   const size = BigInt((inode.size as bigint | undefined) ?? 0n);
   const huge = Number(inode.hugetlb_flag ?? 0);
   const fd = memfdCreate(name, MFD.ALLOW_SEALING | (huge ? MFD_HUGETLB | huge : 0));
   try {
     ftruncate(fd, size);
-    for (const run of readShmem(directorySource(dir), Number(inode.shmid), Number(size))) {
+    for (const run of readShmem(images, Number(inode.shmid), Number(size))) {
       lseek(fd, BigInt(run.offset), SEEK.SET);
       writeAll(fd, run.bytes);
     }
@@ -82,7 +83,7 @@ function inodeFd(ctx: OpenContext, file: FileDesc, inode: Record<string, unknown
   const id = BigInt(inode.inode_id as bigint);
   let fd = made.get(id);
   if (fd === undefined) {
-    fd = createMemfdInode(ctx.cp.dir, inode);
+    fd = createMemfdInode(ctx.cp.source ?? directorySource(ctx.cp.dir), inode);
     made.set(id, fd);
     const mine = fd;
     const cache = made;

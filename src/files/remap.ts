@@ -16,9 +16,9 @@
  *   `NAME.cr_link` instead, as criu does.
  * - procfs remap (a dead task's /proc entry): refused.
  */
-import { readEntries, REMAP_TYPE } from "../image/mod.ts";
+import { REMAP_TYPE } from "../image/mod.ts";
 import type { GhostChunkEntry, GhostFileEntry } from "../image/mod.ts";
-import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import { type Checkpoint, directorySource, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
 import {
   close,
   closePlace,
@@ -377,7 +377,8 @@ function dropKeeper(g: Ghost, file: FileDesc): void {
  */
 function createGhost(ctx: OpenContext, path: string, remapId: number, file: FileDesc): number {
   const image = `ghost-file-${remapId.toString(16)}.img`;
-  const [head, ...chunks] = readEntries(ctx.cp.dir, "ghost-file", remapId);
+  const [head, ...chunks] = (ctx.cp.source ?? directorySource(ctx.cp.dir))
+    .entries("ghost-file", remapId) as unknown as (GhostFileEntry | GhostChunkEntry)[];
   const g = head as GhostFileEntry | undefined;
   if (!g) throw new RestoreError(`Can't open ghost file ${image}: no entry`, { fileId: file.id });
   const mode = Number(g.mode);

@@ -129,7 +129,16 @@ export function readEntries<K extends ImageName>(
   limit?: number,
 ): EntryTypes[K][] {
   const path = join(dir, imageFileName(image, id));
-  const bytes = readImageBytes(path, true);
+  return entriesOfBytes(readImageBytes(path, true), path, image, limit);
+}
+
+/** {@link readEntries} of bytes already read (an archive member); `path` names it in errors. */
+export function entriesOfBytes<K extends ImageName>(
+  bytes: Uint8Array | undefined,
+  path: string,
+  image: K,
+  limit?: number,
+): EntryTypes[K][] {
   if (bytes === undefined || bytes.length === 0) return [];
   const magic = IMAGES[image].magic;
   const header = readHeader(bytes, path, magic);
@@ -165,7 +174,16 @@ export function eachEntry<K extends ImageName>(
   fn: EntryCallback<EntryTypes[K]>,
 ): void {
   const path = join(dir, imageFileName(image, id));
-  const bytes = readImageBytes(path, true);
+  eachEntryOfBytes(readImageBytes(path, true), path, image, fn);
+}
+
+/** {@link eachEntry} of bytes already read (an archive member). */
+export function eachEntryOfBytes<K extends ImageName>(
+  bytes: Uint8Array | undefined,
+  path: string,
+  image: K,
+  fn: EntryCallback<EntryTypes[K]>,
+): void {
   if (bytes === undefined || bytes.length === 0) return;
   const magic = IMAGES[image].magic;
   const header = readHeader(bytes, path, magic);

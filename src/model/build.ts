@@ -59,6 +59,7 @@ export function buildCheckpoint(src: ImageSource, opts: BuildOptions = {}): Chec
   for (const task of tasks) readFs(src, task, files, opts.args ?? true);
   return {
     dir: src.dir,
+    source: src,
     tasks,
     root,
     files,

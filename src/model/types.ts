@@ -5,6 +5,7 @@
  */
 
 import { FD_TYPE, type FileLockEntry, TASK_STATE } from "../image/mod.ts";
+import type { ImageSource } from "./source.ts";
 
 /** CRIU's fd_types enum and task states, as the image reader defines them. */
 export { FD_TYPE, TASK_STATE };
@@ -80,6 +81,8 @@ export interface Task {
 /** Everything a restore or `show` needs from an image directory. */
 export interface Checkpoint {
   readonly dir: string;
+  /** Where the images are read from (a directory or an archive); absent in hand-made models. */
+  readonly source?: ImageSource;
   /** Tasks in pstree order (parents before children). */
   readonly tasks: Task[];
   readonly root: Task;

@@ -8,7 +8,8 @@ import { log } from "../cli/log.ts";
 import type { CheckOptions, RestoreOptions } from "../cli/options.ts";
 import { writeStdout } from "../cli/output.ts";
 import { checkInheritKeys } from "../inherit/mod.ts";
-import { type Checkpoint, FD_TYPE, loadCheckpoint, type Task, TASK_STATE } from "../model/mod.ts";
+import { buildCheckpoint, type Checkpoint, FD_TYPE, type Task, TASK_STATE } from "../model/mod.ts";
+import { type OpenedImages, openImages } from "../archive/open.ts";
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openFiles, type StagedFiles } from "./open_files.ts";
@@ -41,6 +42,7 @@ export async function runRestore(
   const root = opts.root ?? "/";
   let staged: StagedFiles | undefined;
   let outputs: RestoreOutputs | undefined;
+  let images: OpenedImages | undefined;
   const started: number[] = [];
   const ownChildren = new Set(childrenOfThisProcess());
   const ignored = new IgnoredSignals(inheritedIgnores);
@@ -52,7 +54,8 @@ export async function runRestore(
     outputs = new RestoreOutputs(opts);
     opts.inherit.log(log);
     const growth = growFdTableEarly(); // its wait overlaps the reading of the images
-    const cp = loadCheckpoint(opts.imagesDir);
+    images = await openImages(opts.imagesDir);
+    const cp = buildCheckpoint(images.source);
     log.info(`images read: ${cp.tasks.length} task(s), ${cp.files.size} files`);
     await interrupts.checkpoint();
     const tasks = selectTasks(cp, opts.pid, opts.noChildren);
@@ -139,6 +142,7 @@ export async function runRestore(
   } finally {
     interrupts.stop();
     staged?.release();
+    images?.close();
     opts.inherit.finish();
   }
 }

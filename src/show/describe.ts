@@ -40,6 +40,16 @@ const MODE_KIND: Record<number, string> = {
   0o100000: "file",
 };
 
+/** Every `kind` {@link describeFile} gives (besides `proto N` for an odd inet socket). */
+export const SHOW_KINDS: readonly string[] = [
+  ...new Set([
+    ...Object.values(MODE_KIND),
+    ...["pipe", "fifo", "eventfd", "signalfd", "timerfd", "epoll", "inotify", "memfd"],
+    ...["unix", "tcp", "udp", "tty"],
+    ...Object.keys(FD_TYPE).map((n) => n.toLowerCase()),
+  ]),
+];
+
 const SOCK_TYPE: Record<number, string> = { 1: "stream", 2: "dgram", 3: "raw", 5: "seqpacket" };
 const TCP_STATE: Record<number, string> = {
   1: "established",

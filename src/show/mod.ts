@@ -7,4 +7,6 @@ export {
   type ShowReport,
   type ShowTask,
 } from "./report.ts";
+export { type ContainerFacts, containerFacts } from "./container.ts";
+export { filterReport, type ShowFilter } from "./filter.ts";
 export { type RenderOptions, renderReport } from "./render.ts";

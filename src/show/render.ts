@@ -1,41 +1,76 @@
 /**
- * `show`'s text form: one block per task, two or more lines per fd, at most
- * 80 columns. Colour (bold headers) only on a terminal without NO_COLOR.
+ * `show`'s text form: one block per task, two or more lines per fd. Every
+ * line of an fd after its row starts under the WHAT column, so the table
+ * stays readable; text wraps at 80 columns between words, and a word that
+ * does not fit (a path, a key) overflows the line instead of being cut or
+ * pushing the row apart. Colour only when asked (a terminal without NO_COLOR).
  */
 import type { ShowFd, ShowReport, ShowTask } from "./report.ts";
+import type { ContainerFacts } from "./container.ts";
 
 const WIDTH = 80;
-const WHAT_COL = 31;
-const NARROW = " ".repeat(9);
+const FLAGS_WIDTH = 17;
+/** The row is `FD(7) MODE(4) FLAGS(17) WHAT`: WHAT starts at column 31. */
+export const TABLE_HEADER = `${"FD".padStart(7)} MODE ${"FLAGS".padEnd(FLAGS_WIDTH)} WHAT`;
+const WHAT_COL = TABLE_HEADER.indexOf("WHAT");
+const UNDER_WHAT = " ".repeat(WHAT_COL);
 
 export interface RenderOptions {
   color?: boolean;
 }
 
+/** SGR codes; each painted piece is reset, so padding stays outside the colour. */
+const SGR = { bold: "1", dim: "2", red: "31", yellow: "33", cyan: "36" } as const;
+type Paint = (style: keyof typeof SGR, s: string) => string;
+
 export function renderReport(report: ShowReport, opts: RenderOptions = {}): string {
-  const bold = (s: string) => opts.color ? `\x1b[1m${s}\x1b[0m` : s;
+  const paint: Paint = (style, s) => opts.color && s ? `\x1b[${SGR[style]}m${s}\x1b[0m` : s;
   const out: string[] = [];
+  if (report.container) out.push(...renderContainer(report.container, paint), "");
   for (const task of report.tasks) {
-    for (const line of renderTask(task, bold)) out.push(line);
+    for (const line of renderTask(task, paint)) out.push(line);
     out.push("");
   }
-  if (report.needs.length === 0) {
+  const hidden = report.needs_not_shown ?? 0;
+  if (report.needs.length === 0 && hidden === 0) {
     out.push("A restore needs nothing from the caller.");
   } else {
-    out.push(bold("What a restore needs from the caller:"));
+    out.push(paint("bold", "What a restore needs from the caller:"));
     for (const n of report.needs) {
       const fd = n.fd === undefined ? "" : ` fd ${n.fd}`;
-      out.push(...wrap(`task ${n.pid}${fd}: ${n.reason}`, "  ", "    "));
+      out.push(...wrap(`task ${n.pid}${fd}: ${paint("yellow", n.reason)}`, "  ", "    "));
       const pass = n.inherit_arg ?? n.exec_arg;
       if (pass) out.push(...wrap(`pass ${pass}`, "      ", "        "));
     }
+    if (hidden) out.push(`  and ${hidden} more for fds not shown (without --fd/--kind/--pid)`);
   }
   return out.join("\n") + "\n";
 }
 
-function renderTask(t: ShowTask, bold: (s: string) => string): string[] {
+function renderContainer(c: ContainerFacts, paint: Paint): string[] {
+  const what = [c.engine, c.runtime && `runtime ${c.runtime}`].filter((s) => s).join(", ");
+  const lines = [paint("bold", `container ${c.name ?? "(unnamed)"}`) + (what ? `  ${what}` : "")];
+  const field = (label: string, value?: string) => {
+    if (value) lines.push(...wrapWords([glue(value)], `  ${label.padEnd(13)}`, " ".repeat(15)));
+  };
+  field("id", c.id);
+  field("image", c.image);
+  field("created", c.created);
+  field("checkpointed", c.checkpointed);
+  field("host", c.hostname);
+  if (c.command) {
+    lines.push(...wrap(c.command.map(quote).join(" "), "  command      ", " ".repeat(15)));
+  }
+  for (const [i, m] of (c.mounts ?? []).entries()) {
+    const from = m.source && m.source !== m.type ? ` from ${m.source}` : "";
+    field(i ? "" : "mounts", `${m.destination} (${m.type ?? "?"})${from}`);
+  }
+  return lines;
+}
+
+function renderTask(t: ShowTask, paint: Paint): string[] {
   const lines = [
-    bold(`task ${t.pid} ${t.comm}`) +
+    paint("bold", `task ${t.pid} ${t.comm}`) +
     `  parent ${t.ppid}  pgid ${t.pgid}  sid ${t.sid}  ${t.state}`,
   ];
   const via = t.exe_via ? ` (through the link ${t.exe_via})` : "";
@@ -50,45 +85,58 @@ function renderTask(t: ShowTask, bold: (s: string) => string): string[] {
     return lines;
   }
   if (t.fds.length === 0) {
-    lines.push("  no fds");
+    lines.push(t.fds_total ? `  no fds of ${t.fds_total} match` : "  no fds");
     return lines;
   }
-  lines.push("     FD MODE FLAGS             WHAT");
-  for (const fd of t.fds) lines.push(...renderFd(fd));
+  lines.push(paint("bold", TABLE_HEADER));
+  for (const fd of t.fds) lines.push(...renderFd(fd, paint));
   return lines;
 }
 
-function renderFd(fd: ShowFd): string[] {
+function renderFd(fd: ShowFd, paint: Paint): string[] {
   const flags = [...fd.flags.filter((f) => f !== "largefile"), ...(fd.cloexec ? ["cloexec"] : [])];
-  const head = `${String(fd.fd).padStart(7)} ${(fd.access ?? "-").padEnd(4)} ` +
-    `${(flags.join(",") || "-").padEnd(17)} `;
-  const indent = " ".repeat(WHAT_COL);
-  // A long path does not fit beside the columns: it gets a line of its own.
-  const lines = WHAT_COL + fd.what.length > WIDTH && !fd.what.includes(" ")
-    ? [head.trimEnd(), ...wrap(fd.what, NARROW, NARROW)]
-    : wrap(fd.what, head, indent);
-  const facts: string[] = [];
-  if (fd.pos !== undefined && fd.pos !== "0") facts.push(`pos ${fd.pos}`);
+  const flagText = flags.join(",") || "-";
+  const row = `${paint("cyan", String(fd.fd).padStart(7))} ${(fd.access ?? "-").padEnd(4)} `;
+  // Flags wider than their column get the row to themselves: WHAT stays aligned.
+  const lines: string[] = [];
+  let head = row + flagText.padEnd(FLAGS_WIDTH) + " ";
+  if (flagText.length > FLAGS_WIDTH) {
+    lines.push(row + flagText);
+    head = UNDER_WHAT;
+  }
+  // A path is one word: it overflows rather than wrapping inside a name.
+  const path = [fd.details.path, fd.details.name].find((p): p is string =>
+    typeof p === "string" && p.startsWith("/") && fd.what.startsWith(p)
+  );
+  const what = path
+    ? [glue(path), ...fd.what.slice(path.length).split(" ").filter((w) => w)]
+    : fd.what.split(" ");
+  lines.push(...wrapWords(what, head, UNDER_WHAT));
+  const facts: string[][] = [];
+  if (fd.pos !== undefined && fd.pos !== "0") facts.push([glue(`pos ${fd.pos}`)]);
   if (fd.peer) {
     const label = fd.type === "PIPE" ? "other end" : "peer";
-    facts.push(fd.peer.length ? `${label} ${fd.peer.join(", ")}` : `${label} outside the dump`);
+    facts.push(
+      fd.peer.length
+        ? [label, ...commaList(fd.peer)]
+        : [label, glue(paint("yellow", "outside the dump"))],
+    );
   }
-  if (fd.shares.length) facts.push(`same description as ${fd.shares.join(", ")}`);
-  if (fd.inherit_key !== undefined) facts.push(`key ${fd.inherit_key}`);
-  // Facts stay whole on a line where they fit; only an overlong one is wrapped.
-  let line = "";
+  if (fd.shares.length) facts.push(["same description as", ...commaList(fd.shares)]);
+  if (fd.inherit_key !== undefined) facts.push([glue(`${paint("dim", "key")} ${fd.inherit_key}`)]);
+  // Facts share a line, separated by "; ", while they fit; a long one wraps under WHAT.
+  let line: string[] = [];
   for (const fact of facts) {
-    if (line && indent.length + line.length + 2 + fact.length > WIDTH) {
-      lines.push(indent + line);
-      line = "";
+    const joined = [...line, ...fact];
+    if (line.length && visible(UNDER_WHAT + joined.join(" ")) > WIDTH) {
+      lines.push(...wrapWords(line, UNDER_WHAT, UNDER_WHAT));
+      line = [...fact];
+    } else {
+      if (line.length) line[line.length - 1] += ";";
+      line = [...line, ...fact];
     }
-    if (!line && indent.length + fact.length > WIDTH) {
-      lines.push(...wrap(fact, NARROW, NARROW));
-      continue;
-    }
-    line = line ? `${line}; ${fact}` : fact;
   }
-  if (line) lines.push(indent + line);
+  if (line.length) lines.push(...wrapWords(line, UNDER_WHAT, UNDER_WHAT));
   return lines;
 }
 
@@ -100,34 +148,43 @@ function argvText(argv: string[]): string {
   return n >= 2 ? `${shown} and ${n} empty strings` : shown;
 }
 
+/** `["a", "b", "c"]` → `["a,", "b,", "c"]`: words that break only after a comma. */
+function commaList(items: string[]): string[] {
+  return items.map((s, i) => glue(i < items.length - 1 ? `${s},` : s));
+}
+
+/** Keeps a phrase on one line: its spaces become NUL (never in a path) until output. */
+const glue = (s: string) => s.replaceAll(" ", "\0");
+
+/** Columns a string takes on a terminal: SGR codes take none. */
+function visible(s: string): number {
+  // deno-lint-ignore no-control-regex
+  return [...s.replace(/\x1b\[[0-9;]*m/g, "")].length;
+}
+
 function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Word-wraps `text` after `first` (then `rest`) to 80 columns; long words are cut. */
-export function wrap(text: string, first: string, rest: string): string[] {
-  if (first.length + text.length <= WIDTH) return [first + text];
+/** Lays words out after `first`, then `rest`, to 80 columns; a word is never cut. */
+export function wrapWords(words: string[], first: string, rest: string): string[] {
   const lines: string[] = [];
   let line = first;
   let empty = true;
-  for (const word of text.split(" ")) {
-    if (!empty && line.length + 1 + word.length > WIDTH) {
+  for (const word of words) {
+    if (!empty && visible(line) + 1 + visible(word) > WIDTH) {
       lines.push(line);
       line = rest;
       empty = true;
     }
-    let w = word;
-    while (line.length + (empty ? 0 : 1) + w.length > WIDTH && (empty ? line.length : 0) < WIDTH) {
-      const room = WIDTH - line.length - (empty ? 0 : 1);
-      if (room < 8) break;
-      lines.push(line + (empty ? "" : " ") + w.slice(0, room));
-      w = w.slice(room);
-      line = rest;
-      empty = true;
-    }
-    line += (empty ? "" : " ") + w;
+    line += (empty ? "" : " ") + word;
     empty = false;
   }
   lines.push(line);
-  return lines;
+  return lines.map((l) => l.replaceAll("\0", " "));
+}
+
+/** Word-wraps `text` after `first` (then `rest`) to 80 columns; a long word overflows. */
+export function wrap(text: string, first: string, rest: string): string[] {
+  return wrapWords(text.split(" "), first, rest);
 }

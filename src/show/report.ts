@@ -19,6 +19,7 @@ import { inheritKeyOf } from "../model/inherit_key.ts";
 import { describeFile, type FileDescription } from "./describe.ts";
 import { accessMode, statusFlagNames } from "./open_flags.ts";
 import { doubtText, execHint, judgeTask, refused } from "../program/mod.ts";
+import type { ContainerFacts } from "./container.ts";
 
 export interface ShowFd {
   fd: number;
@@ -58,6 +59,8 @@ export interface ShowTask {
   /** The pid whose fd table this task uses (itself unless shared). */
   fd_table: number;
   fds: ShowFd[];
+  /** With --fd/--kind: how many fds the task has in all. */
+  fds_total?: number;
 }
 
 export interface ShowNeed {
@@ -73,8 +76,12 @@ export interface ShowNeed {
 
 export interface ShowReport {
   images: string;
+  /** From config.dump/spec.dump, when the images came in a container checkpoint archive. */
+  container?: ContainerFacts;
   tasks: ShowTask[];
   needs: ShowNeed[];
+  /** With --pid/--fd/--kind: needs of the fds left out (counted, not listed). */
+  needs_not_shown?: number;
 }
 
 const STATE = ["unknown", "alive", "dead", "stopped"];
