@@ -179,6 +179,7 @@ function withReg(id: number, change: Record<string, unknown>): string {
   const dir = Deno.makeTempDirSync({ prefix: "fdrestore-remap-img-" });
   for (const e of Deno.readDirSync(imagesOf("ghost-file"))) {
     Deno.copyFileSync(join(imagesOf("ghost-file"), e.name), join(dir, e.name));
+    Deno.chmodSync(join(dir, e.name), 0o644); // the corpus's copies are read-only
   }
   const files = readEntries(dir, "files").map((f): Record<string, unknown> =>
     Number(f.id) === id ? { ...f, reg: { ...f.reg!, ...change } } : { ...f }
