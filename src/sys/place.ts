@@ -8,8 +8,9 @@
  */
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, O, RENAME_EXCHANGE } from "./consts.ts";
 import { check, ERRNO, SysError } from "./errno.ts";
-import { close, fstat, openat, type Stat } from "./fd.ts";
+import { close, openat, type Stat } from "./fd.ts";
 import { openInRoot } from "./in_root.ts";
+import { statAt } from "./dir_entry.ts";
 import { libc } from "./libc.ts";
 import { cstr } from "./structs.ts";
 
@@ -42,18 +43,7 @@ export function closePlace(p: Place): void {
 
 /** What the name is now, without following a symlink; undefined when nothing is there. */
 export function statPlace(p: Place): Stat | undefined {
-  let fd: number;
-  try {
-    fd = openAt(p, O.PATH | O.NOFOLLOW | O.CLOEXEC);
-  } catch (e) {
-    if (e instanceof SysError && e.errno === ERRNO.ENOENT) return undefined;
-    throw e;
-  }
-  try {
-    return fstat(fd);
-  } finally {
-    close(fd);
-  }
+  return statAt(p.dir, p.name);
 }
 
 /** openat(2) of the name in its folder. */
