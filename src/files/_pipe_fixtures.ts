@@ -30,7 +30,8 @@ export interface ModelSpec {
   fifoData?: PipeData[];
 }
 
-function task(pid: number): Task {
+/** A live task of its own session and group, with no fds; `extra` sets or adds fields. */
+export function fakeTask(pid: number, extra: Partial<Task> = {}): Task {
   return {
     pid,
     ppid: 0,
@@ -41,6 +42,7 @@ function task(pid: number): Task {
     comm: "t",
     fds: [],
     children: [],
+    ...extra,
   };
 }
 
@@ -53,7 +55,7 @@ export function model(spec: ModelSpec): Checkpoint {
     const file: FileDesc = { id: f.id, type: f.type, payload: f.payload, fds };
     for (const [pid, fd] of f.fds ?? []) {
       let t = tasks.get(pid);
-      if (!t) tasks.set(pid, t = task(pid));
+      if (!t) tasks.set(pid, t = fakeTask(pid));
       const e: FdEntry = { task: t, fd, file, fdFlags: 0 };
       fds.push(e);
       t.fds.push(e);
@@ -66,7 +68,7 @@ export function model(spec: ModelSpec): Checkpoint {
   return {
     dir: "/nonexistent",
     tasks: list,
-    root: list[0] ?? task(1),
+    root: list[0] ?? fakeTask(1),
     files,
     pipeData: byId(spec.pipeData),
     fifoData: byId(spec.fifoData),

@@ -2,22 +2,10 @@ import assert from "node:assert/strict";
 import type { Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { checkPrograms, userProgram } from "./choose.ts";
+import { fakeTask } from "../files/_pipe_fixtures.ts";
 
 function task(pid: number, exe: string, argv: string[]): Task {
-  const comm = exe.slice(exe.lastIndexOf("/") + 1);
-  return {
-    pid,
-    ppid: 0,
-    pgid: pid,
-    sid: pid,
-    threads: [pid],
-    state: 1,
-    comm,
-    fds: [],
-    children: [],
-    exe,
-    argv,
-  };
+  return fakeTask(pid, { comm: exe.slice(exe.lastIndexOf("/") + 1), exe, argv });
 }
 
 const pad = (n: number) => Array<string>(n).fill("");
