@@ -56,7 +56,7 @@ export function openImage(
     fd = open(path, O.RDONLY | O.NOFOLLOW | O.NONBLOCK | O.CLOEXEC);
   } catch (e) {
     if (!(e instanceof SysError)) throw e;
-    if (missingOk && e.errno === ERRNO.ENOENT) return undefined;
+    if (missingOk && (e.errno === ERRNO.ENOENT || absent(path))) return undefined;
     // ELOOP: the last component is a symlink (O_NOFOLLOW).
     if (e.errno === ERRNO.ELOOP) throw imageReadError(path, notRegular(path, S_IF.LNK), e);
     throw imageOrSysError(path, e);
@@ -68,6 +68,20 @@ export function openImage(
   } catch (e) {
     close(fd);
     throw e;
+  }
+}
+
+/**
+ * A second, errno-free look: the errno read after a failed FFI call was seen
+ * stale now and then (EAGAIN from the runtime's own non-blocking calls on the
+ * same thread), which turned a missing optional image into an error.
+ */
+function absent(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
   }
 }
 
