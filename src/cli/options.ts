@@ -362,10 +362,10 @@ function build(
         ...handoff,
       };
       if (command === "check") return { command, ...common };
-      if (common.untrusted && programArgs === undefined) {
+      if (common.untrusted && programArgs === undefined && exec.size === 0) {
         fail(
-          "--untrusted needs -- PROGRAM: the recorded program, argv and environment " +
-            "come from the images",
+          "--untrusted needs -- PROGRAM or --exec PID=COMMAND: the recorded program, argv " +
+            "and environment come from the images",
         );
       }
       const pidfile = values.get("pidfile");

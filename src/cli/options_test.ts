@@ -317,7 +317,8 @@ const ERRORS: [string[], string, string?][] = [
   ],
   [
     ["restore", "--untrusted"],
-    "--untrusted needs -- PROGRAM: the recorded program, argv and environment come from the images",
+    "--untrusted needs -- PROGRAM or --exec PID=COMMAND: the recorded program, argv and " +
+    "environment come from the images",
     RESTORE_HINT,
   ],
   [["restore", "-x"], "option --ext-unix-sk is not supported yet", RESTORE_HINT],

@@ -127,7 +127,8 @@ export const OPTIONS: readonly OptionDoc[] = [
   {
     long: "untrusted",
     commands: RESTORE_CHECK,
-    help: "the images may be hostile: restore needs -- PROGRAM (the recorded program, argv and " +
+    help: "the images may be hostile: restore needs -- PROGRAM or --exec for every task (the " +
+      "recorded program, argv and " +
       "environment are not used), nothing on disk is removed, ghosts stay unnamed, no set-id bits",
     example: "--untrusted",
   },

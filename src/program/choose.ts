@@ -17,6 +17,8 @@ export interface ProgramChoice {
   readonly program?: readonly string[];
   /** `--exec PID=PROGRAM ARGS`, by pid in the dump. */
   readonly exec?: ReadonlyMap<number, readonly string[]>;
+  /** --untrusted: no recorded program is ever started. */
+  readonly untrusted?: boolean;
 }
 
 /** The caller's program for `pid`, undefined when it starts its recorded one. */
@@ -36,6 +38,11 @@ export function judgeTask(task: Task, root: string): Verdict | undefined {
  * Refuses, naming the first task, when a task of `starting` would start a
  * recorded program the rules doubt, or an `--exec` names no task of `starting`.
  */
+/**
+ * Refuses, naming the first task, when a task of `starting` would start a
+ * recorded program the rules doubt (under --untrusted: any recorded program),
+ * or an `--exec` names no task of `starting`.
+ */
 export function checkPrograms(
   starting: readonly Task[],
   choice: ProgramChoice,
@@ -46,16 +53,23 @@ export function checkPrograms(
       throw new RestoreError(`--exec ${pid}: no task ${pid} starts from these images`, { pid });
     }
   }
+  if (choice.untrusted) {
+    const own = starting.filter((t) => !userProgram(t.pid, choice));
+    if (own.length > 0) {
+      const [task] = own;
+      throw new RestoreError(
+        `task ${task.pid} (${task.comm}): --untrusted starts no program recorded in the images; ` +
+          `name its program with ${execHint(task.pid)}${also(own.slice(1).map((t) => t.pid))}`,
+        { pid: task.pid },
+      );
+    }
+  }
   const doubted = doubtedTasks(starting, choice, root);
   if (doubted.length === 0) return;
   const [task, verdict] = doubted[0];
-  const others = doubted.slice(1).map(([t]) => t.pid);
-  const also = others.length === 0
-    ? ""
-    : ` (also task${others.length > 1 ? "s" : ""} ${others.join(", ")})`;
   throw new RestoreError(
     `task ${task.pid} (${task.comm}): ${doubtText(task, verdict)}; name its program with ` +
-      `${execHint(task.pid)}${also}`,
+      `${execHint(task.pid)}${also(doubted.slice(1).map(([t]) => t.pid))}`,
     { pid: task.pid },
   );
 }
@@ -93,6 +107,12 @@ export function doubtText(task: Task, v: Verdict, withArgv = true): string {
 /** The arguments that give a task its program. */
 export function execHint(pid: number): string {
   return `--exec ${pid}='PROGRAM ARGS...' or -- PROGRAM ARGS...`;
+}
+
+/** " (also tasks 2, 3)" naming the other tasks a refusal applies to, or "". */
+function also(others: readonly number[]): string {
+  if (others.length === 0) return "";
+  return ` (also task${others.length > 1 ? "s" : ""} ${others.join(", ")})`;
 }
 
 function quoted(s: string): string {
