@@ -4,17 +4,19 @@
  * first so that the real open does not wait for the other side; the first
  * FIFO file of a pipe_id refills the FIFO through it. An inherited path is
  * used as it is; an external one (`file[MNT:INO]`) is reopened from the
- * caller's descriptor.
+ * caller's descriptor. A FIFO deleted before the dump is made again (a ghost,
+ * see ghost_node.ts) and opened through its descriptor.
  */
 import { regFileKey } from "../inherit/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
-import { close, fstat, O, open, openInRoot, S_IF } from "../sys/mod.ts";
+import { close, fstat, O, open, openInRoot, pipe2, S_IF } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
 import { type RegPayload, regPayload } from "./reg.ts";
 import { hex, RestoreError } from "./restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
+import { openGhostFifo } from "./remap.ts";
 
 // The FIFO file that restores each pipe_id's data: the first in files.img order.
 const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FileDesc>>();
@@ -52,14 +54,12 @@ function openFifo(ctx: OpenContext, file: FileDesc): number {
   const inherited = ctx.inherit.take(key);
   // The caller's description as it is, without the FIFO's data.
   if (inherited && !reg.ext) return inherited.fd;
-  if (ctx.cp.remaps.has(regFile.id)) {
-    throw new RestoreError(
-      `FIFO ${reg.name} was deleted at dump time; restoring it is not supported yet`,
-      { fileId: file.id },
-    );
-  }
   let held: number;
-  if (reg.ext) {
+  if (ctx.cp.remaps.has(regFile.id) && !reg.ext) {
+    const ghost = openGhostFifo(ctx, regFile, reg);
+    if (ghost === undefined) return dryRunStandIn(); // a dry run made no FIFO
+    held = ghost;
+  } else if (reg.ext) {
     if (!inherited) {
       throw new RestoreError(
         `File ${reg.name} was dumped as external; pass it with --inherit-fd fd[N]:${key}`,
@@ -97,6 +97,13 @@ function probeFifo(ctx: OpenContext, file: FileDesc, reg: RegPayload): number {
     );
   }
   return fd;
+}
+
+/** The read end of a new pipe: a dry run's stand-in for a FIFO it did not make. */
+function dryRunStandIn(): number {
+  const [r, w] = pipe2(O.CLOEXEC);
+  close(w);
+  return r;
 }
 
 function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: RegPayload): number {

@@ -1,7 +1,7 @@
 /**
  * inotify (CRIU's fsnotify.c): a new inotify with its status flags and owner,
  * then one watch per inotify_wd_entry, added by the path the dump stored
- * (FhEntry.path; CRIU falls back to the file handle, which we do not) and
+ * (FhEntry.path; a watch without one is on a deleted file: see addGhostWatch) and
  * given back its wd number: the program knows its watches by wd.
  *
  * Watches are added in wd order. INOTIFY_IOC_SETNEXTWD picks the next wd where
@@ -27,19 +27,29 @@ import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
 import { RestoreError } from "./restore_error.ts";
+import { ghostByInode } from "./remap.ts";
 
 /** One inotify_wd_entry, as needed to add it back. */
 export interface InotifyWatch {
   wd: number;
   mask: number;
   path?: string;
+  /** The watched inode at dump time (s_dev as the kernel encodes it). */
+  dev: number;
+  ino: bigint;
 }
 
 export function inotifyWatches(p: Record<string, unknown>): InotifyWatch[] {
   const list = (p.wd as Record<string, unknown>[] | undefined) ?? [];
   return list.map((w) => {
     const handle = w.f_handle as { path?: string } | undefined;
-    return { wd: Number(w.wd), mask: Number(w.mask) >>> 0, path: handle?.path };
+    return {
+      wd: Number(w.wd),
+      mask: Number(w.mask) >>> 0,
+      path: handle?.path,
+      dev: Number(w.s_dev),
+      ino: BigInt(w.i_ino as bigint),
+    };
   }).sort((a, b) => a.wd - b.wd);
 }
 
@@ -70,6 +80,26 @@ export function addWatchAs(fd: number, path: string, mask: number, wd: number): 
   }
 }
 
+/**
+ * A watch stored without a path: criu stores none for a file that was
+ * deleted, and looks for the ghost that was that inode. So here; the watch
+ * goes on the ghost made again (criu's last resort, open_by_handle_at, is not
+ * used: a handle names an inode of the dumped host's disk).
+ */
+function addGhostWatch(ctx: OpenContext, file: FileDesc, fd: number, w: InotifyWatch): void {
+  const ghost = ghostByInode(ctx, w.dev, w.ino);
+  if (ghost === "unmade") return; // a dry run makes no folder or device ghost
+  if (ghost === undefined) {
+    throw new RestoreError(
+      `inotify id 0x${file.id.toString(16)}: watch ${w.wd} has no path in the image and no ` +
+        `ghost file was inode ${w.ino} (restoring by file handle is not supported)`,
+      { fileId: file.id },
+    );
+  }
+  ctx.log.debug(`Restore inotify watch ${w.wd} on the ghost of inode ${w.ino}`);
+  addWatchAs(fd, `/proc/self/fd/${ghost}`, w.mask, w.wd);
+}
+
 export const inotifyOpener: FileOpener = {
   type: FD_TYPE.INOTIFY,
   open(ctx: OpenContext, file: FileDesc): OpenResult {
@@ -78,11 +108,8 @@ export const inotifyOpener: FileOpener = {
     try {
       for (const w of inotifyWatches(p)) {
         if (w.path === undefined) {
-          throw new RestoreError(
-            `inotify id 0x${file.id.toString(16)}: watch ${w.wd} has no path in the image ` +
-              `(restoring by file handle is not supported)`,
-            { fileId: file.id },
-          );
+          addGhostWatch(ctx, file, fd, w);
+          continue;
         }
         ctx.log.debug(`Restore inotify watch ${w.wd} for ${w.path}`);
         // Looked up inside the root; the watch goes on what the lookup found.

@@ -82,7 +82,8 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
     }
   } else {
     const remapped = openRemapped(ctx, file, reg);
-    if (remapped !== undefined) fd = remapped;
+    if (remapped?.standIn) return remapped.fd; // a dry run made no ghost: nothing to check
+    if (remapped !== undefined) fd = remapped.fd;
     else ({ fd, st } = reopen(() => openInPlace(ctx, reg, file), reg, file));
   }
   try {

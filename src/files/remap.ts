@@ -47,19 +47,26 @@ import type { OpenContext } from "./opener.ts";
 import type { RegPayload } from "./reg.ts";
 import { RestoreError, why } from "./restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
+import { ghostNodeFd, isGhostNode, madeGhostNode } from "./ghost_node.ts";
+
+/** A remapped file's descriptor; `standIn` when a dry run opened something else (nothing made). */
+export interface Remapped {
+  fd: number;
+  standIn?: boolean;
+}
 
 /** A descriptor for a remapped file, or undefined when `file` has no remap. */
 export function openRemapped(
   ctx: OpenContext,
   file: FileDesc,
   reg: RegPayload,
-): number | undefined {
+): Remapped | undefined {
   const remap = ctx.cp.remaps.get(file.id);
   if (!remap) return undefined;
   const remapId = Number(remap.remap_id);
   switch (Number(remap.remap_type ?? REMAP_TYPE.LINKED)) {
     case REMAP_TYPE.LINKED:
-      return openLinked(ctx, file, reg, remapId);
+      return { fd: openLinked(ctx, file, reg, remapId) };
     case REMAP_TYPE.GHOST:
       return openGhost(ctx, file, reg, remapId);
     default:
@@ -284,29 +291,59 @@ interface Ghost {
 /** The ghosts of each restore, by remap id. */
 const ghosts = new WeakMap<Checkpoint, Map<number, Ghost>>();
 
-function openGhost(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: number): number {
+/** The ghost-file entries of remap `remapId`: the head, then content chunks. */
+function ghostEntries(ctx: OpenContext, remapId: number, file: FileDesc) {
+  const [head, ...chunks] = (ctx.cp.source ?? directorySource(ctx.cp.dir))
+    .entries("ghost-file", remapId) as unknown as (GhostFileEntry | GhostChunkEntry)[];
+  if (!head) {
+    throw new RestoreError(
+      `Can't open ghost file ghost-file-${remapId.toString(16)}.img: no entry`,
+      {
+        fileId: file.id,
+      },
+    );
+  }
+  return { head: head as GhostFileEntry, chunks: chunks as GhostChunkEntry[] };
+}
+
+/** The regular ghost of remap `remapId`, made on first use; undefined for a non-regular one. */
+function ghostFor(
+  ctx: OpenContext,
+  remapId: number,
+  path: string,
+  file: FileDesc,
+  entries = ghostEntries(ctx, remapId, file),
+): Ghost | undefined {
   let held = ghosts.get(ctx.cp);
   if (!held) ghosts.set(ctx.cp, held = new Map());
-  let g = held.get(remapId);
-  if (g === undefined) {
-    ctx.log.info(`Opening ghost file 0x${remapId.toString(16)} for ${reg.name}`);
-    const fd = createGhost(ctx, reg.name, remapId, file);
-    const left = [...ctx.cp.remaps.values()].filter((r) =>
+  const known = held.get(remapId);
+  if (known !== undefined) return known;
+  if (isGhostNode(Number(entries.head.mode))) return undefined;
+  ctx.log.info(`Opening ghost file 0x${remapId.toString(16)} for ${path}`);
+  const fd = createGhost(ctx, path, remapId, file, entries.head, entries.chunks);
+  const left =
+    [...ctx.cp.remaps.values()].filter((r) =>
       Number(r.remap_id) === remapId && Number(r.remap_type) === REMAP_TYPE.GHOST
     ).length;
-    const ghost: Ghost = { fd, st: fstat(fd), left };
-    held.set(remapId, g = ghost);
-    const cache = held;
-    ctx.onCleanup(() => {
-      cache.delete(remapId);
-      dropKeeper(ghost, file);
-      close(fd);
-    });
-  }
+  const ghost: Ghost = { fd, st: fstat(fd), left };
+  held.set(remapId, ghost);
+  const cache = held;
+  ctx.onCleanup(() => {
+    cache.delete(remapId);
+    dropKeeper(ghost, file);
+    close(fd);
+  });
+  return ghost;
+}
+
+function openGhost(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: number): Remapped {
+  const entries = ghosts.get(ctx.cp)?.has(remapId) ? undefined : ghostEntries(ctx, remapId, file);
+  const g = ghostFor(ctx, remapId, reg.name, file, entries);
+  if (!g) return openNodeFile(ctx, file, reg, remapId, entries!.head);
   g.left--;
   // Unnamed (dry run, untrusted): a reopen. Otherwise each file gets its own old name.
   if (ctx.dryRun || ctx.untrusted) {
-    return openOrFail(`/proc/self/fd/${g.fd}`, openFlags(reg), reg, file);
+    return { fd: openOrFail(`/proc/self/fd/${g.fd}`, openFlags(reg), reg, file) };
   }
   let fd: number;
   if (!g.keeper) {
@@ -322,7 +359,82 @@ function openGhost(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: n
       throw e;
     }
   }
-  return fd;
+  return { fd };
+}
+
+/** A file of a folder, device or symlink ghost (see ghost_node.ts); a dry run's is /dev/null. */
+function openNodeFile(
+  ctx: OpenContext,
+  file: FileDesc,
+  reg: RegPayload,
+  remapId: number,
+  head: GhostFileEntry,
+): Remapped {
+  if ((head.mode & S_IF.MT) === S_IF.FIFO) {
+    throw new RestoreError(`File ${reg.name} is a regular file, but its ghost is a FIFO`, {
+      fileId: file.id,
+    });
+  }
+  const flags = openFlags(reg);
+  const node = ghostNodeFd(ctx, file, reg.name, remapId, head, flags);
+  if (node === undefined) return { fd: open("/dev/null", O.RDONLY | O.CLOEXEC), standIn: true };
+  if ((head.mode & S_IF.MT) === S_IF.LNK) return { fd: node };
+  try {
+    return { fd: openOrFail(`/proc/self/fd/${node}`, flags, reg, file) };
+  } finally {
+    close(node);
+  }
+}
+
+/**
+ * An O_PATH descriptor of a deleted FIFO made again (the caller closes it);
+ * undefined in a dry run, which makes none.
+ */
+export function openGhostFifo(
+  ctx: OpenContext,
+  file: FileDesc,
+  reg: RegPayload,
+): number | undefined {
+  const remap = ctx.cp.remaps.get(file.id)!;
+  const remapId = Number(remap.remap_id);
+  const { head } = ghostEntries(ctx, remapId, file);
+  if (Number(remap.remap_type) !== REMAP_TYPE.GHOST || (head.mode & S_IF.MT) !== S_IF.FIFO) {
+    throw new RestoreError(`FIFO ${reg.name} was deleted, and its remap is not a FIFO ghost`, {
+      fileId: file.id,
+    });
+  }
+  return ghostNodeFd(ctx, file, reg.name, remapId, head);
+}
+
+/**
+ * The descriptor (owned by the restore) of the ghost that was inode `ino` of
+ * device `dev` at dump time, made on first use: what an inotify watch stored
+ * only as a file handle was on, as criu looks it up. Undefined when no ghost
+ * was that inode; "unmade" in a dry run for a ghost that is not a regular file.
+ */
+export function ghostByInode(
+  ctx: OpenContext,
+  dev: number,
+  ino: bigint,
+): number | "unmade" | undefined {
+  for (const [origId, remap] of ctx.cp.remaps) {
+    if (Number(remap.remap_type) !== REMAP_TYPE.GHOST) continue;
+    const orig = ctx.cp.files.get(fileKey(FD_TYPE.REG, origId));
+    if (!orig) continue;
+    const remapId = Number(remap.remap_id);
+    const entries = ghostEntries(ctx, remapId, orig);
+    if (Number(entries.head.dev) !== dev || BigInt(entries.head.ino ?? -1n) !== ino) continue;
+    const name = String(orig.payload.name);
+    const g = ghostFor(ctx, remapId, name, orig, entries);
+    if (g) return g.fd;
+    const made = madeGhostNode(ctx.cp, remapId);
+    if (made !== undefined) return made;
+    const fd = ghostNodeFd(ctx, orig, name, remapId, entries.head);
+    if (fd === undefined) return "unmade";
+    close(fd);
+    return madeGhostNode(ctx.cp, remapId);
+  }
+  return undefined;
 }
 
 /**
@@ -375,20 +487,16 @@ function dropKeeper(g: Ghost, file: FileDesc): void {
  * each file of the ghost then links it briefly under its own name. A dry run
  * and an untrusted image make it unlinkable (O_EXCL): no name ever appears.
  */
-function createGhost(ctx: OpenContext, path: string, remapId: number, file: FileDesc): number {
+function createGhost(
+  ctx: OpenContext,
+  path: string,
+  remapId: number,
+  file: FileDesc,
+  g: GhostFileEntry,
+  chunks: GhostChunkEntry[],
+): number {
   const image = `ghost-file-${remapId.toString(16)}.img`;
-  const [head, ...chunks] = (ctx.cp.source ?? directorySource(ctx.cp.dir))
-    .entries("ghost-file", remapId) as unknown as (GhostFileEntry | GhostChunkEntry)[];
-  const g = head as GhostFileEntry | undefined;
-  if (!g) throw new RestoreError(`Can't open ghost file ${image}: no entry`, { fileId: file.id });
   const mode = Number(g.mode);
-  if ((mode & S_IF.MT) !== S_IF.REG) {
-    throw new RestoreError(
-      `Ghost ${image} for ${path} has mode 0${mode.toString(8)}: ` +
-        `only regular ghost files can be restored`,
-      { fileId: file.id },
-    );
-  }
   const place = placeFor("Can't create ghost file", path, ctx, file);
   try {
     const unlinkable = ctx.dryRun || ctx.untrusted ? O.EXCL : 0;
@@ -401,7 +509,7 @@ function createGhost(ctx: OpenContext, path: string, remapId: number, file: File
       });
     }
     try {
-      fillGhost(fd, g, chunks as GhostChunkEntry[]);
+      fillGhost(fd, g, chunks);
       fchown(fd, Number(g.uid), Number(g.gid));
       // After chown, which clears set-id bits; an untrusted image gets none.
       fchmod(fd, mode & (ctx.untrusted ? 0o777 : 0o7777));

@@ -1,6 +1,6 @@
 /**
  * Calls on one name inside a folder held as an fd: look at it without
- * following it, rename onto it, unlink it, make or remove a folder. The folder is never re-walked as a
+ * following it, rename onto it, unlink it, make or remove a folder, a node or a symlink. The folder is never re-walked as a
  * path string, so a folder swapped for a symlink cannot redirect them.
  *
  * @module
@@ -50,6 +50,21 @@ export function mkdirAt(dirfd: number, name: string, mode: number): void {
   const c = libc();
   const p = cstrTemp(name);
   check("mkdirat", () => c.mkdirat(dirfd, p, mode), dirfd, name);
+}
+
+/** mknodat(2): a FIFO or device node `name` in `dirfd` (the umask applies). */
+export function mknodAt(dirfd: number, name: string, mode: number, dev: bigint): void {
+  const c = libc();
+  const p = cstrTemp(name);
+  check("mknodat", () => c.mknodat(dirfd, p, mode, dev), dirfd, name);
+}
+
+/** symlinkat(2): the symlink `name` in `dirfd`, pointing at `target`. */
+export function symlinkAt(target: string, dirfd: number, name: string): void {
+  const c = libc();
+  const t = cstr(target); // two strings: the shared scratch buffer holds one
+  const p = cstr(name);
+  check("symlinkat", () => c.symlinkat(t, dirfd, p), dirfd, name);
 }
 
 /** unlinkat(2) with AT_REMOVEDIR: the empty folder `name` of `dirfd`. */

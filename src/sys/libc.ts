@@ -58,6 +58,10 @@ export const SYMBOLS = {
   fchmodat: { parameters: [I32, BUF, U32, I32], result: I32 },
   // int mkdirat(int dirfd, const char *path, mode_t mode)
   mkdirat: { parameters: [I32, BUF, U32], result: I32 },
+  // int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+  mknodat: { parameters: [I32, BUF, U32, U64], result: I32 },
+  // int symlinkat(const char *target, int newdirfd, const char *linkpath)
+  symlinkat: { parameters: [BUF, I32, BUF], result: I32 },
   // int unlinkat(int dirfd, const char *path, int flags)
   unlinkat: { parameters: [I32, BUF, I32], result: I32 },
   // int linkat(int olddirfd, const char *old, int newdirfd, const char *new, int flags)

@@ -24,7 +24,7 @@ export {
   SysError,
 } from "./errno.ts";
 export * from "./fd.ts";
-export { mkdirAt, renameAt, rmdirAt, statAt, unlinkAt } from "./dir_entry.ts";
+export { mkdirAt, mknodAt, renameAt, rmdirAt, statAt, symlinkAt, unlinkAt } from "./dir_entry.ts";
 export { openInRoot, openInRootFd, openParentInRoot, realPathInRoot } from "./in_root.ts";
 export * from "./place.ts";
 export * from "./kinds.ts";

@@ -20,19 +20,11 @@ const CHECKER = join(ZDTM_CORPUS, "..", "tools", "corpus-check");
  * fix elsewhere never breaks it; `deno task zdtm` reports any that pass.
  */
 export const KNOWN_FAILING: Record<string, string> = {
-  "zdtm-cwd02": "the cwd was a deleted directory (a non-regular ghost)",
-  "zdtm-deleted_dev": "a deleted device node (a non-regular ghost)",
-  "zdtm-rmdir_open": "an open deleted directory (a non-regular ghost)",
-  "zdtm-symlink01": "a deleted symlink (a non-regular ghost)",
   "zdtm-fd_from_pidfd": "pidfd files are not supported yet",
   "zdtm-pidfd_child": "pidfd files are not supported yet",
   "zdtm-pidfd_dead": "pidfd files are not supported yet",
   "zdtm-pidfd_kill": "pidfd files are not supported yet",
   "zdtm-pidfd_self": "pidfd files are not supported yet",
-  "zdtm-fifo-ghost": "deleted FIFOs are not supported yet",
-  "zdtm-unlink_fifo": "deleted FIFOs are not supported yet",
-  "zdtm-unlink_fifo_wronly": "deleted FIFOs are not supported yet",
-  "zdtm-inotify00": "an inotify watch stored only as a file handle",
   "zdtm-packet_sock": "packet sockets are not supported yet",
   "zdtm-sk-netlink": "netlink sockets are not supported yet",
   "zdtm-proc-self": "namespace fds are not supported yet",
