@@ -47,8 +47,8 @@ export function inotifyWatches(p: Record<string, unknown>): InotifyWatch[] {
       wd: Number(w.wd),
       mask: Number(w.mask) >>> 0,
       path: handle?.path,
-      dev: Number(w.s_dev),
-      ino: BigInt(w.i_ino as bigint),
+      dev: Number(w.s_dev ?? 0),
+      ino: BigInt((w.i_ino as bigint | undefined) ?? 0n),
     };
   }).sort((a, b) => a.wd - b.wd);
 }

@@ -27,12 +27,12 @@ function openInotify(root: string, wd: Record<string, unknown>[]) {
 
 Deno.test("inotifyWatches sorts the watches by wd and keeps their paths", () => {
   const wd = [
-    { wd: 2, mask: 0x28, f_handle: { path: "/a/b" } },
-    { wd: 1, mask: 0x302, f_handle: { path: "/a" } },
+    { wd: 2, mask: 0x28, f_handle: { path: "/a/b" }, s_dev: 0xfe00000, i_ino: 12n },
+    { wd: 1, mask: 0x302, f_handle: { path: "/a" }, s_dev: 0xfe00000, i_ino: 11n },
   ];
   assert.deepEqual(inotifyWatches({ wd }), [
-    { wd: 1, mask: 0x302, path: "/a" },
-    { wd: 2, mask: 0x28, path: "/a/b" },
+    { wd: 1, mask: 0x302, path: "/a", dev: 0xfe00000, ino: 11n },
+    { wd: 2, mask: 0x28, path: "/a/b", dev: 0xfe00000, ino: 12n },
   ]);
 });
 
