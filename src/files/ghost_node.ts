@@ -14,8 +14,9 @@
  *   last file of it in the images is open.
  *
  * Devices: an image may ask for any major:minor (a disk, /dev/mem) with any
- * mode. `--untrusted` refuses device ghosts; otherwise the node exists only
- * with mode 0 (root only) and is unnamed before it gets the dumped mode.
+ * mode. `--untrusted` refuses them (and every ghost here, as each needs a
+ * name); otherwise the node exists only with mode 0 (root only) and is
+ * unnamed before it gets the dumped mode.
  * A dry run makes nothing: it checks the entry and the folder.
  */
 import type { GhostFileEntry } from "../image/mod.ts";
@@ -144,8 +145,15 @@ function checkEntry(
   fail: (what: string) => RestoreError,
 ): void {
   const mode = `has mode 0${g.mode.toString(8)}`;
-  if (type === S_IF.CHR || type === S_IF.BLK) {
-    if (ctx.untrusted) throw fail(`${mode}: a device node; --untrusted makes none`);
+  const device = type === S_IF.CHR || type === S_IF.BLK;
+  if (ctx.untrusted && (device || type === S_IF.DIR || type === S_IF.FIFO || type === S_IF.LNK)) {
+    throw fail(
+      device
+        ? `${mode}: a device node; --untrusted makes none`
+        : `${mode}: --untrusted names no ghost`,
+    );
+  }
+  if (device) {
     if (g.rdev === undefined) throw fail(`${mode} but no device number`);
   } else if (type === S_IF.LNK) {
     if (!g.symlnk_target) throw fail(`${mode} but no symlink target`);

@@ -55,6 +55,10 @@ Deno.test("a deleted folder whose folder was deleted too comes back deleted; the
     assert.equal(getFlags(fd), O.RDONLY | O.LARGEFILE); // the kernel keeps no O_DIRECTORY (truth.json)
     assert.deepEqual(listing(dir), []); // neither rmdir_open.test nor subdir remains
     assert.match(t.lines.join(""), /Making ghost 040700 for .*rmdir_open\.test\/subdir/);
+    // --untrusted names no ghost: a folder one is refused before anything is made.
+    assert.throws(() => regOpener.open({ ...t.ctx, untrusted: true }, reg(cp, 6)), {
+      message: /has mode 040700: --untrusted names no ghost$/,
+    });
   } finally {
     t.dispose();
     Deno.removeSync(root, { recursive: true });
