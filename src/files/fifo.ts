@@ -16,7 +16,7 @@ import { restorePipeData } from "./pipe.ts";
 import { type RegPayload, regPayload } from "./reg.ts";
 import { hex, RestoreError } from "./restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
-import { openGhostFifo } from "./remap.ts";
+import { openGhostFifo } from "./ghost_file.ts";
 
 // The FIFO file that restores each pipe_id's data: the first in files.img order.
 const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FileDesc>>();
