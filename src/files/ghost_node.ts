@@ -19,7 +19,7 @@
  * unnamed before it gets the dumped mode.
  * A dry run makes nothing: it checks the entry and the folder.
  */
-import type { GhostFileEntry } from "../image/mod.ts";
+import { type GhostFileEntry, REMAP_TYPE } from "../image/mod.ts";
 import type { Checkpoint, FileDesc } from "../model/mod.ts";
 import {
   close,
@@ -108,9 +108,13 @@ export function ghostNodeFd(
       removeFolders(where.made);
       throw e;
     }
-    const left = [...ctx.cp.remaps.values()].filter((r) => Number(r.remap_id) === remapId).length;
+    const left = [...ctx.cp.remaps.values()].filter((r) =>
+      Number(r.remap_id) === remapId && Number(r.remap_type) === REMAP_TYPE.GHOST
+    ).length;
     held.set(remapId, node = { ...made, left, folders: where.made });
-    if (!node.at) removeFolders(where.made);
+    if (!node.at) {
+      removeFolders(where.made);
+    }
     const map = held;
     const n = node;
     ctx.onCleanup(() => {
