@@ -5,7 +5,7 @@
  */
 import { resolve } from "./src/sys/path.ts";
 import { EXIT, FdrestoreError } from "./src/errors.ts";
-import { log, type LogLevel, stderrSink } from "./src/cli/log.ts";
+import { log, type LogLevel, stderrSink } from "./src/log.ts";
 import { CommandLineError, type Options, parseCommandLine } from "./src/cli/options.ts";
 import { usageText } from "./src/cli/usage.ts";
 import { writeStdout } from "./src/cli/output.ts";
@@ -51,7 +51,7 @@ async function run(opts: Options, ignored: readonly number[]): Promise<number> {
     case "restore":
     case "check":
       await setUpLogging(opts);
-      return await (await import("./src/restore/restore_command.ts")).runRestore(opts, ignored);
+      return await (await import("./src/cli/restore_command.ts")).runRestore(opts, ignored);
   }
 }
 

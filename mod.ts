@@ -29,4 +29,4 @@ export {
 export { inheritKeyOf } from "./src/model/inherit_key.ts";
 export { buildReport, renderReport, type ShowReport } from "./src/show/mod.ts";
 export { InheritFdError, InheritFdTable } from "./src/inherit/mod.ts";
-export { RestoreError } from "./src/files/restore_error.ts";
+export { RestoreError } from "./src/restore_error.ts";

@@ -1,5 +1,5 @@
 /** The error of a restore step, naming the task, fd and file it concerns. */
-import { EXIT, FdrestoreError } from "../errors.ts";
+import { EXIT, FdrestoreError } from "./errors.ts";
 
 export interface RestoreErrorInfo {
   pid?: number;

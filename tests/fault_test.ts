@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { InheritFdTable } from "../src/inherit/mod.ts";
-import { LOG_LEVEL, Logger } from "../src/cli/log.ts";
+import { LOG_LEVEL, Logger } from "../src/log.ts";
 import { loadCheckpoint } from "../src/model/mod.ts";
 import { openFiles } from "../src/restore/open_files.ts";
 import { ERRNO, setFaultInjector } from "../src/sys/mod.ts";

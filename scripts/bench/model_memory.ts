@@ -10,7 +10,7 @@
 import { type FdEntry, type FileDesc, loadCheckpoint, type Task } from "../../src/model/mod.ts";
 import { planTree } from "../../src/restore/plan.ts";
 import type { StagedFiles } from "../../src/restore/open_files.ts";
-import { log } from "../../src/cli/log.ts";
+import { log } from "../../src/log.ts";
 
 const dir = Deno.args[0];
 const cp = loadCheckpoint(dir);

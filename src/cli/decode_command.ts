@@ -8,7 +8,7 @@ import {
   writeImageJsonText,
 } from "../image/mod.ts";
 import { isArchivePath, openArchive } from "../archive/mod.ts";
-import { log } from "./log.ts";
+import { log } from "../log.ts";
 import type { DecodeOptions } from "./options.ts";
 import { writeStdoutBytes } from "./output.ts";
 import { OutFile } from "./out_file.ts";

@@ -16,7 +16,7 @@
  */
 
 import { type Token, tokenize } from "./argv_tokens.ts";
-import { DEFAULT_LOG_LEVEL, type Logger, type LogLevel } from "./log.ts";
+import { DEFAULT_LOG_LEVEL, type Logger, type LogLevel } from "../log.ts";
 import { UsageError } from "../errors.ts";
 import { parseInheritFdArg } from "../inherit/parse.ts";
 import { InheritFdTable, writeDebugMessage } from "../inherit/table.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { OutputError } from "../errors.ts";
-import type { LogSink } from "./log.ts";
+import type { LogSink } from "../log.ts";
 import {
   closeQuietly,
   errnoText,

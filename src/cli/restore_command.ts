@@ -4,27 +4,27 @@
  * for it or detach. On any failure nothing is left behind: started tasks are
  * killed and reaped, staged fds closed, temporary files removed.
  */
-import { log } from "../cli/log.ts";
-import type { CheckOptions, RestoreOptions } from "../cli/options.ts";
-import { writeStdout } from "../cli/output.ts";
+import { log } from "../log.ts";
+import type { CheckOptions, RestoreOptions } from "./options.ts";
+import { writeStdout } from "./output.ts";
 import { checkInheritKeys } from "../inherit/mod.ts";
 import { buildCheckpoint, type Checkpoint, FD_TYPE, type Task, TASK_STATE } from "../model/mod.ts";
 import { type OpenedImages, openImages } from "../archive/open.ts";
 import { inheritKeyOf } from "../model/inherit_key.ts";
-import { RestoreError } from "../files/restore_error.ts";
-import { openFiles, type StagedFiles } from "./open_files.ts";
-import { joinCallerGroup, liveChildren, planTree } from "./plan.ts";
-import { startChild } from "./helper.ts";
-import { takeFileLocks } from "./file_locks.ts";
-import { makeGhostCwds } from "./ghost_cwd.ts";
-import { waitForeground } from "./wait.ts";
-import { testPause, watchInterrupts } from "./interrupt.ts";
-import { IgnoredSignals } from "./ignored_signals.ts";
-import { checkRoot, requireProc, RestoreOutputs } from "./preflight.ts";
-import { ensureFdLimit, growFdTableEarly } from "./fd_limit.ts";
+import { RestoreError } from "../restore_error.ts";
+import { openFiles, type StagedFiles } from "../restore/open_files.ts";
+import { joinCallerGroup, liveChildren, planTree } from "../restore/plan.ts";
+import { startChild } from "../restore/helper.ts";
+import { takeFileLocks } from "../restore/file_locks.ts";
+import { makeGhostCwds } from "../restore/ghost_cwd.ts";
+import { waitForeground } from "../restore/wait.ts";
+import { testPause, watchInterrupts } from "../restore/interrupt.ts";
+import { IgnoredSignals } from "../restore/ignored_signals.ts";
+import { checkRoot, requireProc, RestoreOutputs } from "../restore/preflight.ts";
+import { ensureFdLimit, growFdTableEarly } from "../restore/fd_limit.ts";
 import { applyHandoff, planHandoff } from "../handoff/mod.ts";
-import { FirstMoments } from "./early_exit.ts";
-import { signalStatus } from "./status_fd.ts";
+import { FirstMoments } from "../restore/early_exit.ts";
+import { signalStatus } from "../restore/status_fd.ts";
 import { kill, prctl, waitpid } from "../sys/mod.ts";
 import { checkPrograms, doubtedTasks, doubtText, execHint } from "../program/mod.ts";
 

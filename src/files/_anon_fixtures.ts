@@ -3,7 +3,7 @@
  * tests: a hand-made one-task model and an OpenContext whose staged files,
  * cleanups and after-start steps the test controls.
  */
-import { LOG_LEVEL, Logger } from "../cli/log.ts";
+import { LOG_LEVEL, Logger } from "../log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
 import { type Checkpoint, type FdEntry, type FileDesc, fileKey, type Task } from "../model/mod.ts";
 import { close } from "../sys/mod.ts";

@@ -2,7 +2,7 @@
  * Test fixtures for the pipe and FIFO openers: a hand-made checkpoint model
  * and an OpenContext that records what an open provides for other files.
  */
-import { LOG_LEVEL, Logger } from "../cli/log.ts";
+import { LOG_LEVEL, Logger } from "../log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
 import {
   type Checkpoint,

@@ -13,7 +13,7 @@ import { atFdNumber, close, dupAbove, EPOLL, epollCreate1, epollCtl } from "../s
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import { AGAIN, type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 
 /** One eventpoll_tfd_entry. */
 export interface EpollTarget {

@@ -13,7 +13,7 @@ import {
 } from "../sys/mod.ts";
 import { epollOpener, epollTargets } from "./epoll.ts";
 import { AGAIN } from "./opener.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { fdinfo, oneTask, testContext } from "./_anon_fixtures.ts";
 
 /** misc-fds: epoll fd 10 watches eventfd fd 3 and timerfd fd 6 (image order 6, 3). */

@@ -14,7 +14,7 @@ import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
 import { type RegPayload, regPayload } from "./reg.ts";
-import { hex, RestoreError } from "./restore_error.ts";
+import { hex, RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { openGhostFifo } from "./ghost_file.ts";
 

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { regFileKey } from "../inherit/mod.ts";
 import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, getPipeSize, mkfifo, O, open, setFlags, writeAll } from "../sys/mod.ts";
-import { enc, fakeContext, fileOf, ino, model, openFds, readAllNow } from "./_pipe_fixtures.ts";
+import { enc, fakeContext, fileOf, ino, model, openFds, readAllNow } from "./_test_utils.ts";
 import { fifoDataOwners, fifoOpener } from "./fifo.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 
 const FIFO = FD_TYPE.FIFO;
 const REG = FD_TYPE.REG;

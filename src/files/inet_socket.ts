@@ -30,7 +30,7 @@ import {
 } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
-import { RestoreError, why } from "./restore_error.ts";
+import { RestoreError, why } from "../restore_error.ts";
 import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
 import type { InetSkEntry } from "../image/mod.ts";
 

@@ -19,9 +19,9 @@ import {
   socket,
   SOL_SOCKET,
 } from "../sys/mod.ts";
-import { fakeContext, fileOf, model, openFds } from "./_pipe_fixtures.ts";
+import { fakeContext, fileOf, model, openFds } from "./_test_utils.ts";
 import { addrBytes, formatAddr, inetSocketOpener } from "./inet_socket.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 
 const INET = FD_TYPE.INETSK;
 const TCP = 6, UDP = 17;

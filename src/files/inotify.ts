@@ -26,7 +26,7 @@ import {
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { ghostByInode } from "./ghost_file.ts";
 
 /** One inotify_wd_entry, as needed to add it back. */

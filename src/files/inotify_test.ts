@@ -4,7 +4,7 @@ import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, O } from "../sys/mod.ts";
 import { inotifyOpener, inotifyWatches } from "./inotify.ts";
 import { AGAIN } from "./opener.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { fdinfo, oneTask, testContext } from "./_anon_fixtures.ts";
 
 /** `[wd, mask hex, inode]` of each watch, from fdinfo. */

@@ -29,7 +29,7 @@ import {
 } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 
 const MFD_HUGETLB = 4;

@@ -10,7 +10,7 @@ import { haveRoot } from "../../tests/support/root.ts";
 import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
 import { close, fstat, mkfifo, O, pipe2 } from "../sys/mod.ts";
 import { imageOpenFlags, NEVER_FROM_IMAGE } from "./open_flags.ts";
-import { fakeContext, fileOf, model } from "./_pipe_fixtures.ts";
+import { fakeContext, fileOf, model } from "./_test_utils.ts";
 import { fifoOpener } from "./fifo.ts";
 import { memfdOpener } from "./memfd.ts";
 import { reopenPipe } from "./pipe.ts";

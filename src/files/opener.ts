@@ -8,7 +8,7 @@
  * The scheduler owns every descriptor an opener returns or provides: it stages
  * them above every target number and closes them when the restore ends.
  */
-import type { Logger } from "../cli/log.ts";
+import type { Logger } from "../log.ts";
 import type { InheritFdTable } from "../inherit/mod.ts";
 import type { Checkpoint, FdEntry, FileDesc, Task } from "../model/mod.ts";
 
@@ -72,4 +72,4 @@ export interface FileOpener {
 }
 
 /** A file that cannot be restored: unsupported type, missing path, bad size... */
-export { RestoreError } from "./restore_error.ts";
+export { RestoreError } from "../restore_error.ts";

@@ -5,7 +5,7 @@
  */
 import { close, dupAbove, getFlags, setFlags, setOwnEx, setSig } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 
 /** The only status flags F_SETFL may change: O_APPEND|O_ASYNC|O_NONBLOCK|O_DIRECT|O_NOATIME. */
 export const SETFL_MASK = 0o2000 | 0o20000 | 0o4000 | 0o40000 | 0o1000000;

@@ -27,7 +27,7 @@ import {
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
 import { imageOpenFlags } from "./open_flags.ts";
-import { hex, RestoreError, why } from "./restore_error.ts";
+import { hex, RestoreError, why } from "../restore_error.ts";
 
 /** One file of a pipe group. */
 export interface PipeMember {

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { pipeKey } from "../inherit/mod.ts";
 import { FD_TYPE } from "../model/mod.ts";
 import { close, dup, getFlags, getPipeSize, O, pipe2, setFlags, writeAll } from "../sys/mod.ts";
-import { enc, fakeContext, fileOf, ino, model, openFds, readAllNow } from "./_pipe_fixtures.ts";
+import { enc, fakeContext, fileOf, ino, model, openFds, readAllNow } from "./_test_utils.ts";
 import { pipeGroups, pipeOpener, restorePipeData } from "./pipe.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 
 const PIPE = FD_TYPE.PIPE;
 const ID = 190089;

@@ -24,7 +24,7 @@ import { regFileKey } from "../inherit/mod.ts";
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner } from "./params.ts";
-import { hex, RestoreError, why } from "./restore_error.ts";
+import { hex, RestoreError, why } from "../restore_error.ts";
 import { openRemapped } from "./remap.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 

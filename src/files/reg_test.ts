@@ -3,7 +3,7 @@ import { FD_TYPE, fileKey } from "../model/mod.ts";
 import { close, getFlags, mkfifo, O, readlink } from "../sys/mod.ts";
 import { openFds } from "../sys/_testing.ts";
 import { regOpener } from "./reg.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { oneTask, testContext } from "./_anon_fixtures.ts";
 
 const S_IFREG = 0o100000;

@@ -1,7 +1,7 @@
 /** The opener of each fd type; a type without one cannot be restored. */
 import { fdTypeName, type FileDesc } from "../model/mod.ts";
 import type { FileOpener } from "./opener.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { regOpener } from "./reg.ts";
 import { pipeOpener } from "./pipe.ts";
 import { fifoOpener } from "./fifo.ts";

@@ -35,7 +35,7 @@ import {
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import type { RegPayload } from "./reg.ts";
-import { RestoreError, why } from "./restore_error.ts";
+import { RestoreError, why } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { openGhost } from "./ghost_file.ts";
 

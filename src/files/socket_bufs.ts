@@ -7,7 +7,7 @@
  * rmem_max, where they stop. So the plain option goes first; only a size it
  * capped is forced, and where forcing is not permitted the capped size stays.
  */
-import type { Logger } from "../cli/log.ts";
+import type { Logger } from "../log.ts";
 import { ERRNO, getsockoptInt, setsockoptInt, SO, SOL_SOCKET, SysError } from "../sys/mod.ts";
 
 /** A socket's two buffers: the plain and the forcing option, the sysctl that caps the plain one. */

@@ -13,7 +13,7 @@ import {
   SysError,
 } from "../sys/mod.ts";
 import { leakChecked } from "../sys/_testing.ts";
-import { fakeContext, model } from "./_pipe_fixtures.ts";
+import { fakeContext, model } from "./_test_utils.ts";
 import { restoreSocketOpts, unpackFilter } from "./socket_opts.ts";
 
 /** Packs one instruction the way criu's images store it. */

@@ -17,7 +17,7 @@ import {
   SysError,
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { setBufferSize } from "./socket_bufs.ts";
 
 /** The saved receive queue of `file` (empty when it had none). */

@@ -15,7 +15,7 @@ import {
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 
 const NS = 1_000_000_000n;
 

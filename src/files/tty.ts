@@ -37,7 +37,7 @@ import {
 } from "../model/mod.ts";
 import { AGAIN, type FileOpener, IN_TASK, type OpenContext, type OpenResult } from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
-import { RestoreError } from "./restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 
 /** How far criu looks for a free index: it opens /dev/ptmx up to 32 times. */

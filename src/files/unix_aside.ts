@@ -20,7 +20,7 @@ import {
   statPlace,
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
-import { RestoreError, why } from "./restore_error.ts";
+import { RestoreError, why } from "../restore_error.ts";
 
 interface Aside {
   dir: number;

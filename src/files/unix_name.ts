@@ -43,7 +43,7 @@ import {
 } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import { moveAside, putBack } from "./unix_aside.ts";
-import { RestoreError, why } from "./restore_error.ts";
+import { RestoreError, why } from "../restore_error.ts";
 
 /** The fields of unix_sk_entry that name a socket. */
 export interface UnixSkName {

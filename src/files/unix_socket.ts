@@ -27,7 +27,7 @@ import {
 } from "../sys/mod.ts";
 import { AGAIN, type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
-import { RestoreError, why } from "./restore_error.ts";
+import { RestoreError, why } from "../restore_error.ts";
 import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
 import { queueOf, rightsFds, sendQueue } from "./socket_queue.ts";
 import {

@@ -19,7 +19,7 @@ import {
   SOL_SOCKET,
   writeAll,
 } from "../sys/mod.ts";
-import { enc, fakeContext, fileOf, model, openFds } from "./_pipe_fixtures.ts";
+import { enc, fakeContext, fileOf, model, openFds } from "./_test_utils.ts";
 import { AGAIN, type OpenResult } from "./opener.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { TaskPlan } from "../restore/plan.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import type { Handoff } from "./select.ts";
 
 /** sd_listen_fds(3): the first passed socket is fd 3 (SD_LISTEN_FDS_START). */

@@ -5,7 +5,7 @@
  * @module
  */
 import { FD_TYPE, type FdEntry, type FileDesc, type Task } from "../model/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import type { ListenChoice } from "./spec.ts";
 
 const TCP_LISTEN = 10;

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { log as defaultLog, type Logger } from "../cli/log.ts";
+import { log as defaultLog, type Logger } from "../log.ts";
 // The modules, not src/sys/mod.ts: options.ts loads this table for every
 // command, and show or decode need none of the sockets, spawn or exec code.
 import { close, dupAbove, fstat, getFdFlags, writeAll } from "../sys/fd.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { log as defaultLog, type Logger } from "../cli/log.ts";
+import { log as defaultLog, type Logger } from "../log.ts";
 import { InheritFdError } from "./error.ts";
 import type { InheritEntry, InheritFdTable } from "./table.ts";
 

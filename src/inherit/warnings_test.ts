@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LOG_LEVEL, Logger } from "../cli/log.ts";
+import { LOG_LEVEL, Logger } from "../log.ts";
 import { EXIT } from "../errors.ts";
 import { close, pipe2 } from "../sys/mod.ts";
 import { InheritFdError } from "./error.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Task } from "../model/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { judge, refused, type Verdict } from "./recorded.ts";
 import { leadsToExe } from "./leads_to.ts";
 

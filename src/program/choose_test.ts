@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { Task } from "../model/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { checkPrograms, userProgram } from "./choose.ts";
-import { fakeTask } from "../files/_pipe_fixtures.ts";
+import { fakeTask } from "../files/_test_utils.ts";
 
 function task(pid: number, exe: string, argv: string[]): Task {
   return fakeTask(pid, { comm: exe.slice(exe.lastIndexOf("/") + 1), exe, argv });

@@ -12,8 +12,8 @@
  */
 import { describeFile } from "../show/describe.ts";
 import type { Checkpoint } from "../model/mod.ts";
-import type { Logger } from "../cli/log.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import type { Logger } from "../log.ts";
+import { RestoreError } from "../restore_error.ts";
 import { readSmallFile } from "../sys/mod.ts";
 import type { TaskPlan } from "./plan.ts";
 

@@ -11,7 +11,7 @@
  * {@link growFdTableEarly}.
  */
 import type { Task } from "../model/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import {
   close,
   closeQuietly,

@@ -11,7 +11,7 @@
  * src/sys/exec.ts). Nothing waits: a lock another process holds fails the
  * restore (criu would wait for it).
  */
-import type { Logger } from "../cli/log.ts";
+import type { Logger } from "../log.ts";
 import { FILE_LOCK_FLAG, type FileLockEntry } from "../image/mod.ts";
 import type { Checkpoint, Task } from "../model/mod.ts";
 import {
@@ -23,7 +23,7 @@ import {
   setRecordLock,
   SysError,
 } from "../sys/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import type { StagedFiles } from "./open_files.ts";
 
 const F_RDLCK = 0;

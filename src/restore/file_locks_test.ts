@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { LOG_LEVEL, Logger } from "../cli/log.ts";
+import { LOG_LEVEL, Logger } from "../log.ts";
 import { FD_TYPE, type FileLockEntry } from "../image/mod.ts";
 import { type Checkpoint, fileKey } from "../model/mod.ts";
 import { close, conflictingLock, F_LOCK, flockNow, getLease, LOCK, O, open } from "../sys/mod.ts";
 import { oneTask } from "../files/_anon_fixtures.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { takeFileLocks } from "./file_locks.ts";
 
 const WHOLE = { start: 0n, len: 0n };

@@ -7,7 +7,7 @@
  * before the tasks start, their spawn enters it, and it is removed, through
  * its parent's fd and only while empty, when the restore lets go of its files.
  */
-import type { Logger } from "../cli/log.ts";
+import type { Logger } from "../log.ts";
 import { readEntries, REMAP_TYPE } from "../image/mod.ts";
 import type { Checkpoint, Task } from "../model/mod.ts";
 import {
@@ -19,7 +19,7 @@ import {
   rmdirAt,
   SysError,
 } from "../sys/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import type { StagedFiles } from "./open_files.ts";
 
 const S_IFMT = 0o170000;

@@ -24,7 +24,7 @@ import {
   umask,
   waitpid,
 } from "../sys/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { frameMessage, recvMessage, sendMessage } from "./transport.ts";
 import { cwdProblem, type TaskPlan } from "./plan.ts";
 import { HELPER_COMMAND, selfCommand } from "./self_exec.ts";

@@ -16,7 +16,7 @@
  * again after every await of the restore ({@link IgnoredSignals.reassert}),
  * and on a short timer while fdrestore waits ({@link IgnoredSignals.guard}).
  */
-import { log } from "../cli/log.ts";
+import { log } from "../log.ts";
 import { ignoreSignal, SIG } from "../sys/mod.ts";
 
 /** The numbers of the signals a restore acts on or passes on. */

@@ -5,7 +5,7 @@
  * the caller ignored stays ignored; SIGUSR1 is ignored throughout
  * (ignored_signals.ts).
  */
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import type { IgnoredSignals } from "./ignored_signals.ts";
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];

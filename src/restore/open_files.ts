@@ -5,7 +5,7 @@
  * descriptor is staged above the highest target number with close-on-exec;
  * fd entries that share a file share its staged descriptor.
  */
-import type { Logger } from "../cli/log.ts";
+import type { Logger } from "../log.ts";
 import { InheritFdError, type InheritFdTable } from "../inherit/mod.ts";
 import {
   type Checkpoint,
@@ -17,7 +17,7 @@ import {
   type Task,
 } from "../model/mod.ts";
 import { AGAIN, IN_TASK, type OpenContext } from "../files/opener.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { openerFor } from "../files/registry.ts";
 import { close, closeAll, dupAbove, SysError } from "../sys/mod.ts";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { FD_TYPE, type FdEntry, type FileDesc, type Task } from "../model/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { close, dup, fstat, O, pipe2, recvFds, SOCK } from "../sys/mod.ts";
 import { leakChecked } from "../sys/_testing.ts";
-import { fileOf, model } from "../files/_pipe_fixtures.ts";
-import { LOG_LEVEL, Logger } from "../cli/log.ts";
+import { fileOf, model } from "../files/_test_utils.ts";
+import { LOG_LEVEL, Logger } from "../log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
 import { openFiles, StagedFiles } from "./open_files.ts";
 

@@ -3,9 +3,9 @@
  * 4): the fds are placed by file actions in the child, never over the Deno
  * runtime's own fds.
  */
-import type { Logger } from "../cli/log.ts";
+import type { Logger } from "../log.ts";
 import type { Task } from "../model/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 import { closeQuietly, O, openInRoot, openInRootFd, realPathInRoot } from "../sys/mod.ts";
 import { type ProgramChoice, usableEnv, userProgram } from "../program/mod.ts";
 import type { PosixLock } from "./file_locks.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { close, write } from "../sys/mod.ts";
-import type { Logger } from "../cli/log.ts";
+import type { Logger } from "../log.ts";
 
 /** Writes the byte when `ready`, then closes `fd` either way. */
 export function signalStatus(fd: number, ready: boolean, log: Logger): void {

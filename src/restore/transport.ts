@@ -5,7 +5,7 @@
  * do, and the main process waits for its helpers anyway.
  */
 import { read, recvFds, sendFds, writeAll } from "../sys/mod.ts";
-import { RestoreError } from "../files/restore_error.ts";
+import { RestoreError } from "../restore_error.ts";
 
 export interface Message {
   fdCount?: number;

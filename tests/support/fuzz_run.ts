@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { FdrestoreError } from "../../src/errors.ts";
-import { LOG_LEVEL, Logger } from "../../src/cli/log.ts";
+import { LOG_LEVEL, Logger } from "../../src/log.ts";
 import { readImageBytes, writeImageJsonText } from "../../src/image/mod.ts";
 import { InheritFdTable } from "../../src/inherit/mod.ts";
 import { loadCheckpoint, TASK_STATE } from "../../src/model/mod.ts";
