@@ -6,8 +6,8 @@
  * are removed again if the restore rolls back.
  */
 import { EXIT, FdrestoreError, UsageError } from "../errors.ts";
-import { OutFile } from "../cli/out_file.ts";
-import type { CheckOptions, RestoreOptions } from "../cli/options.ts";
+import { OutFile } from "./out_file.ts";
+import type { CheckOptions, RestoreOptions } from "./options.ts";
 import { close, errnoText, O, open, SysError } from "../sys/mod.ts";
 import { resolve } from "../sys/path.ts";
 

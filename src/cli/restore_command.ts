@@ -20,7 +20,7 @@ import { makeGhostCwds } from "../restore/ghost_cwd.ts";
 import { waitForeground } from "../restore/wait.ts";
 import { testPause, watchInterrupts } from "../restore/interrupt.ts";
 import { IgnoredSignals } from "../restore/ignored_signals.ts";
-import { checkRoot, requireProc, RestoreOutputs } from "../restore/preflight.ts";
+import { checkRoot, requireProc, RestoreOutputs } from "./preflight.ts";
 import { ensureFdLimit, growFdTableEarly } from "../restore/fd_limit.ts";
 import { applyHandoff, planHandoff } from "../handoff/mod.ts";
 import { FirstMoments } from "../restore/early_exit.ts";
