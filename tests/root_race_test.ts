@@ -15,7 +15,7 @@ import { FD_TYPE, fileKey, loadCheckpoint } from "../src/model/mod.ts";
 import { close, O, open, SOCK } from "../src/sys/mod.ts";
 import { regOpener } from "../src/files/reg.ts";
 import { unixSocketOpener } from "../src/files/unix_socket.ts";
-import { oneTask, testContext } from "../src/files/_anon_fixtures.ts";
+import { oneTask, testContext } from "../src/files/_test_utils.ts";
 
 const GHOST_DIR = "/tmp/criu-corpus/ghost-file";
 const RESTORES = 30;

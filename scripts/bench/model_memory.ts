@@ -1,7 +1,7 @@
 /**
  * Memory of a restore's data, without the fds: `deno run -A model_memory.ts DIR`
  * loads the checkpoint in DIR, stages a number for every file (as the
- * scheduler's StagedFiles does, but without opening anything), plans the tree
+ * scheduler's RestoreSession does, but without opening anything), plans the tree
  * and builds the spawn table of the root task, then prints one JSON line:
  * `{fds, heapUsedMB, rssMB}` with everything still alive. A restore of
  * 100,000 fds cannot run under a hard RLIMIT_NOFILE of 20,000; this measures
@@ -9,12 +9,12 @@
  */
 import { type FdEntry, type FileDesc, loadCheckpoint, type Task } from "../../src/model/mod.ts";
 import { planTree } from "../../src/restore/plan.ts";
-import type { StagedFiles } from "../../src/restore/open_files.ts";
+import type { RestoreSession } from "../../src/restore/open_files.ts";
 import { log } from "../../src/log.ts";
 
 const dir = Deno.args[0];
 const cp = loadCheckpoint(dir);
-// StagedFiles keeps a Map from file to its staged number: the same here.
+// RestoreSession keeps a Map from file to its staged number: the same here.
 const numbers = new Map<FileDesc, number>();
 let next = 1024;
 for (const file of cp.files.values()) if (file.fds.length > 0) numbers.set(file, next++);
@@ -22,7 +22,7 @@ const staged = {
   tableFd: (_task: Task, e: FdEntry) => numbers.get(e.file),
   cttyOf: () => undefined,
   taskOpens: () => new Map(),
-} as unknown as StagedFiles;
+} as unknown as RestoreSession;
 const batch: number[] = [];
 const plan = planTree(cp.root, staged, {
   program: ["/bin/true"],

@@ -12,7 +12,7 @@ import { buildCheckpoint, type Checkpoint, FD_TYPE, type Task, TASK_STATE } from
 import { type OpenedImages, openImages } from "../archive/open.ts";
 import { inheritKeyOf } from "../model/inherit_key.ts";
 import { RestoreError } from "../restore_error.ts";
-import { openFiles, type StagedFiles } from "../restore/open_files.ts";
+import { openFiles, type RestoreSession } from "../restore/open_files.ts";
 import { joinCallerGroup, liveChildren, planTree } from "../restore/plan.ts";
 import { startChild } from "../restore/helper.ts";
 import { takeFileLocks } from "../restore/file_locks.ts";
@@ -40,7 +40,7 @@ export async function runRestore(
   inheritedIgnores: readonly number[] = [],
 ): Promise<number> {
   const root = opts.root ?? "/";
-  let staged: StagedFiles | undefined;
+  let staged: RestoreSession | undefined;
   let outputs: RestoreOutputs | undefined;
   let images: OpenedImages | undefined;
   const started: number[] = [];
@@ -255,7 +255,7 @@ function killOrphans(ownChildren: ReadonlySet<number>): void {
 function fileLocks(
   cp: Checkpoint,
   live: readonly Task[],
-  staged: StagedFiles,
+  staged: RestoreSession,
   opts: RestoreOptions | CheckOptions,
 ) {
   if (opts.fileLocks) return takeFileLocks(cp, live, staged, log, opts.command === "restore");

@@ -1,6 +1,7 @@
 /**
- * Test fixtures for the pipe and FIFO openers: a hand-made checkpoint model
- * and an OpenContext that records what an open provides for other files.
+ * Test fixtures for the openers: hand-made checkpoint models, and an
+ * OpenContext whose staged files, post-open steps, cleanups and after-start
+ * steps the test controls.
  */
 import { LOG_LEVEL, Logger } from "../log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
@@ -14,7 +15,7 @@ import {
   type Task,
 } from "../model/mod.ts";
 import { close, fstat, read, readlink } from "../sys/mod.ts";
-import type { OpenContext } from "./opener.ts";
+import type { OpenContext, StateSlot } from "./opener.ts";
 
 export interface FileSpec {
   id: number;
@@ -28,6 +29,10 @@ export interface ModelSpec {
   files: FileSpec[];
   pipeData?: PipeData[];
   fifoData?: PipeData[];
+  /** The root task's pid when it must exist without fds (default: the first pid used). */
+  rootPid?: number;
+  /** The images folder (default /nonexistent). */
+  dir?: string;
 }
 
 /** A live task of its own session and group, with no fds; `extra` sets or adds fields. */
@@ -49,6 +54,7 @@ export function fakeTask(pid: number, extra: Partial<Task> = {}): Task {
 /** A checkpoint holding exactly `spec`'s files; tasks are made from the pids used. */
 export function model(spec: ModelSpec): Checkpoint {
   const tasks = new Map<number, Task>();
+  if (spec.rootPid !== undefined) tasks.set(spec.rootPid, fakeTask(spec.rootPid));
   const files = new Map<FileKey, FileDesc>();
   for (const f of spec.files) {
     const fds: FdEntry[] = [];
@@ -64,9 +70,10 @@ export function model(spec: ModelSpec): Checkpoint {
     files.set(fileKey(f.type, f.id), file);
   }
   const list = [...tasks.values()];
+  for (const t of list) t.fds.sort((a, b) => a.fd - b.fd);
   const byId = (d: PipeData[] = []) => new Map(d.map((x) => [x.pipeId, x]));
   return {
-    dir: "/nonexistent",
+    dir: spec.dir ?? "/nonexistent",
     tasks: list,
     root: list[0] ?? fakeTask(1),
     files,
@@ -85,52 +92,84 @@ export function fileOf(cp: Checkpoint, type: number, id: number): FileDesc {
   return f;
 }
 
-export interface FakeContext {
+/** A checkpoint of one task (pid 100) holding `files` at the given fd numbers. */
+export function oneTask(
+  files: (Omit<FileSpec, "fds"> & { fds?: number[] })[],
+  dir = "/nonexistent",
+): Checkpoint {
+  const spec = files.map((f) => ({
+    ...f,
+    fds: (f.fds ?? []).map((fd): [number, number] => [100, fd]),
+  }));
+  return model({ files: spec, rootPid: 100, dir });
+}
+
+export interface TestContext {
   ctx: OpenContext;
-  /** What the open handed over for other files; the test closes them. */
-  provided: Map<FileDesc, number>;
+  /** Staged descriptors by file, as opens provide them; set one to make a file "open". */
+  staged: Map<FileDesc, number>;
   inherit: InheritFdTable;
   lines: string[];
   /** Post-open steps the opens left (OpenContext.afterOpen), in order. */
   steps: (() => boolean)[];
-  /** Closes every provided fd and the inherit table's copies. */
+  /** Runs the after-start steps (as after a successful restore). */
+  started(): void;
+  /** Runs the cleanups, closes the staged fds and the inherit table's copies. */
   dispose(): void;
 }
 
-export function fakeContext(cp: Checkpoint, root = "/"): FakeContext {
+/** An OpenContext on `cp`'s root task; image paths resolve under `root`. */
+export function testContext(cp: Checkpoint, root = "/"): TestContext {
   const lines: string[] = [];
   const log = new Logger(LOG_LEVEL.DEBUG, (l) => lines.push(l));
   const inherit = new InheritFdTable({ stageBase: 600, callerFdsOnly: false, logger: log });
-  const provided = new Map<FileDesc, number>();
+  const staged = new Map<FileDesc, number>();
+  const state = new Map<StateSlot<unknown>, unknown>();
   const steps: (() => boolean)[] = [];
+  const cleanups: (() => void)[] = [];
+  const after: ((pids: ReadonlyMap<number, number>) => void)[] = [];
   const ctx: OpenContext = {
     cp,
     task: cp.root,
     root,
     inherit,
     log,
-    stagedFd: (f) => provided.get(f),
+    state: <T>(slot: StateSlot<T>): T => {
+      if (!state.has(slot)) state.set(slot, slot.make(cp));
+      return state.get(slot) as T;
+    },
+    stagedFd: (f) => staged.get(f),
     fdEntry: (t, fd) => t.fds.find((e) => e.fd === fd),
     provide: (f, fd) => {
-      if (provided.has(f)) throw new Error(`file ${f.id} provided twice`);
-      provided.set(f, fd);
+      if (staged.has(f)) throw new Error(`file ${f.id} provided twice`);
+      staged.set(f, fd);
     },
     afterOpen: (_f, step) => void steps.push(step),
-    onCleanup: () => {},
-    afterStart: () => {},
+    onCleanup: (fn) => void cleanups.push(fn),
+    afterStart: (fn) => void after.push(fn),
   };
   return {
     ctx,
-    provided,
+    staged,
     inherit,
     lines,
     steps,
-    dispose() {
-      for (const fd of provided.values()) close(fd);
-      provided.clear();
+    started: () => {
+      for (const fn of after.splice(0)) fn(new Map());
+    },
+    dispose: () => {
+      for (const fn of cleanups.splice(0).reverse()) fn();
+      for (const fd of staged.values()) close(fd);
+      staged.clear();
+      state.clear();
       inherit.finish();
     },
   };
+}
+
+/** /proc/self/fdinfo of `fd`. */
+export function fdinfo(fd: number): string {
+  return Deno.readTextFileSync(`/proc/self/fdinfo/${fd}`);
 }
 
 /** Open fds of this process, without the one that lists them. */

@@ -14,7 +14,7 @@ import {
 import { epollOpener, epollTargets } from "./epoll.ts";
 import { AGAIN } from "./opener.ts";
 import { RestoreError } from "../restore_error.ts";
-import { fdinfo, oneTask, testContext } from "./_anon_fixtures.ts";
+import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
 
 /** misc-fds: epoll fd 10 watches eventfd fd 3 and timerfd fd 6 (image order 6, 3). */
 function miscFds() {

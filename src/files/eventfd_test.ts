@@ -3,7 +3,7 @@ import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, O, read } from "../sys/mod.ts";
 import { eventfdOpener } from "./eventfd.ts";
 import { AGAIN } from "./opener.ts";
-import { fdinfo, oneTask, testContext } from "./_anon_fixtures.ts";
+import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
 
 function openEventfd(payload: Record<string, unknown>): number {
   const cp = oneTask([{ id: 4, type: FD_TYPE.EVENTFD, payload, fds: [3] }]);

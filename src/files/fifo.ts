@@ -10,7 +10,7 @@
 import { regFileKey } from "../inherit/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
 import { close, fstat, O, open, openInRoot, pipe2, S_IF } from "../sys/mod.ts";
-import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
 import { type RegPayload, regPayload } from "./reg.ts";
@@ -18,22 +18,19 @@ import { hex, RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { openGhostFifo } from "./ghost_file.ts";
 
-// The FIFO file that restores each pipe_id's data: the first in files.img order.
-const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FileDesc>>();
-
-/** pipe_id → the FIFO file that writes that FIFO's saved bytes. */
+/** pipe_id → the FIFO file that writes that FIFO's saved bytes: the first in files.img order. */
 export function fifoDataOwners(cp: Checkpoint): Map<number, FileDesc> {
-  let owners = DATA_OWNERS.get(cp);
-  if (owners) return owners;
-  owners = new Map();
+  const owners = new Map<number, FileDesc>();
   for (const file of cp.files.values()) {
     if (file.type !== FD_TYPE.FIFO) continue;
     const pipeId = Number(file.payload.pipe_id) >>> 0;
     if (!owners.has(pipeId)) owners.set(pipeId, file);
   }
-  DATA_OWNERS.set(cp, owners);
   return owners;
 }
+
+/** Each restore computes the owners once. */
+const DATA_OWNERS = stateSlot(fifoDataOwners);
 
 /** The REG file holding a FIFO's path and flags. */
 export function fifoRegFile(cp: Checkpoint, file: FileDesc): FileDesc {
@@ -118,8 +115,8 @@ function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: Reg
     const fd = openOrFail(path, imageOpenFlags(reg.flags), `Can't open fifo ${hex(file.id)}`, name);
     try {
       const pipeId = Number(file.payload.pipe_id) >>> 0;
-      if (fifoDataOwners(ctx.cp).get(pipeId) === file) {
-        restorePipeData(helper, ctx.cp.fifoData.get(pipeId), pipeId);
+      if (ctx.state(DATA_OWNERS).get(pipeId) === file) {
+        restorePipeData(ctx, helper, ctx.cp.fifoData.get(pipeId), pipeId);
       }
       const st = fstat(fd);
       if (mode !== undefined && st.mode !== mode) {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { regFileKey } from "../inherit/mod.ts";
 import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, getPipeSize, mkfifo, O, open, setFlags, writeAll } from "../sys/mod.ts";
-import { enc, fakeContext, fileOf, ino, model, openFds, readAllNow } from "./_test_utils.ts";
+import { enc, fileOf, ino, model, openFds, readAllNow, testContext } from "./_test_utils.ts";
 import { fifoDataOwners, fifoOpener } from "./fifo.ts";
 import { RestoreError } from "../restore_error.ts";
 
@@ -35,7 +35,7 @@ function fifoFiles(name: string, opens: { id: number; flags: number; fd: number 
   ]);
 }
 
-function openFifo(f: ReturnType<typeof fakeContext>, id: number): number {
+function openFifo(f: ReturnType<typeof testContext>, id: number): number {
   const fd = fifoOpener.open(f.ctx, fileOf(f.ctx.cp, FIFO, id));
   assert.equal(typeof fd, "number");
   return fd as number;
@@ -47,7 +47,7 @@ Deno.test("a write-only FIFO opens without a reader and gets its capacity and sa
     files: fifoFiles(name, [{ id: 16, flags: O.WRONLY | O.NONBLOCK, fd: 16 }]),
     fifoData: [{ pipeId: 5, size: 131072, bytes: enc("fifo-pair: thirty bytes here.\n") }],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const before = openFds();
   // Without the O_RDWR helper this open fails with ENXIO (no reader).
   const w = openFifo(f, 16);
@@ -75,7 +75,7 @@ Deno.test("only the first FIFO file of a pipe_id writes the FIFO's bytes", () =>
     fifoData: [{ pipeId: 5, size: 65536, bytes: enc("fifty bytes") }],
   });
   assert.equal(fifoDataOwners(cp).get(5)?.id, 14);
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const second = openFifo(f, 20); // opened first on purpose: it must not write
   const first = openFifo(f, 14);
   try {
@@ -97,7 +97,7 @@ Deno.test("an inherited FIFO path is the caller's own description, without the s
     files: fifoFiles(name, [{ id: 16, flags: O.RDONLY, fd: 15 }]),
     fifoData: [{ pipeId: 5, size: 65536, bytes: enc("old") }],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const caller = open(path, O.RDWR);
   f.inherit.stage(caller, regFileKey(name));
   const fd = openFifo(f, 16);
@@ -120,7 +120,7 @@ Deno.test("a FIFO whose mode changed is refused with criu's message and nothing 
   const { dir, name } = makeFifo();
   Deno.chmodSync(join(dir, "fifo"), 0o644);
   const cp = model({ files: fifoFiles(name, [{ id: 16, flags: O.RDONLY, fd: 15 }]) });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const before = openFds();
   try {
     assert.throws(
@@ -138,7 +138,7 @@ Deno.test("a FIFO whose mode changed is refused with criu's message and nothing 
 
 Deno.test("a missing FIFO path fails with criu's fake-fifo message", () => {
   const cp = model({ files: fifoFiles("/nonexistent/fifo", [{ id: 16, flags: 0, fd: 15 }]) });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   assert.throws(
     () => openFifo(f, 16),
     (e) =>

@@ -7,7 +7,7 @@
  */
 import { REMAP_TYPE } from "../image/mod.ts";
 import type { GhostChunkEntry, GhostFileEntry } from "../image/mod.ts";
-import { type Checkpoint, directorySource, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import { directorySource, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
 import {
   close,
   closePlace,
@@ -25,9 +25,9 @@ import {
   type Stat,
   writeAll,
 } from "../sys/mod.ts";
-import type { OpenContext } from "./opener.ts";
+import { type OpenContext, stateSlot } from "./opener.ts";
 import type { RegPayload } from "./reg.ts";
-import { RestoreError, why } from "./restore_error.ts";
+import { RestoreError, why } from "../restore_error.ts";
 import { ghostNodeFd, isGhostNode, madeGhostNode } from "./ghost_node.ts";
 import {
   linkAndOpen,
@@ -54,8 +54,8 @@ interface Ghost {
   keeperOf?: string;
 }
 
-/** The ghosts of each restore, by remap id. */
-const ghosts = new WeakMap<Checkpoint, Map<number, Ghost>>();
+/** The ghosts this restore made, by remap id. */
+const GHOSTS = stateSlot(() => new Map<number, Ghost>());
 
 /** The ghost-file entries of remap `remapId`: the head, then content chunks. */
 function ghostEntries(ctx: OpenContext, remapId: number, file: FileDesc) {
@@ -80,8 +80,7 @@ function ghostFor(
   file: FileDesc,
   entries = ghostEntries(ctx, remapId, file),
 ): Ghost | undefined {
-  let held = ghosts.get(ctx.cp);
-  if (!held) ghosts.set(ctx.cp, held = new Map());
+  const held = ctx.state(GHOSTS);
   const known = held.get(remapId);
   if (known !== undefined) return known;
   if (isGhostNode(Number(entries.head.mode))) return undefined;
@@ -93,9 +92,7 @@ function ghostFor(
     ).length;
   const ghost: Ghost = { fd, st: fstat(fd), left };
   held.set(remapId, ghost);
-  const cache = held;
   ctx.onCleanup(() => {
-    cache.delete(remapId);
     dropKeeper(ghost, file);
     close(fd);
   });
@@ -108,7 +105,7 @@ export function openGhost(
   reg: RegPayload,
   remapId: number,
 ): Remapped {
-  const entries = ghosts.get(ctx.cp)?.has(remapId) ? undefined : ghostEntries(ctx, remapId, file);
+  const entries = ctx.state(GHOSTS).has(remapId) ? undefined : ghostEntries(ctx, remapId, file);
   const g = ghostFor(ctx, remapId, reg.name, file, entries);
   if (!g) return openNodeFile(ctx, file, reg, remapId, entries!.head);
   g.left--;
@@ -198,12 +195,12 @@ export function ghostByInode(
     const name = String(orig.payload.name);
     const g = ghostFor(ctx, remapId, name, orig, entries);
     if (g) return g.fd;
-    const made = madeGhostNode(ctx.cp, remapId);
+    const made = madeGhostNode(ctx, remapId);
     if (made !== undefined) return made;
     const fd = ghostNodeFd(ctx, orig, name, remapId, entries.head);
     if (fd === undefined) return "unmade";
     close(fd);
-    return madeGhostNode(ctx.cp, remapId);
+    return madeGhostNode(ctx, remapId);
   }
   return undefined;
 }

@@ -20,7 +20,7 @@
  * A dry run makes nothing: it checks the entry and the folder.
  */
 import { type GhostFileEntry, REMAP_TYPE } from "../image/mod.ts";
-import type { Checkpoint, FileDesc } from "../model/mod.ts";
+import type { FileDesc } from "../model/mod.ts";
 import {
   close,
   closePlace,
@@ -43,8 +43,8 @@ import {
   unlinkPlace,
 } from "../sys/mod.ts";
 import { type GhostPlace, ghostPlace, removeFolders } from "./ghost_folders.ts";
-import type { OpenContext } from "./opener.ts";
-import { RestoreError, why } from "./restore_error.ts";
+import { type OpenContext, stateSlot } from "./opener.ts";
+import { RestoreError, why } from "../restore_error.ts";
 
 /** A made node: its O_PATH descriptor, and its name while it keeps one (symlinks). */
 interface Node {
@@ -56,7 +56,8 @@ interface Node {
   folders: GhostPlace["made"];
 }
 
-const nodes = new WeakMap<Checkpoint, Map<number, Node>>();
+/** The ghost nodes this restore made, by remap id. */
+const NODES = stateSlot(() => new Map<number, Node>());
 
 /** Whether a ghost of mode `mode` is made here rather than as a regular file. */
 export function isGhostNode(mode: number): boolean {
@@ -64,8 +65,8 @@ export function isGhostNode(mode: number): boolean {
 }
 
 /** The node of remap `remapId` if it was made already. */
-export function madeGhostNode(cp: Checkpoint, remapId: number): number | undefined {
-  return nodes.get(cp)?.get(remapId)?.fd;
+export function madeGhostNode(ctx: OpenContext, remapId: number): number | undefined {
+  return ctx.state(NODES).get(remapId)?.fd;
 }
 
 /**
@@ -89,8 +90,7 @@ export function ghostNodeFd(
   if (type === S_IF.LNK && (flags & (O.PATH | O.NOFOLLOW)) !== (O.PATH | O.NOFOLLOW)) {
     throw fail("is a symlink, but the file was not opened O_PATH|O_NOFOLLOW");
   }
-  let held = nodes.get(ctx.cp);
-  if (!held) nodes.set(ctx.cp, held = new Map());
+  const held = ctx.state(NODES);
   let node = held.get(remapId);
   if (!node) {
     let where: GhostPlace | undefined;
@@ -115,10 +115,8 @@ export function ghostNodeFd(
     if (!node.at) {
       removeFolders(where.made);
     }
-    const map = held;
     const n = node;
     ctx.onCleanup(() => {
-      map.delete(remapId);
       try {
         dropName(n);
         removeFolders(n.folders);

@@ -8,7 +8,7 @@ import { fstat, getFlags, O, S_IF, setFaultInjector } from "../sys/mod.ts";
 import { regOpener } from "./reg.ts";
 import { fifoOpener } from "./fifo.ts";
 import { inotifyOpener } from "./inotify.ts";
-import { fdinfo, type TestContext, testContext } from "./_anon_fixtures.ts";
+import { fdinfo, type TestContext, testContext } from "./_test_utils.ts";
 
 /** The images of a zdtm scenario, or undefined (with a visible skip) when the corpus is absent. */
 function zdtm(name: string): Checkpoint | undefined {

@@ -19,7 +19,7 @@ import {
   socket,
   SOL_SOCKET,
 } from "../sys/mod.ts";
-import { fakeContext, fileOf, model, openFds } from "./_test_utils.ts";
+import { fileOf, model, openFds, testContext } from "./_test_utils.ts";
 import { addrBytes, formatAddr, inetSocketOpener } from "./inet_socket.ts";
 import { RestoreError } from "../restore_error.ts";
 
@@ -89,7 +89,7 @@ function freePort(type: number = SOCK.STREAM): number {
 
 function openOne(spec: Isk): number {
   const cp = model({ files: [isk(spec)] });
-  const r = inetSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, INET, spec.id));
+  const r = inetSocketOpener.open(testContext(cp).ctx, fileOf(cp, INET, spec.id));
   assert.equal(typeof r, "number");
   return r as number;
 }
@@ -206,7 +206,7 @@ Deno.test("an established TCP connection is refused with its addresses", () => {
     ],
   });
   const before = openFds();
-  assert.throws(() => inetSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, INET, 11)), {
+  assert.throws(() => inetSocketOpener.open(testContext(cp).ctx, fileOf(cp, INET, 11)), {
     name: "RestoreError",
     message: "fd 12 of task 1: established TCP connection 127.0.0.1:40000 -> " +
       "127.0.0.1:47001: cannot be restored (criu needs --tcp-established)",
@@ -222,7 +222,7 @@ Deno.test("a port in use fails naming the fd, the address and the reason", () =>
     const cp = model({ files: [isk({ id: 10, state: CLOSE, src: LOOP4, sport: port, fd: 9 })] });
     const before = openFds();
     assert.throws(
-      () => inetSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, INET, 10)),
+      () => inetSocketOpener.open(testContext(cp).ctx, fileOf(cp, INET, 10)),
       (e: unknown) =>
         e instanceof RestoreError && e.fd === 9 &&
         e.message === `fd 9 of task 1: cannot bind 127.0.0.1:${port}: the port is in use`,
@@ -289,7 +289,7 @@ Deno.test("without IP_FREEBIND in the image the same bind fails with EADDRNOTAVA
     files: [isk({ id: 14, state: LISTEN, src: DOC4, sport: freePort(), fd: 6 })],
   });
   assert.throws(
-    () => inetSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, INET, 14)),
+    () => inetSocketOpener.open(testContext(cp).ctx, fileOf(cp, INET, 14)),
     (e: unknown) => e instanceof RestoreError && /: EADDRNOTAVAIL /.test(e.message),
   );
 });

@@ -5,7 +5,7 @@ import { close, getFlags, O } from "../sys/mod.ts";
 import { inotifyOpener, inotifyWatches } from "./inotify.ts";
 import { AGAIN } from "./opener.ts";
 import { RestoreError } from "../restore_error.ts";
-import { fdinfo, oneTask, testContext } from "./_anon_fixtures.ts";
+import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
 
 /** `[wd, mask hex, inode]` of each watch, from fdinfo. */
 function watchesOf(fd: number): [number, string, bigint][] {

@@ -20,14 +20,13 @@ import {
 } from "../sys/mod.ts";
 import { memfdKey } from "../inherit/mod.ts";
 import {
-  type Checkpoint,
   directorySource,
   FD_TYPE,
   type FileDesc,
   type ImageSource,
   readShmem,
 } from "../model/mod.ts";
-import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
 import { type Fown, restoreOwner } from "./params.ts";
 import { RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
@@ -36,8 +35,8 @@ const MFD_HUGETLB = 4;
 /** Seals only memfd_create(MFD_ALLOW_SEALING) files accept; F_SEAL_SEAL goes last. */
 const F_SEAL_SEAL = 1;
 
-/** The inode fd of each memfd inode already made, per checkpoint being restored. */
-const INODES = new WeakMap<Checkpoint, Map<bigint, number>>();
+/** The inode fd of each memfd inode this restore made. */
+const INODES = stateSlot(() => new Map<bigint, number>());
 
 function inodeEntry(ctx: OpenContext, file: FileDesc): Record<string, unknown> {
   const id = BigInt((file.payload.inode_id as bigint | undefined) ?? 0n);
@@ -75,22 +74,14 @@ export function createMemfdInode(images: ImageSource, inode: Record<string, unkn
 }
 
 function inodeFd(ctx: OpenContext, file: FileDesc, inode: Record<string, unknown>): number {
-  let made = INODES.get(ctx.cp);
-  if (!made) {
-    made = new Map();
-    INODES.set(ctx.cp, made);
-  }
+  const made = ctx.state(INODES);
   const id = BigInt(inode.inode_id as bigint);
   let fd = made.get(id);
   if (fd === undefined) {
     fd = createMemfdInode(ctx.cp.source ?? directorySource(ctx.cp.dir), inode);
     made.set(id, fd);
     const mine = fd;
-    const cache = made;
-    ctx.onCleanup(() => {
-      cache.delete(id);
-      close(mine);
-    });
+    ctx.onCleanup(() => close(mine));
     ctx.log.info(`memfd ${inode.name}: made for file id ${file.id} (inode ${id})`);
   }
   return fd;

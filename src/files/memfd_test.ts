@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FD_TYPE } from "../model/mod.ts";
 import { close, fstat, getFlags, getSeals, lseek, memfdCreate, O, read, SEEK } from "../sys/mod.ts";
 import { memfdOpener } from "./memfd.ts";
-import { oneTask, testContext } from "./_anon_fixtures.ts";
+import { oneTask, testContext } from "./_test_utils.ts";
 import { CORPUS, haveCorpus } from "../../tests/support/corpus.ts";
 import { haveRoot } from "../../tests/support/root.ts";
 import { join } from "node:path";

@@ -10,12 +10,11 @@ import { haveRoot } from "../../tests/support/root.ts";
 import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
 import { close, fstat, mkfifo, O, pipe2 } from "../sys/mod.ts";
 import { imageOpenFlags, NEVER_FROM_IMAGE } from "./open_flags.ts";
-import { fakeContext, fileOf, model } from "./_test_utils.ts";
+import { fileOf, model, oneTask, testContext } from "./_test_utils.ts";
 import { fifoOpener } from "./fifo.ts";
 import { memfdOpener } from "./memfd.ts";
 import { reopenPipe } from "./pipe.ts";
 import { ttyOpener } from "./tty.ts";
-import { oneTask, testContext } from "./_anon_fixtures.ts";
 
 const HOSTILE = O.CREAT | O.EXCL | O.TRUNC;
 
@@ -41,7 +40,7 @@ Deno.test("a FIFO whose image asks for O_CREAT|O_EXCL|O_TRUNC opens the existing
       { id: 1, type: FD_TYPE.FIFO, payload: { id: 1, pipe_id: 5, regf_id: 2 }, fds: [[1, 3]] },
     ],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   try {
     // O_CREAT|O_EXCL on an existing name would fail with EEXIST.
     const fd = fifoOpener.open(f.ctx, fileOf(cp, FD_TYPE.FIFO, 1)) as number;

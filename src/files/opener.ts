@@ -18,6 +18,21 @@ export const AGAIN: unique symbol = Symbol("again");
 export const IN_TASK: unique symbol = Symbol("in task");
 export type OpenResult = number | typeof AGAIN | typeof IN_TASK;
 
+/**
+ * State an fd type keeps for the length of one restore (CRIU's collect step):
+ * pipe groups, ghosts made, sockets moved aside. `make` runs on the first
+ * {@link OpenContext.state} call of a restore; the session drops the value
+ * with everything else it owns, so a checkpoint can be restored again.
+ */
+export interface StateSlot<T> {
+  readonly make: (cp: Checkpoint) => T;
+}
+
+/** A slot whose value `make` builds once per restore. */
+export function stateSlot<T>(make: (cp: Checkpoint) => T): StateSlot<T> {
+  return { make };
+}
+
 export interface OpenContext {
   readonly cp: Checkpoint;
   /** The task whose master entry is being opened. */
@@ -30,6 +45,8 @@ export interface OpenContext {
   readonly dryRun?: boolean;
   /** `--untrusted`: nothing on disk is removed that this run did not create. */
   readonly untrusted?: boolean;
+  /** This restore's value of `slot` (made on first use, dropped when the restore ends). */
+  state<T>(slot: StateSlot<T>): T;
   /** The staged descriptor of another file when it is already open. */
   stagedFd(file: FileDesc): number | undefined;
   /** The fd entry of `task` at number `fd`, for types that name fds (epoll). */

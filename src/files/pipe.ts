@@ -24,7 +24,7 @@ import {
   SysError,
   write,
 } from "../sys/mod.ts";
-import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { hex, RestoreError, why } from "../restore_error.ts";
@@ -50,20 +50,20 @@ export interface PipeGroup {
   created: boolean;
 }
 
-interface GroupCache {
-  readonly inherit: InheritFdTable;
-  readonly byFile: Map<FileDesc, PipeGroup>;
+/** A restore's pipes: groups are a whole-checkpoint decision, made once per restore. */
+const PIPES = stateSlot(() => ({
+  groups: undefined as Map<FileDesc, PipeGroup> | undefined,
+  /** Pipe/FIFO data already written: CRIU refuses a second restore of one entry. */
+  restored: new Set<PipeData>(),
+}));
+
+/** The pipe group of every non-inherited pipe file of `ctx`'s restore, by file. */
+export function pipeGroups(ctx: OpenContext): Map<FileDesc, PipeGroup> {
+  const state = ctx.state(PIPES);
+  return state.groups ??= makeGroups(ctx.cp, ctx.inherit);
 }
 
-// Groups are a whole-checkpoint decision: computed once, not per open.
-const GROUPS = new WeakMap<Checkpoint, GroupCache>();
-// Pipe/FIFO data already written: CRIU refuses a second restore of one entry.
-const RESTORED = new WeakSet<PipeData>();
-
-/** The pipe group of every non-inherited pipe file of `cp`, by file. */
-export function pipeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDesc, PipeGroup> {
-  const cached = GROUPS.get(cp);
-  if (cached && cached.inherit === inherit) return cached.byFile;
+function makeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDesc, PipeGroup> {
   const byId = new Map<number, FileDesc[]>();
   for (const file of cp.files.values()) {
     // Ends without fds are in flight in a socket queue: hidden files, still members.
@@ -79,7 +79,6 @@ export function pipeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDes
     const group = makeGroup(pipeId, files);
     for (const m of group.members) byFile.set(m.file, group);
   }
-  GROUPS.set(cp, { inherit, byFile });
   return byFile;
 }
 
@@ -128,12 +127,18 @@ function isWriteEnd(flags: number): boolean {
  * Refills a pipe or FIFO through `fd`: capacity first, then the bytes. The
  * write never blocks: bytes that do not fit are an error, as in CRIU.
  */
-export function restorePipeData(fd: number, data: PipeData | undefined, id: number): void {
+export function restorePipeData(
+  ctx: OpenContext,
+  fd: number,
+  data: PipeData | undefined,
+  id: number,
+): void {
   if (!data) return;
-  if (RESTORED.has(data)) {
+  const restored = ctx.state(PIPES).restored;
+  if (restored.has(data)) {
     throw new RestoreError(`Double data restore occurred on ${hex(id)}`);
   }
-  RESTORED.add(data);
+  restored.add(data);
   if (data.size) {
     try {
       setPipeSize(fd, data.size);
@@ -216,7 +221,7 @@ function createPipe(ctx: OpenContext, group: PipeGroup): Map<FileDesc, number> {
   const used = new Set<number>();
   const out = new Map<FileDesc, number>();
   try {
-    restorePipeData(w, ctx.cp.pipeData.get(group.pipeId), group.pipeId);
+    restorePipeData(ctx, w, ctx.cp.pipeData.get(group.pipeId), group.pipeId);
     // Both ends stay open here, so no reopen below can block.
     for (const m of group.members) {
       const end = isWriteEnd(m.flags) ? w : r;
@@ -240,7 +245,7 @@ export const pipeOpener: FileOpener = {
   open(ctx: OpenContext, file: FileDesc): OpenResult {
     const key = pipeKey(pipeIdOf(file));
     if (ctx.inherit.has(key)) return openInherited(ctx, file, key);
-    const group = pipeGroups(ctx.cp, ctx.inherit).get(file);
+    const group = pipeGroups(ctx).get(file);
     if (!group) throw new RestoreError(`pipe file ${file.id} has no group`, { fileId: file.id });
     const fds = createPipe(ctx, group);
     const own = fds.get(file) as number;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { pipeKey } from "../inherit/mod.ts";
 import { FD_TYPE } from "../model/mod.ts";
 import { close, dup, getFlags, getPipeSize, O, pipe2, setFlags, writeAll } from "../sys/mod.ts";
-import { enc, fakeContext, fileOf, ino, model, openFds, readAllNow } from "./_test_utils.ts";
+import { enc, fileOf, ino, model, openFds, readAllNow, testContext } from "./_test_utils.ts";
 import { pipeGroups, pipeOpener, restorePipeData } from "./pipe.ts";
 import { RestoreError } from "../restore_error.ts";
 
@@ -23,10 +23,10 @@ Deno.test("both ends of a pipe come back as one pipe with its capacity and saved
     files: [pipeFile(10, 0, [[1, 9]]), pipeFile(11, O.WRONLY, [[1, 10]])],
     pipeData: [{ pipeId: ID, size: 262144, bytes: enc("pipe-E bytes") }],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const r = openNumber(pipeOpener.open(f.ctx, fileOf(cp, PIPE, 10)));
   try {
-    const w = f.provided.get(fileOf(cp, PIPE, 11));
+    const w = f.staged.get(fileOf(cp, PIPE, 11));
     assert.ok(w !== undefined, "the write end is provided for file 11");
     assert.equal(ino(r), ino(w));
     assert.equal(getFlags(r) & O.ACCMODE, O.RDONLY);
@@ -47,7 +47,7 @@ Deno.test("a lone read end keeps its bytes and sees end of file once they are re
     files: [pipeFile(4, 0, [[1, 3]], 190085)],
     pipeData: [{ pipeId: 190085, size: 65536, bytes: enc("x".repeat(100)) }],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const before = openFds();
   const r = openNumber(pipeOpener.open(f.ctx, fileOf(cp, PIPE, 4)));
   try {
@@ -62,10 +62,10 @@ Deno.test("a lone read end keeps its bytes and sees end of file once they are re
 
 Deno.test("status flags come from each end's image flags", () => {
   const cp = model({ files: [pipeFile(7, O.NONBLOCK, [[1, 6]]), pipeFile(8, O.WRONLY, [[1, 7]])] });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const r = openNumber(pipeOpener.open(f.ctx, fileOf(cp, PIPE, 7)));
   try {
-    const w = f.provided.get(fileOf(cp, PIPE, 8)) as number;
+    const w = f.staged.get(fileOf(cp, PIPE, 8)) as number;
     assert.equal(getFlags(r) & O.NONBLOCK, O.NONBLOCK);
     assert.equal(getFlags(w) & O.NONBLOCK, 0);
   } finally {
@@ -83,10 +83,10 @@ Deno.test("an O_RDWR end opened through /proc is a separate description of the s
     ],
     pipeData: [{ pipeId: ID, size: 65536, bytes: enc("abc") }],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const r = openNumber(pipeOpener.open(f.ctx, fileOf(cp, PIPE, 10)));
   try {
-    const rw = f.provided.get(fileOf(cp, PIPE, 22)) as number;
+    const rw = f.staged.get(fileOf(cp, PIPE, 22)) as number;
     assert.equal(ino(rw), ino(r));
     assert.equal(getFlags(rw) & O.ACCMODE, O.RDWR);
     assert.equal(getFlags(rw) & O.LARGEFILE, O.LARGEFILE);
@@ -110,8 +110,8 @@ Deno.test("the creator is the member with the first master and pipe() ends are n
       pipeFile(5, 0, [[10, 9]], 77),
     ],
   });
-  const f = fakeContext(cp);
-  const groups = pipeGroups(cp, f.inherit);
+  const f = testContext(cp);
+  const groups = pipeGroups(f.ctx);
   const g = groups.get(fileOf(cp, PIPE, 1));
   assert.ok(g);
   assert.equal(g.creator.id, 3);
@@ -122,7 +122,7 @@ Deno.test("the creator is the member with the first master and pipe() ends are n
     [4, true],
   ]);
   assert.equal(groups.get(fileOf(cp, PIPE, 5))?.members.length, 1);
-  assert.equal(pipeGroups(cp, f.inherit), groups, "computed once per checkpoint");
+  assert.equal(pipeGroups(f.ctx), groups, "computed once per restore");
   f.dispose();
 });
 
@@ -131,7 +131,7 @@ Deno.test("an inherited pipe is reopened from the caller's pipe with the image's
     files: [pipeFile(2, 0, [[1, 0]], 153122), pipeFile(3, O.WRONLY, [[1, 1]], 153123)],
     pipeData: [{ pipeId: 153122, size: 65536, bytes: enc("old bytes") }],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   // The caller hands the READ end of a new pipe for the dumped stdout (a write end).
   const [cr, cw] = pipe2(O.CLOEXEC);
   const [sr, sw] = pipe2(O.CLOEXEC);
@@ -139,7 +139,7 @@ Deno.test("an inherited pipe is reopened from the caller's pipe with the image's
   const [given0, given1] = [dup(cw), dup(sr)];
   f.inherit.stage(given0, pipeKey(153122));
   f.inherit.stage(given1, pipeKey(153123));
-  assert.equal(pipeGroups(cp, f.inherit).size, 0, "inherited ends join no group");
+  assert.equal(pipeGroups(f.ctx).size, 0, "inherited ends join no group");
   const before = openFds();
   const stdin = openNumber(pipeOpener.open(f.ctx, fileOf(cp, PIPE, 2)));
   const stdout = openNumber(pipeOpener.open(f.ctx, fileOf(cp, PIPE, 3)));
@@ -156,7 +156,7 @@ Deno.test("an inherited pipe is reopened from the caller's pipe with the image's
     writeAll(stdout, enc("out"));
     setFlags(sr, getFlags(sr) | O.NONBLOCK);
     assert.equal(readAllNow(sr), "out");
-    assert.equal(f.provided.size, 0);
+    assert.equal(f.staged.size, 0);
   } finally {
     for (const fd of [stdin, stdout, cr, cw, sr, sw]) close(fd);
     f.dispose();
@@ -168,7 +168,7 @@ Deno.test("pipe data that does not fit the capacity is an error, not a hang", ()
     files: [pipeFile(4, 0, [[1, 3]], 9)],
     pipeData: [{ pipeId: 9, size: 4096, bytes: enc("y".repeat(70000)) }],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const before = openFds();
   assert.throws(
     () => pipeOpener.open(f.ctx, fileOf(cp, PIPE, 4)),
@@ -179,19 +179,24 @@ Deno.test("pipe data that does not fit the capacity is an error, not a hang", ()
   f.dispose();
 });
 
-Deno.test("restorePipeData refuses to restore one entry twice", () => {
+Deno.test("restorePipeData refuses to restore one entry twice in a restore, not in the next one", () => {
   const [r, w] = pipe2(O.CLOEXEC);
+  const first = testContext(model({ files: [] }));
+  const next = testContext(first.ctx.cp);
   try {
     const data = { pipeId: 0x2a, bytes: enc("z") };
-    restorePipeData(w, data, 0x2a);
+    restorePipeData(first.ctx, w, data, 0x2a);
     assert.throws(
-      () => restorePipeData(w, data, 0x2a),
+      () => restorePipeData(first.ctx, w, data, 0x2a),
       (e) => e instanceof RestoreError && e.message === "Double data restore occurred on 0x2a",
     );
+    restorePipeData(next.ctx, w, data, 0x2a);
     setFlags(r, getFlags(r) | O.NONBLOCK);
-    assert.equal(readAllNow(r), "z");
+    assert.equal(readAllNow(r), "zz");
   } finally {
     close(r);
     close(w);
+    first.dispose();
+    next.dispose();
   }
 });

@@ -4,7 +4,7 @@ import { close, getFlags, mkfifo, O, readlink } from "../sys/mod.ts";
 import { openFds } from "../sys/_testing.ts";
 import { regOpener } from "./reg.ts";
 import { RestoreError } from "../restore_error.ts";
-import { oneTask, testContext } from "./_anon_fixtures.ts";
+import { oneTask, testContext } from "./_test_utils.ts";
 
 const S_IFREG = 0o100000;
 

@@ -15,7 +15,7 @@
  * - procfs remap (a dead task's /proc entry): refused.
  */
 import { REMAP_TYPE } from "../image/mod.ts";
-import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import { FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
 import {
   close,
   closePlace,
@@ -33,7 +33,7 @@ import {
   SysError,
   unlinkIfSame,
 } from "../sys/mod.ts";
-import type { OpenContext } from "./opener.ts";
+import { type OpenContext, stateSlot } from "./opener.ts";
 import type { RegPayload } from "./reg.ts";
 import { RestoreError, why } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
@@ -234,8 +234,8 @@ export function removeName(place: Place, st: Stat, file: FileDesc): void {
   }
 }
 
-/** link_remap inodes still to remove, per restore, so each is removed once. */
-const linkRemaps = new WeakMap<Checkpoint, Set<string>>();
+/** link_remap inodes this restore removes (dev:ino), so each is removed once. */
+const LINK_REMAPS = stateSlot(() => new Set<string>());
 
 /**
  * Removes the link remap once the tasks run, as criu does, while the name
@@ -243,15 +243,11 @@ const linkRemaps = new WeakMap<Checkpoint, Set<string>>();
  * now owned by the restore (closed at its end).
  */
 function removeOnSuccess(ctx: OpenContext, place: Place, st: Stat): boolean {
-  let set = linkRemaps.get(ctx.cp);
-  if (!set) linkRemaps.set(ctx.cp, set = new Set());
+  const set = ctx.state(LINK_REMAPS);
   const key = `${st.dev}:${st.ino}`;
   if (set.has(key)) return false;
   set.add(key);
-  ctx.onCleanup(() => {
-    set.delete(key);
-    closePlace(place);
-  });
+  ctx.onCleanup(() => closePlace(place));
   if (ctx.untrusted) {
     ctx.log.info(`Link remap ${place.path} kept (--untrusted removes nothing)`);
     return true;

@@ -7,7 +7,7 @@ import { close, fstat, getFlags, lseek, O, SEEK } from "../sys/mod.ts";
 import { readEntries } from "../image/mod.ts";
 import { encodeImage } from "../image/writer.ts";
 import { regOpener } from "./reg.ts";
-import { testContext } from "./_anon_fixtures.ts";
+import { testContext } from "./_test_utils.ts";
 
 const DIR = "/tmp/criu-corpus/ghost-file";
 

@@ -3,7 +3,7 @@ import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, O } from "../sys/mod.ts";
 import { signalfdOpener, signalsOf } from "./signalfd.ts";
 import { AGAIN } from "./opener.ts";
-import { fdinfo, oneTask, testContext } from "./_anon_fixtures.ts";
+import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
 
 function openSignalfd(payload: Record<string, unknown>): number {
   const cp = oneTask([{ id: 6, type: FD_TYPE.SIGNALFD, payload, fds: [5] }]);

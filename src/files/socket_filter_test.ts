@@ -13,7 +13,7 @@ import {
   SysError,
 } from "../sys/mod.ts";
 import { leakChecked } from "../sys/_testing.ts";
-import { fakeContext, model } from "./_test_utils.ts";
+import { model, testContext } from "./_test_utils.ts";
 import { restoreSocketOpts, unpackFilter } from "./socket_opts.ts";
 
 /** Packs one instruction the way criu's images store it. */
@@ -44,7 +44,7 @@ Deno.test("criu's packed filter words unpack into code, jt, jf and k", () => {
 Deno.test(
   "a restored socket filter is attached as dumped and drops what it should",
   leakChecked(() => {
-    const { ctx } = fakeContext(model({ files: [] }));
+    const { ctx } = testContext(model({ files: [] }));
     const [rx, tx] = socketpair(AF.UNIX, SOCK.DGRAM | SOCK.CLOEXEC);
     try {
       const words = ONLY_A.map((i) => packed(i.code, i.jt, i.jf, i.k));
@@ -68,7 +68,7 @@ Deno.test(
 Deno.test(
   "a socket without a stored filter gets none",
   leakChecked(() => {
-    const { ctx } = fakeContext(model({ files: [] }));
+    const { ctx } = testContext(model({ files: [] }));
     const [a, b] = socketpair(AF.UNIX, SOCK.DGRAM | SOCK.CLOEXEC);
     try {
       restoreSocketOpts(ctx, a, { so_filter: [] }, "socket:[2]");

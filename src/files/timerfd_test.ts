@@ -3,7 +3,7 @@ import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, O, read, TFD, timerfdGettime } from "../sys/mod.ts";
 import { timerfdOpener, timerState } from "./timerfd.ts";
 import { AGAIN } from "./opener.ts";
-import { fdinfo, oneTask, testContext } from "./_anon_fixtures.ts";
+import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
 
 const S = 1_000_000_000n;
 

@@ -27,15 +27,15 @@ import {
   writeAll,
 } from "../sys/mod.ts";
 import { ttyKey } from "../inherit/mod.ts";
+import { FD_TYPE, type FileDesc, ptyPair, type TtyFile, ttyFile } from "../model/mod.ts";
 import {
-  type Checkpoint,
-  FD_TYPE,
-  type FileDesc,
-  ptyPair,
-  type TtyFile,
-  ttyFile,
-} from "../model/mod.ts";
-import { AGAIN, type FileOpener, IN_TASK, type OpenContext, type OpenResult } from "./opener.ts";
+  AGAIN,
+  type FileOpener,
+  IN_TASK,
+  type OpenContext,
+  type OpenResult,
+  stateSlot,
+} from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
 import { RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
@@ -43,8 +43,8 @@ import { imageOpenFlags } from "./open_flags.ts";
 /** How far criu looks for a free index: it opens /dev/ptmx up to 32 times. */
 const PTMX_TRIES = 32;
 
-/** Unpaired slaves already given fdrestore's stdin, per checkpoint. */
-const STDIN_USED = new WeakSet<Checkpoint>();
+/** Whether this restore gave an unpaired slave fdrestore's stdin already. */
+const STDIN = stateSlot(() => ({ used: false }));
 
 function termiosOf(e: Record<string, unknown> | undefined): Termios | undefined {
   if (!e) return undefined;
@@ -230,10 +230,10 @@ function openUnpairedSlave(ctx: OpenContext, t: TtyFile): number {
     throw new RestoreError("Standard stream is not a terminal, aborting", { fileId: t.file.id });
   }
   // The first description is fdrestore's stdin itself; any other one is a new open of it.
-  const first = !STDIN_USED.has(ctx.cp);
-  STDIN_USED.add(ctx.cp);
+  const stdin = ctx.state(STDIN);
+  const first = !stdin.used;
+  stdin.used = true;
   const fd = first ? dup(0) : open("/proc/self/fd/0", flagsOf(t.file) | O.NOCTTY);
-  if (first) ctx.onCleanup(() => STDIN_USED.delete(ctx.cp));
   guarded(fd, () => restoreTtyParams(fd, t.info));
   ctx.log.info(`Migrated slave peer ${t.file.id.toString(16)} -> to fd ${fd}`);
   return fd;

@@ -3,7 +3,7 @@ import { FD_TYPE, fileKey } from "../model/mod.ts";
 import { getFlags, getTermios, O, read, readlink, setFlags, write } from "../sys/mod.ts";
 import { ttyOpener } from "./tty.ts";
 import { AGAIN } from "./opener.ts";
-import { oneTask, testContext } from "./_anon_fixtures.ts";
+import { oneTask, testContext } from "./_test_utils.ts";
 
 const SLAVE_RDEV = 136 << 8; // /dev/pts/0: major 136
 const PTMX_RDEV = (5 << 8) | 2;

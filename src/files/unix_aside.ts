@@ -9,7 +9,6 @@
  * once the socket's name is unlinked again, or when the restore ends,
  * whatever happened. A dry run moves nothing; --untrusted refuses.
  */
-import type { Checkpoint } from "../model/mod.ts";
 import {
   close,
   dupAbove,
@@ -19,7 +18,7 @@ import {
   type Stat,
   statPlace,
 } from "../sys/mod.ts";
-import type { OpenContext } from "./opener.ts";
+import { type OpenContext, stateSlot } from "./opener.ts";
 import { RestoreError, why } from "../restore_error.ts";
 
 interface Aside {
@@ -29,8 +28,8 @@ interface Aside {
   st: Stat;
 }
 
-/** Occupants moved aside, per restore, by the socket's image path. */
-const ASIDE = new WeakMap<Checkpoint, Map<string, Aside>>();
+/** Occupants this restore moved aside, by the socket's image path. */
+const ASIDE = stateSlot(() => new Map<string, Aside>());
 
 /** Moves the file at `place` (stat `st`) aside until {@link putBack}. */
 export function moveAside(ctx: OpenContext, place: Place, st: Stat): void {
@@ -39,8 +38,7 @@ export function moveAside(ctx: OpenContext, place: Place, st: Stat): void {
       `Can't bind ${place.path}: another file is there now; --untrusted moves nothing aside`,
     );
   }
-  let byPath = ASIDE.get(ctx.cp);
-  if (!byPath) ASIDE.set(ctx.cp, byPath = new Map());
+  const byPath = ctx.state(ASIDE);
   const aside = `${place.name}.cr_aside.${Deno.pid}`;
   const dir = dupAbove(place.dir, 3);
   try {
@@ -60,9 +58,9 @@ export function moveAside(ctx: OpenContext, place: Place, st: Stat): void {
 
 /** Gives the name back to the file moved aside for `path`, if any. */
 export function putBack(ctx: OpenContext, path: string): void {
-  const byPath = ASIDE.get(ctx.cp);
-  const entry = byPath?.get(path);
-  if (byPath && entry) putBackEntry(ctx, byPath, path, entry);
+  const byPath = ctx.state(ASIDE);
+  const entry = byPath.get(path);
+  if (entry) putBackEntry(ctx, byPath, path, entry);
 }
 
 function putBackEntry(ctx: OpenContext, byPath: Map<string, Aside>, path: string, a: Aside): void {

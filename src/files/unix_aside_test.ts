@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { FD_TYPE, fileKey } from "../model/mod.ts";
 import { close, mkfifo, O, read, SOCK, write } from "../sys/mod.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
-import { oneTask, testContext } from "./_anon_fixtures.ts";
+import { oneTask, testContext } from "./_test_utils.ts";
 
 const enc = new TextEncoder();
 

@@ -8,7 +8,7 @@
  * follows in a post-open step, so the socket itself never waits for it.
  */
 import { socketKey } from "../inherit/mod.ts";
-import { type Checkpoint, FD_TYPE, type FileDesc } from "../model/mod.ts";
+import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import {
   AF,
   close,
@@ -25,7 +25,7 @@ import {
   socketpair,
   SOL_SOCKET,
 } from "../sys/mod.ts";
-import { AGAIN, type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
+import { AGAIN, type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
 import { RestoreError, why } from "../restore_error.ts";
 import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
@@ -81,20 +81,14 @@ export function unixSk(file: FileDesc): UnixSk {
   };
 }
 
-const byInoCache = new WeakMap<Checkpoint, Map<number, FileDesc>>();
-
-/** The unix socket file of inode `ino` in the images. */
-export function unixSocketByIno(cp: Checkpoint, ino: number): FileDesc | undefined {
-  let map = byInoCache.get(cp);
-  if (!map) {
-    map = new Map();
-    for (const f of cp.files.values()) {
-      if (f.type === FD_TYPE.UNIXSK) map.set(Number(f.payload.ino), f);
-    }
-    byInoCache.set(cp, map);
+/** The unix socket files of the images by inode, indexed once per restore. */
+const BY_INO = stateSlot((cp) => {
+  const map = new Map<number, FileDesc>();
+  for (const f of cp.files.values()) {
+    if (f.type === FD_TYPE.UNIXSK) map.set(Number(f.payload.ino), f);
   }
-  return map.get(ino);
-}
+  return map;
+});
 
 function label(sk: UnixSk): string {
   return `socket:[${sk.ino}]`;
@@ -113,7 +107,7 @@ export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
   }
   let peerFile: FileDesc | undefined;
   if (sk.peer) {
-    peerFile = unixSocketByIno(ctx.cp, sk.peer);
+    peerFile = ctx.state(BY_INO).get(sk.peer);
     if (!peerFile) {
       if (sk.uflags & USK_EXTERN) {
         throw new RestoreError(

@@ -11,7 +11,7 @@ import {
   SOL_SOCKET,
   writeAll,
 } from "../sys/mod.ts";
-import { enc, fakeContext, fileOf, model, openFds } from "./_test_utils.ts";
+import { enc, fileOf, model, openFds, testContext } from "./_test_utils.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
 
 const UNIX = FD_TYPE.UNIXSK;
@@ -34,7 +34,7 @@ for (const [type, kind] of [[SOCK.STREAM, "stream"], [SOCK.SEQPACKET, "seqpacket
     const before = openFds();
     const cp = orphan(type, 3);
     cp.socketQueues.set(6, [{ idFor: 6, data: enc("T"), rights: [] }]);
-    const f = fakeContext(cp);
+    const f = testContext(cp);
     const r = unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 6));
     assert.equal(typeof r, "number");
     const fd = r as number;
@@ -58,7 +58,7 @@ Deno.test("a connected stream socket without a peer that was not shut down is re
   const cp = orphan(SOCK.STREAM, 0);
   const before = openFds();
   assert.throws(
-    () => unixSocketOpener.open(fakeContext(cp).ctx, fileOf(cp, UNIX, 6)),
+    () => unixSocketOpener.open(testContext(cp).ctx, fileOf(cp, UNIX, 6)),
     {
       name: "RestoreError",
       message: "Wrong shutdown/peer state for socket:[492056]: a connected stream socket " +

@@ -19,7 +19,7 @@ import {
   SOL_SOCKET,
   writeAll,
 } from "../sys/mod.ts";
-import { enc, fakeContext, fileOf, model, openFds } from "./_test_utils.ts";
+import { enc, fileOf, model, openFds, testContext } from "./_test_utils.ts";
 import { AGAIN, type OpenResult } from "./opener.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
 
@@ -97,9 +97,9 @@ Deno.test("a stream pair comes back as one socketpair with the bytes queued at e
   });
   cp.socketQueues.set(4, [packet(4, "reply")]);
   cp.socketQueues.set(5, [packet(5, "first;"), packet(5, "second")]);
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 4)));
-  const b = f.provided.get(fileOf(cp, UNIX, 5))!;
+  const b = f.staged.get(fileOf(cp, UNIX, 5))!;
   try {
     assert.ok(b !== undefined, "the peer end is handed to file 5");
     assert.equal(getsockoptInt(a, SOL_SOCKET, SO.TYPE), SOCK.STREAM);
@@ -123,7 +123,7 @@ Deno.test("datagram and seqpacket pairs keep every packet's boundary", () => {
       ],
     });
     cp.socketQueues.set(6, [packet(6, "one"), packet(6, "two, longer")]);
-    const f = fakeContext(cp);
+    const f = testContext(cp);
     const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 6)));
     try {
       assert.equal(getsockoptInt(a, SOL_SOCKET, SO.TYPE), type);
@@ -161,9 +161,9 @@ Deno.test("each end of a pair gets its own status flags, buffer sizes, timeout a
     ],
   });
   cp.socketQueues.set(17, [packet(17, "bye!\n")]);
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 16)));
-  const b = f.provided.get(fileOf(cp, UNIX, 17))!;
+  const b = f.staged.get(fileOf(cp, UNIX, 17))!;
   try {
     assert.equal(getsockoptInt(a, SOL_SOCKET, SO.SNDBUF), 65536);
     assert.equal(getsockoptInt(a, SOL_SOCKET, SO.RCVBUF), 131072);
@@ -188,10 +188,10 @@ for (const [type, kind] of [[STREAM, "stream"], [SEQPACKET, "seqpacket"]] as con
         usk({ id: 15, ino: 401, type, peer: 400, name: "listen.sock", name_dir: "/app", fd: 14 }),
       ],
     });
-    const f = fakeContext(cp, root);
+    const f = testContext(cp, root);
     const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 14)));
     try {
-      const b = f.provided.get(fileOf(cp, UNIX, 15))!;
+      const b = f.staged.get(fileOf(cp, UNIX, 15))!;
       assert.equal(getsockoptInt(b, SOL_SOCKET, SO.TYPE), type);
       assert.deepEqual(getsocknameUnix(b), { unnamed: true });
       assert.deepEqual(getpeernameUnix(a), { unnamed: true });
@@ -231,7 +231,7 @@ Deno.test("listeners are bound to their relative or abstract names, with file_pe
       }),
     ],
   });
-  const f = fakeContext(cp, root);
+  const f = testContext(cp, root);
   const path = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 8)));
   const abs = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 9)));
   try {
@@ -259,11 +259,11 @@ Deno.test("a socket connected to a bound datagram socket waits for it, then conn
     ],
   });
   cp.socketQueues.set(12, [packet(12, "dgram to the bound socket")]);
-  const f = fakeContext(cp, root);
+  const f = testContext(cp, root);
   const client = fileOf(cp, UNIX, 13);
   assert.equal(unixSocketOpener.open(f.ctx, client), AGAIN, "the peer is not bound yet");
   const server = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 12)));
-  f.provided.set(fileOf(cp, UNIX, 12), server);
+  f.staged.set(fileOf(cp, UNIX, 12), server);
   const c = opened(unixSocketOpener.open(f.ctx, client));
   try {
     assert.deepEqual(getpeernameUnix(c), { path: "dgram.sock" });
@@ -281,7 +281,7 @@ Deno.test("a socket connected to a bound datagram socket waits for it, then conn
 Deno.test("an unnamed datagram socket gets its queue and keeps no peer", () => {
   const cp = model({ files: [usk({ id: 20, ino: 700, type: DGRAM, state: CLOSE, fd: 3 })] });
   cp.socketQueues.set(20, [packet(20, "a"), packet(20, "bc")]);
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const fd = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 20)));
   try {
     assert.throws(() => getpeernameUnix(fd), /ENOTCONN/);
@@ -303,20 +303,20 @@ Deno.test("a pair opens at once; its queue waits for the passed file, then goes 
     ],
   });
   cp.socketQueues.set(30, [packet(30, "here", [32, 31])]);
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 30)));
-  f.provided.set(fileOf(cp, UNIX, 30), a); // staged, as the scheduler does
+  f.staged.set(fileOf(cp, UNIX, 30), a); // staged, as the scheduler does
   try {
     assert.equal(f.steps.length, 1, "the queue is left for later");
     assert.equal(f.steps[0](), false, "the memfd is not open yet");
     assert.equal(take(a), undefined);
     const mem = memfdCreate("passed", MFD.CLOEXEC);
-    f.provided.set(fileOf(cp, FD_TYPE.MEMFD, 32), mem);
+    f.staged.set(fileOf(cp, FD_TYPE.MEMFD, 32), mem);
     assert.equal(f.steps[0](), true);
     const got = take(a)!;
     assert.equal(got.text, "here");
     assert.equal(fstat(got.fds[0]).ino, fstat(mem).ino);
-    const b = f.provided.get(fileOf(cp, UNIX, 31))!;
+    const b = f.staged.get(fileOf(cp, UNIX, 31))!;
     assert.equal(fstat(got.fds[1]).ino, fstat(b).ino, "a pair may pass its own end");
     for (const fd of got.fds) close(fd);
     assert.equal(take(a)?.text, "", "shut for reading once the queue was in");
@@ -335,12 +335,12 @@ Deno.test("two datagram sockets that pass each other in their queues both open",
   });
   cp.socketQueues.set(33, [packet(33, "b for a", [34])]);
   cp.socketQueues.set(34, [packet(34, "a for b", [33])]);
-  const f = fakeContext(cp, root);
+  const f = testContext(cp, root);
   try {
     const a = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 33)));
-    f.provided.set(fileOf(cp, UNIX, 33), a);
+    f.staged.set(fileOf(cp, UNIX, 33), a);
     const b = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 34)));
-    f.provided.set(fileOf(cp, UNIX, 34), b);
+    f.staged.set(fileOf(cp, UNIX, 34), b);
     assert.equal(f.steps.length, 1, "only the first one had to wait");
     assert.equal(f.steps[0](), true);
     const inA = take(a)!, inB = take(b)!;
@@ -358,7 +358,7 @@ Deno.test("a socket with an external peer fails with criu's message unless it is
   const cp = model({
     files: [usk({ id: 40, ino: 900, type: STREAM, peer: 12345, uflags: 1, fd: 3 })],
   });
-  const f = fakeContext(cp);
+  const f = testContext(cp);
   assert.throws(
     () => unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 40)),
     /^RestoreError: External socket found in image\. Consider using the --ext-unix-sk option to allow restoring it\. .*--inherit-fd fd\[N\]:socket:\[900\]/,
@@ -381,7 +381,7 @@ Deno.test("a datagram socket connected to itself is bound, then connected to its
   const me = { id: 11, ino: 950, type: DGRAM, peer: 950, name: "self.sock", name_dir: "/app" };
   const cp = model({ files: [usk({ ...me, deleted: true, fd: 9 })] });
   cp.socketQueues.set(11, [packet(11, "to myself")]);
-  const f = fakeContext(cp, root);
+  const f = testContext(cp, root);
   const fd = opened(unixSocketOpener.open(f.ctx, fileOf(cp, UNIX, 11)));
   try {
     assert.deepEqual(getsocknameUnix(fd), { path: "self.sock" });

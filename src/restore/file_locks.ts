@@ -24,7 +24,7 @@ import {
   SysError,
 } from "../sys/mod.ts";
 import { RestoreError } from "../restore_error.ts";
-import type { StagedFiles } from "./open_files.ts";
+import type { RestoreSession } from "./open_files.ts";
 
 const F_RDLCK = 0;
 const F_WRLCK = 1;
@@ -47,7 +47,7 @@ export interface PosixLock {
 export function takeFileLocks(
   cp: Checkpoint,
   tasks: readonly Task[],
-  staged: Pick<StagedFiles, "tableFd">,
+  staged: Pick<RestoreSession, "tableFd">,
   log: Logger,
   take: boolean,
 ): Map<number, PosixLock[]> {

@@ -3,7 +3,7 @@ import { LOG_LEVEL, Logger } from "../log.ts";
 import { FD_TYPE, type FileLockEntry } from "../image/mod.ts";
 import { type Checkpoint, fileKey } from "../model/mod.ts";
 import { close, conflictingLock, F_LOCK, flockNow, getLease, LOCK, O, open } from "../sys/mod.ts";
-import { oneTask } from "../files/_anon_fixtures.ts";
+import { oneTask } from "../files/_test_utils.ts";
 import { RestoreError } from "../restore_error.ts";
 import { takeFileLocks } from "./file_locks.ts";
 

@@ -20,7 +20,7 @@ import {
   SysError,
 } from "../sys/mod.ts";
 import { RestoreError } from "../restore_error.ts";
-import type { StagedFiles } from "./open_files.ts";
+import type { RestoreSession } from "./open_files.ts";
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -30,7 +30,7 @@ export function makeGhostCwds(
   cp: Checkpoint,
   tasks: readonly Task[],
   root: string,
-  staged: StagedFiles,
+  staged: RestoreSession,
   log: Logger,
 ): void {
   const done = new Set<number>();

@@ -16,7 +16,7 @@ import {
   type FileDesc,
   type Task,
 } from "../model/mod.ts";
-import { AGAIN, IN_TASK, type OpenContext } from "../files/opener.ts";
+import { AGAIN, IN_TASK, type OpenContext, type StateSlot } from "../files/opener.ts";
 import { RestoreError } from "../restore_error.ts";
 import { openerFor } from "../files/registry.ts";
 import { close, closeAll, dupAbove, SysError } from "../sys/mod.ts";
@@ -47,15 +47,28 @@ export interface Ctty {
   readonly pgrp: number;
 }
 
-/** The staged descriptors of a restore; `release` closes them all. */
-export class StagedFiles {
+/**
+ * Everything one restore owns: the staged descriptors, the state each fd type
+ * keeps meanwhile (see StateSlot), cleanups and after-start steps. `release`
+ * closes and drops it all; nothing of a restore outlives its session.
+ */
+export class RestoreSession {
   readonly #fds = new Map<FileDesc, number>();
+  readonly #state = new Map<StateSlot<unknown>, unknown>();
   readonly #cleanups: (() => void)[] = [];
   readonly #afterStart: ((pids: ReadonlyMap<number, number>) => void)[] = [];
   readonly #inTask = new Map<FileDesc, TaskOpen>();
   readonly #ctty = new Map<number, Ctty>();
 
-  constructor(readonly stageBase: number) {}
+  constructor(readonly cp: Checkpoint, readonly stageBase: number) {}
+
+  /** This restore's value of `slot`, made on first use. */
+  state<T>(slot: StateSlot<T>): T {
+    if (this.#state.has(slot)) return this.#state.get(slot) as T;
+    const value = slot.make(this.cp);
+    this.#state.set(slot, value);
+    return value;
+  }
 
   get(file: FileDesc): number | undefined {
     return this.#fds.get(file);
@@ -154,6 +167,7 @@ export class StagedFiles {
     closeAll([...this.#fds.values(), ...[...this.#ctty.values()].map((c) => c.fd)]);
     this.#fds.clear();
     this.#ctty.clear();
+    this.#inTask.clear();
     for (const fn of this.#cleanups.splice(0).reverse()) {
       try {
         fn();
@@ -161,12 +175,13 @@ export class StagedFiles {
         // best effort: a cleanup must not hide the restore's own error
       }
     }
+    this.#state.clear();
   }
 }
 
 /** Opens every file of the fd tables of `tasks` (table owners). */
-export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): StagedFiles {
-  const staged = new StagedFiles(opts.stageBase);
+export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): RestoreSession {
+  const staged = new RestoreSession(cp, opts.stageBase);
   try {
     // Files in master order: by the master's task (pid order), then fd.
     const masters: FdEntry[] = [];
@@ -257,7 +272,7 @@ interface PostOpen {
 function openContext(
   cp: Checkpoint,
   task: Task,
-  staged: StagedFiles,
+  staged: RestoreSession,
   opts: OpenOptions,
   afterOpen: OpenContext["afterOpen"],
 ): OpenContext {
@@ -269,6 +284,7 @@ function openContext(
     log: opts.log,
     dryRun: opts.dryRun,
     untrusted: opts.untrusted,
+    state: (slot) => staged.state(slot),
     stagedFd: (file) => staged.get(file),
     fdEntry: (task, fd) => task.fds.find((e) => e.fd === fd),
     provide: (file, fd) => void staged.adopt(file, fd),

@@ -6,7 +6,7 @@ import { leakChecked } from "../sys/_testing.ts";
 import { fileOf, model } from "../files/_test_utils.ts";
 import { LOG_LEVEL, Logger } from "../log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
-import { openFiles, StagedFiles } from "./open_files.ts";
+import { openFiles, RestoreSession } from "./open_files.ts";
 
 function fileWithMaster(id: number, pid: number, fd: number): FileDesc {
   const fds: FdEntry[] = [];
@@ -19,7 +19,7 @@ function fileWithMaster(id: number, pid: number, fd: number): FileDesc {
 Deno.test(
   "a file handed to the stage twice fails naming its task and fd, and leaks no fd",
   leakChecked(() => {
-    const staged = new StagedFiles(600);
+    const staged = new RestoreSession(model({ files: [] }), 600);
     const [r, w] = pipe2();
     const file = fileWithMaster(11, 14443, 9);
     try {

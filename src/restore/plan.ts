@@ -6,7 +6,7 @@
 import type { Task } from "../model/mod.ts";
 import { programOf, type StartOptions, taskFs } from "./start_task.ts";
 import { userProgram } from "../program/mod.ts";
-import type { StagedFiles } from "./open_files.ts";
+import type { RestoreSession } from "./open_files.ts";
 import type { PosixLock } from "./file_locks.ts";
 import { close, errnoText, O, open, SysError } from "../sys/mod.ts";
 
@@ -53,7 +53,7 @@ export interface TaskTty {
 /** Plans `task` and its subtree; `batch` collects the distinct staged fds. */
 export function planTree(
   task: Task,
-  staged: StagedFiles,
+  staged: RestoreSession,
   opts: StartOptions,
   batch: number[],
   index = new Map<number, number>(),
@@ -113,7 +113,7 @@ export function planTree(
 function planTty(
   task: Task,
   owner: Task,
-  staged: StagedFiles,
+  staged: RestoreSession,
   opts: StartOptions,
   batch: number[],
   index: Map<number, number>,
