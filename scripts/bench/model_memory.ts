@@ -20,7 +20,7 @@ let next = 1024;
 for (const file of cp.files.values()) if (file.fds.length > 0) numbers.set(file, next++);
 const staged = {
   tableFd: (_task: Task, e: FdEntry) => numbers.get(e.file),
-  cttyOf: () => undefined,
+  state: () => new Map(),
   taskOpens: () => new Map(),
 } as unknown as RestoreSession;
 const batch: number[] = [];

@@ -75,10 +75,11 @@ export interface OpenContext {
    */
   openInTask?(file: FileDesc, path: string, flags: number): void;
   /**
-   * A descriptor of the terminal that session `sid` has as its controlling
-   * one (the scheduler owns it); `pgrp` is its foreground group in the dump.
+   * Keeps `fd` for a step after the opens (a session's controlling terminal):
+   * the session stages it above every target number, closes it when the
+   * restore ends, and returns the staged number.
    */
-  controllingTerminal?(sid: number, fd: number, pgrp: number): void;
+  hold?(fd: number): number;
 }
 
 export interface FileOpener {
@@ -86,6 +87,11 @@ export interface FileOpener {
   readonly type: number;
   /** Opens `file`; the result is a descriptor the scheduler then owns. */
   open(ctx: OpenContext, file: FileDesc): OpenResult;
+  /**
+   * Files `file` carries that no task may hold (a socket queue's SCM_RIGHTS):
+   * the scheduler opens them as hidden files of the task that opens `file`.
+   */
+  carried?(cp: Checkpoint, file: FileDesc): FileDesc[];
 }
 
 /** A file that cannot be restored: unsupported type, missing path, bad size... */

@@ -38,6 +38,11 @@ for (
   ]
 ) registerOpener(o);
 
+/** The opener of `type`, if fdrestore has one. */
+export function openerOf(type: number): FileOpener | undefined {
+  return OPENERS.get(type);
+}
+
 export function openerFor(file: FileDesc): FileOpener {
   const opener = OPENERS.get(file.type);
   if (!opener) {

@@ -25,6 +25,18 @@ export function queueOf(cp: Checkpoint, file: FileDesc): SocketPacket[] {
   return cp.socketQueues.get(file.id) ?? [];
 }
 
+/** The files `file`'s queue passes with SCM_RIGHTS; unknown ids are the queue's error to tell. */
+export function queueRights(cp: Checkpoint, file: FileDesc): FileDesc[] {
+  const out: FileDesc[] = [];
+  for (const packet of queueOf(cp, file)) {
+    for (const id of packet.rights) {
+      const passed = fileById(cp, id);
+      if (passed) out.push(passed);
+    }
+  }
+  return out;
+}
+
 /**
  * The descriptor of every file a queue passes with SCM_RIGHTS, or undefined
  * while one of them is not open yet. `local` holds descriptors this open made

@@ -34,6 +34,7 @@ import {
   IN_TASK,
   type OpenContext,
   type OpenResult,
+  type StateSlot,
   stateSlot,
 } from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
@@ -99,6 +100,15 @@ function guarded<T>(fd: number, fn: () => T): T {
   }
 }
 
+/** Session `sid`'s controlling terminal: a held descriptor and the dumped foreground group. */
+export interface Ctty {
+  readonly fd: number;
+  readonly pgrp: number;
+}
+
+/** The controlling terminal of each session this restore opened, by sid (read by the task start). */
+export const CTTYS: StateSlot<Map<number, Ctty>> = stateSlot(() => new Map());
+
 /** The session leader that gets `t` as its controlling terminal, if the dump had one. */
 function claimCtty(ctx: OpenContext, t: TtyFile, fd: () => number): void {
   if (!t.sid) return;
@@ -106,8 +116,10 @@ function claimCtty(ctx: OpenContext, t: TtyFile, fd: () => number): void {
   if (!leader) {
     throw new RestoreError(`No task found with sid ${t.sid}`, { fileId: t.file.id });
   }
-  if (!ctx.controllingTerminal) throw new RestoreError("controlling terminals need the scheduler");
-  ctx.controllingTerminal(t.sid, fd(), t.pgrp);
+  if (!ctx.hold) throw new RestoreError("controlling terminals need the scheduler");
+  const cttys = ctx.state(CTTYS);
+  if (cttys.has(t.sid)) return; // the first terminal of a session wins
+  cttys.set(t.sid, { fd: ctx.hold(fd()), pgrp: t.pgrp });
 }
 
 /** /dev/ptmx at the dumped index when possible. */

@@ -29,7 +29,7 @@ import { AGAIN, type FileOpener, type OpenContext, type OpenResult, stateSlot } 
 import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
 import { RestoreError, why } from "../restore_error.ts";
 import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
-import { queueOf, rightsFds, sendQueue } from "./socket_queue.ts";
+import { queueOf, queueRights, rightsFds, sendQueue } from "./socket_queue.ts";
 import {
   bindName,
   connectToName,
@@ -361,4 +361,5 @@ function finish(ctx: OpenContext, fd: number, sk: UnixSk): void {
 export const unixSocketOpener: FileOpener = {
   type: FD_TYPE.UNIXSK,
   open: openUnixSocket,
+  carried: queueRights,
 };

@@ -9,16 +9,14 @@ import type { Logger } from "../log.ts";
 import { InheritFdError, type InheritFdTable } from "../inherit/mod.ts";
 import {
   type Checkpoint,
-  FD_TYPE,
   type FdEntry,
   fdTypeName,
-  fileById,
   type FileDesc,
   type Task,
 } from "../model/mod.ts";
 import { AGAIN, IN_TASK, type OpenContext, type StateSlot } from "../files/opener.ts";
 import { RestoreError } from "../restore_error.ts";
-import { openerFor } from "../files/registry.ts";
+import { openerFor, openerOf } from "../files/registry.ts";
 import { close, closeAll, dupAbove, SysError } from "../sys/mod.ts";
 
 export interface OpenOptions {
@@ -41,12 +39,6 @@ export interface TaskOpen {
   readonly flags: number;
 }
 
-/** Session `sid`'s controlling terminal: a staged descriptor and the dumped foreground group. */
-export interface Ctty {
-  readonly fd: number;
-  readonly pgrp: number;
-}
-
 /**
  * Everything one restore owns: the staged descriptors, the state each fd type
  * keeps meanwhile (see StateSlot), cleanups and after-start steps. `release`
@@ -58,7 +50,7 @@ export class RestoreSession {
   readonly #cleanups: (() => void)[] = [];
   readonly #afterStart: ((pids: ReadonlyMap<number, number>) => void)[] = [];
   readonly #inTask = new Map<FileDesc, TaskOpen>();
-  readonly #ctty = new Map<number, Ctty>();
+  readonly #held: number[] = [];
 
   constructor(readonly cp: Checkpoint, readonly stageBase: number) {}
 
@@ -94,23 +86,16 @@ export class RestoreSession {
     return out;
   }
 
-  /** Takes ownership of `fd`, session `sid`'s controlling terminal; the first one wins. */
-  setCtty(sid: number, fd: number, pgrp: number): void {
-    if (this.#ctty.has(sid)) {
-      close(fd);
-      return;
-    }
+  /** Takes ownership of `fd`, no file's but kept for a later step (see OpenContext.hold). */
+  hold(fd: number): number {
     let staged = fd;
     try {
       staged = dupAbove(fd, this.stageBase);
     } finally {
       close(fd);
     }
-    this.#ctty.set(sid, { fd: staged, pgrp });
-  }
-
-  cttyOf(sid: number): Ctty | undefined {
-    return this.#ctty.get(sid);
+    this.#held.push(staged);
+    return staged;
   }
 
   /** Takes ownership of `fd` for `file`, moving it above the stage base. */
@@ -164,9 +149,8 @@ export class RestoreSession {
 
   /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */
   release(): void {
-    closeAll([...this.#fds.values(), ...[...this.#ctty.values()].map((c) => c.fd)]);
+    closeAll([...this.#fds.values(), ...this.#held.splice(0)]);
     this.#fds.clear();
-    this.#ctty.clear();
     this.#inTask.clear();
     for (const fn of this.#cleanups.splice(0).reverse()) {
       try {
@@ -242,23 +226,19 @@ export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): Res
 }
 
 /**
- * Files no task holds but a socket queue passes with SCM_RIGHTS (the sender
- * closed its copy): CRIU opens them as hidden fds of the task that restores
- * the queue. Here they get a master entry of that task with no fd number
- * (-1): opened and staged like any file, handed to the queue, never placed.
- * Such a file may be a socket with a queue of its own: followed until none.
+ * Files no task holds but another file carries (FileOpener.carried: a socket
+ * queue's SCM_RIGHTS after the sender closed its copy): CRIU opens them as
+ * hidden fds of the task that restores the carrier. Here they get a master
+ * entry of that task with no fd number (-1): opened and staged like any file,
+ * handed over, never placed. A carried file may carry more: followed until none.
  */
 function addHiddenFiles(cp: Checkpoint, masters: FdEntry[], seen: Set<FileDesc>): void {
   for (let i = 0; i < masters.length; i++) {
     const master = masters[i];
-    if (master.file.type !== FD_TYPE.UNIXSK) continue;
-    for (const packet of cp.socketQueues.get(master.file.id) ?? []) {
-      for (const id of packet.rights) {
-        const file = fileById(cp, id);
-        if (!file || seen.has(file)) continue; // unknown ids are the queue's error to tell
-        seen.add(file);
-        masters.push({ task: master.task, fd: -1, file, fdFlags: 0 });
-      }
+    for (const file of openerOf(master.file.type)?.carried?.(cp, master.file) ?? []) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      masters.push({ task: master.task, fd: -1, file, fdFlags: 0 });
     }
   }
 }
@@ -293,7 +273,7 @@ function openContext(
     afterStart: (fn) => staged.afterStart(fn),
     shellJob: opts.shellJob,
     openInTask: (file, path, flags) => staged.openInTask(file, { path, flags }),
-    controllingTerminal: (sid, fd, pgrp) => staged.setCtty(sid, fd, pgrp),
+    hold: (fd) => staged.hold(fd),
   };
 }
 

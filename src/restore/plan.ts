@@ -7,6 +7,7 @@ import type { Task } from "../model/mod.ts";
 import { programOf, type StartOptions, taskFs } from "./start_task.ts";
 import { userProgram } from "../program/mod.ts";
 import type { RestoreSession } from "./open_files.ts";
+import { CTTYS } from "../files/tty.ts";
 import type { PosixLock } from "./file_locks.ts";
 import { close, errnoText, O, open, SysError } from "../sys/mod.ts";
 
@@ -118,7 +119,7 @@ function planTty(
   batch: number[],
   index: Map<number, number>,
 ): TaskTty | undefined {
-  const ctty = task.pid === task.sid ? staged.cttyOf(task.sid) : undefined;
+  const ctty = task.pid === task.sid ? staged.state(CTTYS).get(task.sid) : undefined;
   const byOpen = new Map<string, [number[], string, number]>();
   for (const [target, o] of staged.taskOpens(owner)) {
     const e = owner.fds.find((x) => x.fd === target)!;
