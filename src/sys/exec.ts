@@ -14,6 +14,7 @@
  */
 import { check, errnoText } from "./errno.ts";
 import { dupAbove } from "./fd.ts";
+import { stageSources } from "./placement.ts";
 import { cloexecFrom, closeRange } from "./kinds.ts";
 import { CLOSE_RANGE } from "./consts.ts";
 import { libc } from "./libc.ts";
@@ -73,13 +74,8 @@ export function execWithFds(o: ExecOptions): never {
   else if (o.setpgid !== undefined) {
     check("setpgid", () => c.setpgid(0, o.setpgid!), `pgid ${o.setpgid}`);
   }
-  const targets = [...o.fds.keys()].sort((a, b) => a - b);
-  const max = targets.length ? targets[targets.length - 1] : -1;
   // Sources and the report channel move above every target first.
-  const staged = new Map<number, number>();
-  for (const src of new Set(o.fds.values())) {
-    staged.set(src, src > max ? src : dupAbove(src, max + 1));
-  }
+  const { targets, max, copies: staged } = stageSources(o.fds);
   const report = o.reportFd > max ? o.reportFd : dupAbove(o.reportFd, max + 1);
   const locks = (o.locks ?? []).map((l) => ({ fd: l.fd, buf: encodeFlock({ ...l, pid: 0 }) }));
   const copies = new Set([...o.fds.values(), ...staged.values(), ...(o.received ?? [])]);
@@ -100,7 +96,7 @@ export function execWithFds(o: ExecOptions): never {
   for (let n = 1; n <= 64; n++) if (n !== 9 && n !== 19) c.signal(n, keep.has(n) ? 1n : 0n);
   c.sigprocmask(SIG_SETMASK, empty, null);
   for (const t of targets) {
-    const src = staged.get(o.fds.get(t)!)!;
+    const src = staged.get(o.fds.get(t)!) ?? o.fds.get(t)!;
     if (c.dup2(src, t) < 0) fail(`dup2(fd ${src}, fd ${t})`, errno());
   }
   try {

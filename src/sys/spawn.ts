@@ -7,7 +7,8 @@
 
 import { POSIX_SPAWN } from "./consts.ts";
 import { checkRc, SysError } from "./errno.ts";
-import { close, dupAbove } from "./fd.ts";
+import { close } from "./fd.ts";
+import { stageSources } from "./placement.ts";
 import { cloexecFrom } from "./kinds.ts";
 import { libc } from "./libc.ts";
 import { addressOf, alloc, cstr, sigset, sigsetAll, SIZEOF, view } from "./structs.ts";
@@ -71,20 +72,12 @@ export function spawn(o: SpawnOptions): number {
     throw new TypeError("spawn: setsid and setpgroup exclude each other");
   }
   const c = libc();
-  const targets = [...o.fds.keys()].sort((a, b) => a - b);
-  for (const t of targets) {
-    if (!Number.isInteger(t) || t < 0) throw new RangeError(`spawn: bad target fd ${t}`);
-  }
-  const maxTarget = targets.length > 0 ? targets[targets.length - 1] : -1;
-  const staged = new Map<number, number>(); // source → copy above maxTarget
+  const { targets, max: maxTarget, copies: staged } = stageSources(o.fds);
   const fa = alloc(SIZEOF.posix_spawn_file_actions_t);
   const attr = alloc(SIZEOF.posix_spawnattr_t);
   let faReady = false;
   let attrReady = false;
   try {
-    for (const src of o.fds.values()) {
-      if (src <= maxTarget && !staged.has(src)) staged.set(src, dupAbove(src, maxTarget + 1));
-    }
     checkRc("posix_spawn_file_actions_init", () => c.posix_spawn_file_actions_init(fa));
     faReady = true;
     for (const t of targets) {
