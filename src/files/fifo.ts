@@ -13,7 +13,7 @@ import { close, fstat, O, open, openInRoot, pipe2, S_IF } from "../sys/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
-import { type RegPayload, regPayload } from "./reg.ts";
+import { type RegPayload, regPayload } from "./reg_payload.ts";
 import { hex, RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { openGhostFifo } from "./ghost_file.ts";

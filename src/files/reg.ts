@@ -23,35 +23,13 @@ import {
 import { regFileKey } from "../inherit/mod.ts";
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
-import { type Fown, restoreOwner } from "./params.ts";
+import { restoreOwner } from "./params.ts";
 import { hex, RestoreError, why } from "../restore_error.ts";
 import { openRemapped } from "./remap.ts";
+import { type RegPayload, regPayload } from "./reg_payload.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 
 const POS_NONE = (1n << 64n) - 1n;
-
-export interface RegPayload {
-  name: string;
-  flags: number;
-  pos?: bigint;
-  size?: bigint;
-  mode?: number;
-  ext?: boolean;
-  fown?: Fown;
-}
-
-export function regPayload(file: FileDesc): RegPayload {
-  const p = file.payload;
-  return {
-    name: String(p.name),
-    flags: Number(p.flags ?? 0),
-    pos: p.pos === undefined ? undefined : BigInt(p.pos as bigint),
-    size: p.size === undefined ? undefined : BigInt(p.size as bigint),
-    mode: p.mode === undefined ? undefined : Number(p.mode),
-    ext: p.ext === true,
-    fown: p.fown as Fown | undefined,
-  };
-}
 
 /** Opens a REG file's description; also used by FIFOs and ttys for their paths. */
 export function openRegFile(ctx: OpenContext, file: FileDesc): number {

@@ -34,7 +34,7 @@ import {
   unlinkIfSame,
 } from "../sys/mod.ts";
 import { type OpenContext, stateSlot } from "./opener.ts";
-import type { RegPayload } from "./reg.ts";
+import type { RegPayload } from "./reg_payload.ts";
 import { RestoreError, why } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { openGhost } from "./ghost_file.ts";
