@@ -1,10 +1,10 @@
 /**
  * The fdrestore command: parse the command line, run the command, exit with
  * its code. The only place that prints errors and exits; library code throws
- * typed errors (src/errors.ts) and logs through src/cli/log.ts.
+ * typed errors (src/errors.ts) and logs through src/log.ts.
  */
 import { resolve } from "./src/sys/path.ts";
-import { EXIT, FdrestoreError } from "./src/errors.ts";
+import { EXIT, FdrestoreError, restoreExit } from "./src/errors.ts";
 import { log, type LogLevel, stderrSink } from "./src/log.ts";
 import { CommandLineError, type Options, parseCommandLine } from "./src/cli/options.ts";
 import { usageText } from "./src/cli/usage.ts";
@@ -74,7 +74,9 @@ export async function main(argv: string[], ignored: readonly number[] = []): Pro
   try {
     return await run(parseCommandLine(argv), ignored);
   } catch (e) {
-    return report(e);
+    const code = report(e);
+    // restore returns its program's status: its own failures keep out of that range.
+    return argv[0] === "restore" ? restoreExit(code) : code;
   }
 }
 

@@ -6,7 +6,12 @@
  * bug and does.
  */
 
-/** Exit codes of the fdrestore command. Documented in `--help` and the README. */
+/**
+ * Exit codes of the fdrestore command. Documented in `--help` and the README.
+ * `show`, `decode` and `check` exit with the code of their error. `restore`
+ * returns the status of the program it waits for, so its own failures use
+ * the band of env(1), nice(1) and timeout(1) instead (see {@link restoreExit}).
+ */
 export const EXIT = {
   /** Success. */
   OK: 0,
@@ -22,6 +27,12 @@ export const EXIT = {
   SYSTEM: 5,
   /** An output (log, pid file, pid map, decode -o, stdout) cannot be made or written. */
   OUTPUT: 6,
+  /** restore: fdrestore failed (any of 1–6 above; the message says which). */
+  RESTORE_FAILED: 125,
+  /** restore: a task's program was found but cannot be run (execve failed, not ENOENT). */
+  CANNOT_RUN: 126,
+  /** restore: a task's program was not found. */
+  NOT_FOUND: 127,
   /** stdout was closed by its reader (`| head`): the output ends quietly, as coreutils' does. */
   CLOSED_STDOUT: 141,
 } as const;
@@ -40,6 +51,14 @@ export class FdrestoreError extends Error {
   }
 }
 
+/**
+ * The exit code of `restore` for one of its own errors: 126 and 127 as they
+ * are, every other code 125, so that 0–124 and 128 + signal are the program's.
+ */
+export function restoreExit(code: number): number {
+  return code === EXIT.CANNOT_RUN || code === EXIT.NOT_FOUND ? code : EXIT.RESTORE_FAILED;
+}
+
 /** The command line is wrong. */
 export class UsageError extends FdrestoreError {
   constructor(message: string, options?: ErrorOptions) {
@@ -52,4 +71,9 @@ export class OutputError extends FdrestoreError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, EXIT.OUTPUT, options);
   }
+}
+
+/** `--pid N` names no task of the images: one error for show, check and restore. */
+export function noSuchTask(pid: number, imagesDir: string): UsageError {
+  return new UsageError(`no task ${pid} in ${imagesDir}/pstree.img`);
 }

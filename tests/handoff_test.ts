@@ -132,7 +132,7 @@ Deno.test("--status-fd gets one zero byte once the tasks run", async () => {
 Deno.test("a task that fails at once is named; detached, the restore fails and --status-fd gets nothing", async () => {
   if (!haveCorpus("early exits")) return;
   const r = await withStatusFd(["-v3", "--", "/bin/sh", "-c", "exit 3"]);
-  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.code, 125, r.stderr);
   assert.match(
     r.stderr,
     new RegExp(

@@ -105,7 +105,7 @@ Deno.test("real redis-server: its title is refused, --exec starts redis-server o
       "a restore without a program refuses with one line and leaves nothing",
       async () => {
         const r = await refusedRestore(images);
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 125);
         assert.equal(
           r.stderr,
           `fdrestore: error: task ${pid} (redis-server): its recorded argv '${title}' is ` +
@@ -214,7 +214,7 @@ Deno.test("real nginx: master and workers are refused; --exec and -- start each 
 
     await t.step("a restore without a program refuses and leaves nothing", async () => {
       const r = await refusedRestore(images);
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 125);
       const title = `nginx: master process ${argv.join(" ")}`;
       assert.equal(
         r.stderr,

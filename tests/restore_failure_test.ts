@@ -20,6 +20,7 @@ function marker(): string[] {
   return ["/bin/sleep", `1000.${crypto.getRandomValues(new Uint32Array(1))[0]}`];
 }
 
+/** A restore that fails on its own: 125, fdrestore's band (the program never ran). */
 async function failingRestore(args: string[], code: number, message: RegExp): Promise<void> {
   const program = marker();
   const r = await runCli(["restore", ...args, "--", ...program]);
@@ -37,7 +38,7 @@ Deno.test("a missing file fails the restore naming the task, fd and path", async
   try {
     await failingRestore(
       ["-D", SAMPLE],
-      1,
+      125,
       /^fdrestore: error: fd 3 of task 4848: Unable to open \/tmp\/fdrestore-sample\/data\/notes\.txt .*No such file or directory/,
     );
   } finally {
@@ -51,7 +52,7 @@ Deno.test("a file whose size changed fails with criu's message", async () => {
   try {
     await failingRestore(
       ["-D", SAMPLE],
-      1,
+      125,
       /^fdrestore: error: fd 3 of task 4848: File \/tmp\/fdrestore-sample\/data\/notes\.txt has bad size 50 \(expect 45\)$/,
     );
   } finally {
@@ -62,7 +63,7 @@ Deno.test("a file whose size changed fails with criu's message", async () => {
 Deno.test("a program that does not exist fails after every file opened, and nothing runs", async () => {
   prepareSample();
   const r = await runCli(["restore", "-D", SAMPLE, "--", "/nonexistent/program"]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 127, "not found, as env(1) says it");
   assert.equal(
     r.stderr,
     "fdrestore: error: task 4848: cannot start /nonexistent/program: No such file or directory\n",
@@ -85,7 +86,7 @@ Deno.test("an --inherit-fd key that matches nothing is an error in strict mode",
   });
   const out = await cmd.output();
   const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 4, stderr);
+  assert.equal(out.code, 125, stderr);
   assert.match(stderr, /pipe\[8386\].*matched no file.*did you mean pipe:\[8386\]\?/);
   assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
   assert.deepEqual(processesWith(program[1]), []);
@@ -115,7 +116,7 @@ Deno.test("a low RLIMIT_NOFILE that cannot be raised fails before anything opens
     stderr: "piped",
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 1, stderr);
+  assert.equal(out.code, 125, stderr);
   assert.match(stderr, /^fdrestore: error: fd 10 of task 4848: RLIMIT_NOFILE is 40 \(hard 40\)/);
   assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
   assert.deepEqual(processesWith(program[1]), []);
@@ -124,7 +125,7 @@ Deno.test("a low RLIMIT_NOFILE that cannot be raised fails before anything opens
 Deno.test("a program name after -- is looked up in PATH, and a missing one is named", async () => {
   prepareSample();
   const r = await runCli(["restore", "-D", SAMPLE, "--", "no-such-program-fdrestore"]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 127);
   assert.equal(
     r.stderr,
     "fdrestore: error: task 4848: cannot start no-such-program-fdrestore: not found in PATH\n",
@@ -136,7 +137,7 @@ Deno.test("a program name after -- is looked up in PATH, and a missing one is na
 Deno.test("--listen-fds on a task without a listening socket fails before anything starts", async () => {
   await failingRestore(
     ["-D", SAMPLE, "--listen-fds"],
-    1,
+    125,
     /^fdrestore: error: task 4848 has no listening socket to pass \(--listen-fds\)$/,
   );
 });
@@ -145,7 +146,7 @@ Deno.test("--no-children with --pid of a task without children is refused", asyn
   if (!haveCorpus("--no-children of a leaf")) return;
   await failingRestore(
     ["-D", imagesOf("tree-shared"), "--pid", "7179", "--no-children"],
-    1,
+    125,
     /^fdrestore: error: task 7179 has no children to leave out \(--no-children\)$/,
   );
 });
@@ -153,7 +154,7 @@ Deno.test("--no-children with --pid of a task without children is refused", asyn
 Deno.test("--fds-env with an invalid variable name is a usage error", async () => {
   const program = marker();
   const r = await runCli(["restore", "-D", SAMPLE, "--fds-env", "1NGINX", "--", ...program]);
-  assert.equal(r.code, 2);
+  assert.equal(r.code, 125, "restore's usage errors are its own failures too");
   assert.equal(
     r.stderr,
     "fdrestore: error: invalid --fds-env '1NGINX' (expected a variable name: letters, digits and _)\n" +

@@ -72,7 +72,7 @@ Deno.test("SIGTERM in the middle of a tree restore kills every task it started",
     proc.kill("SIGTERM");
     const out = await proc.output();
     const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 1, stderr);
+    assert.equal(out.code, 125, stderr);
     assert.equal(
       stderr,
       "fdrestore: error: restore interrupted by SIGTERM; every started task was killed\n",
@@ -156,7 +156,7 @@ Deno.test("a file the user may not open fails the restore with its name and EACC
   Deno.chmodSync(home, 0o777);
   try {
     const r = await asNobody(["restore", "-D", SAMPLE, "--", "/bin/true"], home);
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 125, r.stderr);
     assert.match(
       r.stderr,
       /^fdrestore: error: fd 1 of task 4848: .*data\/out\.log.*(Permission denied)/,

@@ -113,7 +113,7 @@ Deno.test("a task that cannot start deep in the tree fails the restore and leave
   const program = marker();
   const { code, stderr, pids } = await restoreTree(tasks, { null: { null: "r" } }, program);
   killAll(pids.values());
-  assert.equal(code, 1, stderr);
+  assert.equal(code, 125, stderr);
   const lines = stderr.trimEnd().split("\n");
   assert.equal(lines.length, 1, stderr);
   assert.match(

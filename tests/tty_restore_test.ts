@@ -132,7 +132,7 @@ Deno.test("a task on a terminal outside the images is refused without --shell-jo
   const dir = scenarioImages("tty-shell-job");
   try {
     const r = await runCli(["restore", "-D", dir, "--", "/bin/true"]);
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 125, r.stderr);
     assert.match(
       r.stderr,
       /^fdrestore: error: fd 0 of task 31472: Found slave peer index 0 without correspond master peer: .*--shell-job.*--inherit-fd 'fd\[N\]:tty\[8800:1a\]'\n$/,
@@ -220,14 +220,14 @@ Deno.test("an external file is reopened from --inherit-fd with the dumped flags 
     assert.match(text, new RegExp(`^${data}$`, "m"));
 
     out = await restore(11, true);
-    assert.equal(out.code, 1);
+    assert.equal(out.code, 125);
     assert.match(
       new TextDecoder().decode(out.stderr),
       /File file\[1f:2a\] has bad size 10 \(expect 11\)/,
     );
 
     out = await restore(10, false);
-    assert.equal(out.code, 1);
+    assert.equal(out.code, 125);
     assert.match(
       new TextDecoder().decode(out.stderr),
       /File file\[1f:2a\] was dumped as external; pass it with --inherit-fd fd\[N\]:file\[1f:2a\]/,

@@ -5,6 +5,7 @@
  * killed and reaped, staged fds closed, temporary files removed.
  */
 import { log } from "../log.ts";
+import { noSuchTask } from "../errors.ts";
 import type { CheckOptions, RestoreOptions } from "./options.ts";
 import { writeStdout } from "./output.ts";
 import { checkInheritKeys } from "../inherit/mod.ts";
@@ -58,7 +59,7 @@ export async function runRestore(
     const cp = buildCheckpoint(images.source);
     log.info(`images read: ${cp.tasks.length} task(s), ${cp.files.size} files`);
     await interrupts.checkpoint();
-    const tasks = selectTasks(cp, opts.pid, opts.noChildren);
+    const tasks = selectTasks(cp, opts);
     const handoff = planHandoff(tasks[0], { ...opts, notifySocket: callerNotifySocket() });
     checkKeys(cp, tasks, opts);
     const live = tasks.filter((t) => t.state !== TASK_STATE.DEAD);
@@ -148,9 +149,10 @@ export async function runRestore(
 }
 
 /** The whole tree, or the subtree of `--pid`; with `noChildren`, only its top. */
-function selectTasks(cp: Checkpoint, pid: number | undefined, noChildren: boolean): Task[] {
+function selectTasks(cp: Checkpoint, opts: RestoreOptions | CheckOptions): Task[] {
+  const { pid, noChildren } = opts;
   const top = pid === undefined ? cp.tasks[0] : cp.tasks.find((t) => t.pid === pid);
-  if (!top) throw new RestoreError(`no task ${pid} in the images (pstree.img)`);
+  if (!top) throw noSuchTask(pid!, opts.imagesDir);
   if (noChildren) {
     if (liveChildren(top).length > 0) return [top];
     throw new RestoreError(`task ${top.pid} has no children to leave out (--no-children)`, {

@@ -10,7 +10,7 @@ import {
 } from "../show/mod.ts";
 import type { ShowOptions } from "./options.ts";
 import { writeStdout } from "./output.ts";
-import { UsageError } from "../errors.ts";
+import { noSuchTask } from "../errors.ts";
 
 export async function runShow(opts: ShowOptions): Promise<number> {
   const images = await openImages(opts.imagesDir);
@@ -27,7 +27,7 @@ export async function runShow(opts: ShowOptions): Promise<number> {
   const whole = buildReport(cp);
   if (container) whole.container = container;
   if (opts.pid !== undefined && !whole.tasks.some((t) => t.pid === opts.pid)) {
-    throw new UsageError(`no task ${opts.pid} in ${opts.imagesDir}/pstree.img`);
+    throw noSuchTask(opts.pid, opts.imagesDir);
   }
   const report = filterReport(whole, opts);
   if (opts.json) {

@@ -302,14 +302,18 @@ const SUMMARY: Record<Command, string> = {
 };
 
 const EXIT_HELP: Record<keyof typeof EXIT, string> = {
-  OK: "success",
-  FAILURE: "the restore or check failed (a file could not be opened, a task died)",
+  OK: "success; a restore that waits exits with its program's status (128 + signal " +
+    "when killed), so its own failures are 125-127 instead of 1-6",
+  FAILURE: "the check failed (a file could not be opened)",
   USAGE: "bad command line: unknown option, missing or unusable value, conflicting options",
   IMAGE: "an image is missing, truncated, corrupt or of an unsupported kind",
   INHERIT: "an --inherit-fd argument is malformed or its fd is unusable",
   SYSTEM: "a system call failed that no task, fd or file explains (limits, /proc)",
   OUTPUT: "an output cannot be made or written (log file, pid file, pid map, decode " +
     "output, stdout): its folder is missing, a link, device or file not ours is there",
+  RESTORE_FAILED: "restore: fdrestore failed, for any reason 1-6 name (the message says which)",
+  CANNOT_RUN: "restore: a task's program was found but cannot be run (execve failed)",
+  NOT_FOUND: "restore: a task's program was not found",
   CLOSED_STDOUT: "stdout was closed by its reader (| head): output stops quietly, as " +
     "coreutils' under a shell",
 };

@@ -24,7 +24,8 @@ import {
   umask,
   waitpid,
 } from "../sys/mod.ts";
-import { RestoreError } from "../restore_error.ts";
+import { programError, programExit, RestoreError } from "../restore_error.ts";
+import { EXIT, FdrestoreError } from "../errors.ts";
 import { frameMessage, recvMessage, sendMessage } from "./transport.ts";
 import { cwdProblem, type TaskPlan } from "./plan.ts";
 import { HELPER_COMMAND, selfCommand } from "./self_exec.ts";
@@ -67,7 +68,11 @@ export function runHelper(transport: number): number {
       reportFd: transport,
       locks: plan.locks?.map((l) => ({ ...l, start: BigInt(l.start), len: BigInt(l.len) })),
       received: got.fds,
-      encodeReport: (text) => frameMessage({ error: `task ${plan.pid}: ${text}` }),
+      encodeReport: (text, execErrno) =>
+        frameMessage({
+          error: `task ${plan.pid}: ${text}`,
+          exitCode: execErrno === undefined ? undefined : programExit(execErrno),
+        }),
     });
   } catch (e) {
     for (const pid of started) {
@@ -79,7 +84,9 @@ export function runHelper(transport: number): number {
       }
     }
     try {
-      sendMessage(transport, { error: e instanceof Error ? e.message : String(e) });
+      // A nested task's program error keeps its exit code (126, 127) on the way up.
+      const exitCode = e instanceof FdrestoreError ? e.exitCode : undefined;
+      sendMessage(transport, { error: e instanceof Error ? e.message : String(e), exitCode });
     } catch {
       // the parent is gone: nothing to tell
     }
@@ -167,9 +174,13 @@ export function startChild(
     } catch (e) {
       const why = e instanceof SysError ? errnoText(e.errno) : String(e);
       const cwd = plan.cwd === undefined ? undefined : cwdProblem(plan.pid, plan.cwd);
-      throw new RestoreError(cwd ?? `task ${plan.pid}: cannot start ${plan.path}: ${why}`, {
-        pid: plan.pid,
-      });
+      if (cwd) throw new RestoreError(cwd, { pid: plan.pid });
+      const text = `task ${plan.pid}: cannot start ${plan.path}: ${why}`;
+      // posix_spawn reports the child's failed execve (its file actions cannot fail here).
+      if (e instanceof SysError && /^posix_spawnp?$/.test(e.call)) {
+        throw programError(text, plan.pid, e.errno);
+      }
+      throw new RestoreError(text, { pid: plan.pid });
     } finally {
       if (saved !== undefined) umask(saved);
     }
@@ -238,7 +249,14 @@ function startHelper(
         const got = recvMessage(mine);
         if (!got) break; // closed by its exec: the helper became its task
         if (typeof got.msg.error === "string") {
-          throw new RestoreError(got.msg.error, { pid: plan.pid });
+          const code = got.msg.exitCode;
+          const program = code === EXIT.CANNOT_RUN || code === EXIT.NOT_FOUND;
+          throw new RestoreError(
+            got.msg.error,
+            { pid: plan.pid },
+            undefined,
+            program ? code : undefined,
+          );
         }
         if (typeof got.msg.started === "number") {
           const pid = Number(got.msg.pid);

@@ -5,8 +5,16 @@
  */
 import type { Logger } from "../log.ts";
 import type { Task } from "../model/mod.ts";
-import { RestoreError } from "../restore_error.ts";
-import { closeQuietly, O, openInRoot, openInRootFd, realPathInRoot } from "../sys/mod.ts";
+import { programError, RestoreError } from "../restore_error.ts";
+import {
+  closeQuietly,
+  ERRNO,
+  O,
+  openInRoot,
+  openInRootFd,
+  realPathInRoot,
+  SysError,
+} from "../sys/mod.ts";
 import { type ProgramChoice, usableEnv, userProgram } from "../program/mod.ts";
 import type { PosixLock } from "./file_locks.ts";
 
@@ -75,7 +83,7 @@ export function searchPath(program: string, pid: number): string {
       // not in this one
     }
   }
-  throw new RestoreError(`task ${pid}: cannot start ${program}: not found in PATH`, { pid });
+  throw programError(`task ${pid}: cannot start ${program}: not found in PATH`, pid, undefined);
 }
 
 /** An image path (program, cwd) resolved inside the root: `..` and symlinks stay in it. */
@@ -83,11 +91,17 @@ export function inRoot(root: string, path: string, pid: number, what: string): s
   try {
     return realPathInRoot(root, path);
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new RestoreError(`task ${pid}: cannot find its ${what} ${path} in ${root}: ${why}`, {
-      pid,
-    }, { cause: e });
+    throw notFound(`task ${pid}: cannot find its ${what} ${path} in ${root}`, pid, what, e);
   }
+}
+
+/** A lookup that failed: a missing program (ENOENT) is "not found" (127), anything else ours. */
+function notFound(text: string, pid: number, what: string, e: unknown): RestoreError {
+  const why = e instanceof Error ? e.message : String(e);
+  if (what === "program" && e instanceof SysError && e.errno === ERRNO.ENOENT) {
+    return programError(`${text}: ${why}`, pid, e.errno, { cause: e });
+  }
+  return new RestoreError(`${text}: ${why}`, { pid }, { cause: e });
 }
 
 /**
@@ -153,10 +167,12 @@ function programInRoot(task: Task, rootDir: number, taskRoot: string): string {
   try {
     closeQuietly(openInRootFd(rootDir, path, O.PATH | O.CLOEXEC));
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new RestoreError(`task ${task.pid}: cannot find its program ${exe} in its root: ${why}`, {
-      pid: task.pid,
-    }, { cause: e });
+    throw notFound(
+      `task ${task.pid}: cannot find its program ${exe} in its root`,
+      task.pid,
+      "program",
+      e,
+    );
   }
   return path;
 }

@@ -46,8 +46,11 @@ export interface ExecOptions {
   received?: readonly number[];
   /** Where a failure after the point of no return is reported. */
   reportFd: number;
-  /** The bytes written there for a failure (default: a JSON line `{"error": ...}`). */
-  encodeReport?: (text: string) => Uint8Array;
+  /**
+   * The bytes written there for a failure (default: a JSON line `{"error": ...}`);
+   * `execErrno` is set when execve itself failed (the program cannot be run).
+   */
+  encodeReport?: (text: string, execErrno?: number) => Uint8Array;
   /** Signals the program starts with ignored (the caller's nohup); every other is SIG_DFL. */
   keepIgnored?: readonly number[];
 }
@@ -83,9 +86,10 @@ export function execWithFds(o: ExecOptions): never {
   copies.delete(report);
 
   // The point of no return: from here only FFI calls, no awaits, no throws.
-  const fail = (what: string, errno: number): never => {
+  const fail = (what: string, errno: number, exec = false): never => {
     const text = `${what}: ${errnoText(errno)}`;
-    const line = o.encodeReport?.(text) ?? encoder.encode(JSON.stringify({ error: text }) + "\n");
+    const line = o.encodeReport?.(text, exec ? errno : undefined) ??
+      encoder.encode(JSON.stringify({ error: text }) + "\n");
     c.write(report, line, BigInt(line.length));
     c._exit(127);
     throw new Error("unreachable");
@@ -120,5 +124,5 @@ export function execWithFds(o: ExecOptions): never {
   c.execve(path, argv.array, env.array);
   const e = errno();
   void [argv.keep, env.keep]; // alive until execve returned
-  return fail(`execve(${o.path})`, e);
+  return fail(`execve(${o.path})`, e, true);
 }

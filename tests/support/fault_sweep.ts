@@ -102,10 +102,9 @@ async function faultRunWithCode(
     if (tasks.length > 0) problems.push(`${tasks.length} restored task(s) left`);
   }
   if (helpers.length > 0) problems.push(`${helpers.length} helper(s) left`);
-  // Exit 3 when the fault hit an image read: an unreadable image (EACCES, EPERM) is an image error.
-  const imageFault = r.code === 3 &&
-    new RegExp(`^fdrestore: error: cannot read [^:]+\\.img: ${errno} `).test(err);
-  if (![0, 1, 5].includes(r.code) && !imageFault) problems.push(`exit code ${r.code}`);
+  // restore's own failures are 125; 126/127 only when the fault hit the program's start.
+  const programFault = (r.code === 126 || r.code === 127) && /: cannot start /.test(err);
+  if (![0, 125].includes(r.code) && !programFault) problems.push(`exit code ${r.code}`);
   const after = [...Deno.readDirSync(dir)].map((e) => e.name).filter((f) => !before.has(f));
   if (after.length > 0) problems.push(`new files in the images dir: ${after.join(", ")}`);
   const problem = problems.length === 0 ? "" : `call ${n} ${errno}: ${problems.join("; ")}`;
