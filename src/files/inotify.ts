@@ -24,7 +24,7 @@ import {
   SysError,
 } from "../sys/mod.ts";
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
-import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
+import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
 import { type Fown, withFileParams } from "./params.ts";
 import { RestoreError } from "../restore_error.ts";
 import { ghostByInode } from "./ghost_file.ts";
@@ -53,21 +53,23 @@ export function inotifyWatches(p: Record<string, unknown>): InotifyWatch[] {
   }).sort((a, b) => a.wd - b.wd);
 }
 
-/** Whether this kernel takes INOTIFY_IOC_SETNEXTWD; learnt on first use. */
-let setNextWd: boolean | undefined;
+/** Whether this kernel takes INOTIFY_IOC_SETNEXTWD: learnt on first use in each restore. */
+const KERNEL = stateSlot(() => ({ setNextWd: undefined as boolean | undefined }));
 
 /** Adds a watch on `path` that gets exactly `wd`, or throws. */
-export function addWatchAs(fd: number, path: string, mask: number, wd: number): void {
-  if (setNextWd !== false) {
+function addWatchAs(ctx: OpenContext, fd: number, path: string, mask: number, wd: number): void {
+  const kernel = ctx.state(KERNEL);
+  if (kernel.setNextWd !== false) {
     try {
       inotifySetNextWd(fd, wd);
-      setNextWd = true;
+      kernel.setNextWd = true;
     } catch (e) {
       const errno = e instanceof SysError ? e.errno : 0;
-      if (setNextWd === true || (errno !== ERRNO.ENOTTY && errno !== ERRNO.EINVAL)) throw e;
-      setNextWd = false;
+      if (kernel.setNextWd === true || (errno !== ERRNO.ENOTTY && errno !== ERRNO.EINVAL)) throw e;
+      kernel.setNextWd = false;
     }
   }
+  const setNextWd = kernel.setNextWd;
   for (;;) {
     const got = inotifyAddWatch(fd, path, mask & IN.ALL_EVENTS);
     if (got === wd) return;
@@ -115,7 +117,7 @@ export const inotifyOpener: FileOpener = {
         // Looked up inside the root; the watch goes on what the lookup found.
         const target = openInRoot(ctx.root, w.path, O.PATH | O.CLOEXEC);
         try {
-          addWatchAs(fd, `/proc/self/fd/${target}`, w.mask, w.wd);
+          addWatchAs(ctx, fd, `/proc/self/fd/${target}`, w.mask, w.wd);
         } finally {
           close(target);
         }
