@@ -67,13 +67,23 @@ Deno.test("a program that a tree helper cannot exec is 126 or 127 too, and leave
       const [program, code] of [["/etc/hostname", 126], ["/nonexistent/program", 127]] as const
     ) {
       const mark = `exit-codes-${crypto.randomUUID()}`;
-      const r = await runCli(["restore", "-D", dir, "--", program, mark]);
+      // The leaf is spawned by its parent's helper: the code comes up through it.
+      let r = await runCli(["restore", "-D", dir, "--", program, mark]);
       assert.equal(r.code, code, r.stderr);
-      // The leaf is spawned by the helper of its parent: the code comes up through it.
-      assert.match(
-        r.stderr,
-        new RegExp(`^fdrestore: error: task 30[01]: cannot start ${program}: `),
-      );
+      assert.match(r.stderr, new RegExp(`^fdrestore: error: task 301: cannot start ${program}: `));
+      // The root's helper starts the leaf, then its own execve fails.
+      r = await runCli([
+        "restore",
+        "-D",
+        dir,
+        "--exec",
+        `300=${program}`,
+        "--",
+        "/bin/sleep",
+        mark,
+      ]);
+      assert.equal(r.code, code, r.stderr);
+      assert.match(r.stderr, new RegExp(`^fdrestore: error: task 300: execve\\(${program}\\): `));
       assert.deepEqual(processesWith(mark), [], "a task was left running");
     }
   } finally {
