@@ -81,6 +81,6 @@ Deno.test("--untrusted refuses a task left to its recorded program, naming it, a
 
 Deno.test("--untrusted with neither -- PROGRAM nor --exec is a usage error", async () => {
   const out = await runCli(["restore", "-D", "/nonexistent", "--untrusted"]);
-  assert.equal(out.code, 2, out.stderr);
+  assert.equal(out.code, 125, out.stderr); // restore's usage errors are in its own band
   assert.match(out.stderr, /--untrusted needs -- PROGRAM or --exec PID=COMMAND/);
 });
