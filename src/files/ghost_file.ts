@@ -26,7 +26,7 @@ import {
   writeAll,
 } from "../sys/mod.ts";
 import { type OpenContext, stateSlot } from "./opener.ts";
-import type { RegPayload } from "./reg.ts";
+import type { RegPayload } from "./reg_payload.ts";
 import { RestoreError, why } from "../restore_error.ts";
 import { ghostNodeFd, isGhostNode, madeGhostNode } from "./ghost_node.ts";
 import {

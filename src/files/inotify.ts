@@ -99,7 +99,7 @@ function addGhostWatch(ctx: OpenContext, file: FileDesc, fd: number, w: InotifyW
     );
   }
   ctx.log.debug(`Restore inotify watch ${w.wd} on the ghost of inode ${w.ino}`);
-  addWatchAs(fd, `/proc/self/fd/${ghost}`, w.mask, w.wd);
+  addWatchAs(ctx, fd, `/proc/self/fd/${ghost}`, w.mask, w.wd);
 }
 
 export const inotifyOpener: FileOpener = {
