@@ -113,6 +113,7 @@ function readTasks(src: ImageSource): Task[] {
       state: Number(tc?.task_state ?? 0),
       comm: String(tc?.comm ?? ""),
       filesId: ids?.files_id === undefined ? undefined : Number(ids.files_id),
+      ...(ids ? { nsIds: nsIdsOf(ids) } : {}),
       fds: [],
       children: [],
     };
@@ -135,6 +136,18 @@ function readTasks(src: ImageSource): Task[] {
     tasks.push(task);
   }
   return tasks;
+}
+
+/** The namespace kinds of task_kobj_ids_entry, named as in /proc/PID/ns. */
+const NS_KINDS = ["pid", "net", "ipc", "uts", "mnt", "user", "cgroup", "time"] as const;
+
+function nsIdsOf(ids: Entry): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const kind of NS_KINDS) {
+    const id = ids[`${kind}_ns_id`];
+    if (id !== undefined) out[kind] = Number(id);
+  }
+  return out;
 }
 
 function readFdTable(

@@ -14,6 +14,7 @@ import type { Checkpoint } from "./types.ts";
 export { buildCheckpoint, type BuildOptions, readNrOpen } from "./build.ts";
 export { directorySource, type Entry, type ImageSource } from "./source.ts";
 export { readShmem, type ShmemRun } from "./memory.ts";
+export { NS_CLONE_FLAG, nsKindOf, nsKindOfFlag } from "./namespaces.ts";
 export * from "./types.ts";
 
 /** Reads and models the checkpoint in `dir`. Throws ImageError on bad images. */

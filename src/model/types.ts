@@ -55,6 +55,8 @@ export interface Task {
   readonly comm: string;
   /** ids.files_id; undefined for tasks without ids (zombies). */
   readonly filesId?: number;
+  /** ids' namespace ids by kind (`net`, `pid`, `mnt`...), for namespace files. */
+  readonly nsIds?: Readonly<Record<string, number>>;
   /**
    * The task that restores this task's fd table: itself, or its parent when
    * the child shares the parent's table (CLONE_FILES, equal files_id).
