@@ -58,6 +58,11 @@ export interface OpenContext {
    */
   openInTask?(file: FileDesc, path: string, flags: number): void;
   /**
+   * Leaves `file`, a pidfd of task `pid` (pid in the dump), to each task
+   * that holds it: it opens it once its target runs; the opener returns IN_TASK.
+   */
+  pidfdInTask?(file: FileDesc, pid: number, flags: number): void;
+  /**
    * A descriptor of the terminal that session `sid` has as its controlling
    * one (the scheduler owns it); `pgrp` is its foreground group in the dump.
    */

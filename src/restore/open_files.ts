@@ -35,11 +35,13 @@ export interface OpenOptions {
   readonly untrusted?: boolean;
 }
 
-/** A file the started task opens itself, after its controlling terminal is set. */
-export interface TaskOpen {
-  readonly path: string;
-  readonly flags: number;
-}
+/**
+ * A file the started task opens itself: a path, after its controlling
+ * terminal is set, or a pidfd of task `pid` (pid in the dump) once it runs.
+ */
+export type TaskOpen =
+  | { readonly path: string; readonly flags: number }
+  | { readonly pid: number; readonly flags: number };
 
 /** Session `sid`'s controlling terminal: a staged descriptor and the dumped foreground group. */
 export interface Ctty {
@@ -277,6 +279,7 @@ function openContext(
     afterStart: (fn) => staged.afterStart(fn),
     shellJob: opts.shellJob,
     openInTask: (file, path, flags) => staged.openInTask(file, { path, flags }),
+    pidfdInTask: (file, pid, flags) => staged.openInTask(file, { pid, flags }),
     controllingTerminal: (sid, fd, pgrp) => staged.setCtty(sid, fd, pgrp),
   };
 }
