@@ -9,6 +9,7 @@ import {
   fdTypeName,
   type FileDesc,
   fileKey,
+  nsKindOfFlag,
   ptyPair,
   ttyFile,
 } from "../model/mod.ts";
@@ -154,6 +155,17 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
     }
     case FD_TYPE.TTY:
       return describeTty(cp, file, flags);
+    case FD_TYPE.PIDFD:
+      return describePidfd(cp, p, flags);
+    case FD_TYPE.NS: {
+      const kind = nsKindOfFlag(num(p.ns_cflag)) ?? `clone flag 0x${num(p.ns_cflag).toString(16)}`;
+      return {
+        kind: "ns",
+        what: `${kind} namespace (ns id ${num(p.ns_id)})`,
+        flags,
+        details: { namespace: kind, ns_id: num(p.ns_id) },
+      };
+    }
     default:
       return {
         kind: fdTypeName(file.type).toLowerCase(),
@@ -162,6 +174,20 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
         details: {},
       };
   }
+}
+
+/** criu records a pidfd's flags without O_RDWR, which every pidfd has. */
+function describePidfd(cp: Checkpoint, p: Entry, recorded?: number): FileDescription {
+  const flags = (recorded ?? 0) | 2;
+  const pid = num(p.nspid);
+  const details = { pid, ino: num(p.ino) };
+  if (pid === -1) {
+    const what = `pidfd of an ended process (inode ${num(p.ino)})`;
+    return { kind: "pidfd", what, flags, details };
+  }
+  const known = cp.tasks.some((t) => t.pid === pid);
+  const what = `pidfd of task ${pid}${known ? "" : " (not in the images)"}`;
+  return { kind: "pidfd", what, flags, details };
 }
 
 function describeReg(cp: Checkpoint, file: FileDesc, flags?: number): FileDescription {
