@@ -23,14 +23,16 @@ Deno.test("pidfds of an ended process refer to one reaped process", () => {
   }
 });
 
+/** A pidfd file (id = fd number) of the one task, pid 100. */
+const pidfdFile = (id: number, nspid: number, ino: number, flags = 0) => ({
+  id,
+  type: FD_TYPE.PIDFD,
+  payload: { id, ino, flags, nspid, fown },
+  fds: [id],
+});
+
 Deno.test("pidfds of one dumped inode share an ended process; another inode gets its own", () => {
-  const ended = (id: number, ino: number) => ({
-    id,
-    type: FD_TYPE.PIDFD,
-    payload: { id, ino, flags: 0, nspid: -1, fown },
-    fds: [id],
-  });
-  const cp = oneTask([ended(4, 77), ended(5, 78), ended(6, 77)]);
+  const cp = oneTask([pidfdFile(4, -1, 77), pidfdFile(5, -1, 78), pidfdFile(6, -1, 77)]);
   const [a, b, c] = [...cp.files.values()];
   const t = testContext(cp);
   try {
@@ -50,12 +52,7 @@ Deno.test("pidfds of one dumped inode share an ended process; another inode gets
 });
 
 Deno.test("a live pidfd is left to the task that holds it, with its target's dumped pid", () => {
-  const cp = oneTask([{
-    id: 4,
-    type: FD_TYPE.PIDFD,
-    payload: { id: 4, ino: 9, flags: O.NONBLOCK, nspid: 100, fown },
-    fds: [3],
-  }]);
+  const cp = oneTask([pidfdFile(4, 100, 9, O.NONBLOCK)]);
   const t = testContext(cp);
   const asked: [number, number, number][] = [];
   const ctx = {
@@ -76,12 +73,7 @@ Deno.test("a live pidfd is left to the task that holds it, with its target's dum
 });
 
 Deno.test("a pidfd of a pid that is no task of the images is refused", () => {
-  const cp = oneTask([{
-    id: 4,
-    type: FD_TYPE.PIDFD,
-    payload: { id: 4, ino: 9, flags: 0, nspid: 1, fown },
-    fds: [3],
-  }]);
+  const cp = oneTask([pidfdFile(4, 1, 9)]);
   const t = testContext(cp);
   try {
     assert.throws(() => pidfdOpener.open(t.ctx, [...cp.files.values()][0]), {
