@@ -33,7 +33,7 @@ function printError(line: string): void {
 }
 
 // Each command's code is imported when it runs, so --version and tree
-// helpers start without evaluating protobufjs and the restore machinery.
+// helpers start without evaluating the image decoder and the restore machinery.
 async function run(opts: Options, ignored: readonly number[]): Promise<number> {
   switch (opts.command) {
     case "help":

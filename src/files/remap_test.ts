@@ -5,7 +5,7 @@ import { haveRoot } from "../../tests/support/root.ts";
 import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
 import { close, fstat, getFlags, lseek, O, SEEK } from "../sys/mod.ts";
 import { readEntries } from "../image/mod.ts";
-import { encodeImage } from "../image/writer.ts";
+import { encodeImage } from "../../tests/support/image_writer.ts";
 import { regOpener } from "./reg.ts";
 import { testContext } from "./_anon_fixtures.ts";
 

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { readEntries } from "../../src/image/mod.ts";
-import { encodeImage } from "../../src/image/writer.ts";
+import { encodeImage } from "./image_writer.ts";
 import { REPO_ROOT } from "./corpus.ts";
 import { runCli } from "./cli.ts";
 
