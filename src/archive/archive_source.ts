@@ -9,7 +9,7 @@
  */
 import { ImageError } from "../image/mod.ts";
 import { eachEntryOfBytes, entriesOfBytes, imageFileName } from "../image/readers.ts";
-import type { Entry, ImageSource } from "../model/source.ts";
+import { EntryCache, type ImageSource } from "../model/source.ts";
 import { indexTarFile, indexTarStream, type Member, readAt } from "./tar_index.ts";
 import { tarError } from "./tar_header.ts";
 
@@ -104,7 +104,7 @@ function fromMembers(
     }
     return readAt(file, m.offset, m.size, path);
   };
-  const cache = new Map<string, Entry[]>();
+  const cache = new EntryCache();
   const label = (name: string) => `${path}:${prefix}${name}`;
   const source: ImageSource = {
     dir: path,
@@ -113,19 +113,20 @@ function fromMembers(
       const name = imageFileName(image, id);
       const limit = o?.first ? 1 : undefined;
       const key = limit ? `${name}#first` : name;
-      let list = cache.get(key) ?? (limit ? cache.get(name)?.slice(0, 1) : undefined);
+      let list = cache.get(image, key) ??
+        (limit ? cache.get(image, name)?.slice(0, 1) : undefined);
       if (list) return list;
       const data = bytes(prefix + name);
       if (o?.required && data === undefined) throw source.error(name, `no such image in ${path}`);
-      list = entriesOfBytes(data, label(name), image, limit) as unknown as Entry[];
+      list = entriesOfBytes(data, label(name), image, limit);
       cache.set(key, list);
       return list;
     },
     each(image, id, fn) {
       const name = imageFileName(image, id);
-      const list = cache.get(name);
+      const list = cache.get(image, name);
       if (list) list.forEach((e, i) => fn(e, i));
-      else eachEntryOfBytes(bytes(prefix + name), label(name), image, fn as never);
+      else eachEntryOfBytes(bytes(prefix + name), label(name), image, fn);
     },
     readRaw(fileName, offset, length) {
       const m = members.get(prefix + fileName);

@@ -5,7 +5,17 @@
  */
 import { LOG_LEVEL, Logger } from "../cli/log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
-import { type Checkpoint, type FdEntry, type FileDesc, fileKey, type Task } from "../model/mod.ts";
+import {
+  type Checkpoint,
+  fakeFile,
+  type FdEntry,
+  type FileDesc,
+  fileKey,
+  type FileOf,
+  type FileType,
+  type Task,
+} from "../model/mod.ts";
+import type { MemfdInodeEntry, TtyInfoEntry } from "../image/mod.ts";
 import { close } from "../sys/mod.ts";
 import type { OpenContext } from "./opener.ts";
 
@@ -32,7 +42,7 @@ export function oneTask(files: FileSpec[], dir = "/nonexistent"): Checkpoint {
   };
   const map = new Map<ReturnType<typeof fileKey>, FileDesc>();
   for (const f of files) {
-    const file: FileDesc = { id: f.id, type: f.type, payload: f.payload, fds: [] };
+    const file = fakeFile(f.id, f.type, f.payload);
     for (const fd of f.fds ?? []) {
       const e: FdEntry = { task, fd, file, fdFlags: 0 };
       file.fds.push(e);
@@ -53,6 +63,26 @@ export function oneTask(files: FileSpec[], dir = "/nonexistent"): Checkpoint {
     remaps: new Map(),
     memfdInodes: new Map(),
   };
+}
+
+/** The first file of `type` in `cp`. */
+export function firstFile<T extends FileType>(cp: Checkpoint, type: T, id?: number): FileOf<T> {
+  for (const f of cp.files.values()) {
+    if (f.type === type && (id === undefined || f.id === id)) return f as FileOf<T>;
+  }
+  throw new Error(`no file of type ${type}`);
+}
+
+/** A tty_info_entry with the fields a test does not care about at their zero. */
+export function ttyInfo(e: Pick<TtyInfoEntry, "id" | "type" | "rdev"> & Partial<TtyInfoEntry>) {
+  return { locked: false, exclusive: false, packet_mode: false, sid: 0, pgrp: 0, ...e };
+}
+
+/** A memfd_inode_entry likewise. */
+export function memfdInode(
+  e: Pick<MemfdInodeEntry, "name" | "inode_id" | "size" | "shmid"> & Partial<MemfdInodeEntry>,
+): MemfdInodeEntry {
+  return { uid: 0, gid: 0, seals: 0, ...e };
 }
 
 export interface TestContext {

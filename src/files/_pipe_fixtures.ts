@@ -6,10 +6,14 @@ import { LOG_LEVEL, Logger } from "../cli/log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
 import {
   type Checkpoint,
+  fakeFile,
   type FdEntry,
   type FileDesc,
   type FileKey,
   fileKey,
+  type FileOf,
+  fileOf as modelFileOf,
+  type FileType,
   type PipeData,
   type Task,
 } from "../model/mod.ts";
@@ -52,7 +56,7 @@ export function model(spec: ModelSpec): Checkpoint {
   const files = new Map<FileKey, FileDesc>();
   for (const f of spec.files) {
     const fds: FdEntry[] = [];
-    const file: FileDesc = { id: f.id, type: f.type, payload: f.payload, fds };
+    const file = fakeFile(f.id, f.type, f.payload, fds);
     for (const [pid, fd] of f.fds ?? []) {
       let t = tasks.get(pid);
       if (!t) tasks.set(pid, t = fakeTask(pid));
@@ -79,8 +83,8 @@ export function model(spec: ModelSpec): Checkpoint {
   };
 }
 
-export function fileOf(cp: Checkpoint, type: number, id: number): FileDesc {
-  const f = cp.files.get(fileKey(type, id));
+export function fileOf<T extends FileType>(cp: Checkpoint, type: T, id: number): FileOf<T> {
+  const f = modelFileOf(cp, type, id);
   if (!f) throw new Error(`no file ${type}:${id}`);
   return f;
 }

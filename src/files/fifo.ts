@@ -8,27 +8,29 @@
  * see ghost_node.ts) and opened through its descriptor.
  */
 import { regFileKey } from "../inherit/mod.ts";
-import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import type { RegFileEntry } from "../image/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileOf, fileOf, type RegFile } from "../model/mod.ts";
 import { close, fstat, O, open, openInRoot, pipe2, S_IF } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
-import { type RegPayload, regPayload } from "./reg.ts";
 import { hex, RestoreError } from "./restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { openGhostFifo } from "./ghost_file.ts";
 
 // The FIFO file that restores each pipe_id's data: the first in files.img order.
-const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FileDesc>>();
+type FifoFile = FileOf<typeof FD_TYPE.FIFO>;
+
+const DATA_OWNERS = new WeakMap<Checkpoint, Map<number, FifoFile>>();
 
 /** pipe_id → the FIFO file that writes that FIFO's saved bytes. */
-export function fifoDataOwners(cp: Checkpoint): Map<number, FileDesc> {
+export function fifoDataOwners(cp: Checkpoint): Map<number, FifoFile> {
   let owners = DATA_OWNERS.get(cp);
   if (owners) return owners;
   owners = new Map();
   for (const file of cp.files.values()) {
     if (file.type !== FD_TYPE.FIFO) continue;
-    const pipeId = Number(file.payload.pipe_id) >>> 0;
+    const pipeId = file.payload.pipe_id;
     if (!owners.has(pipeId)) owners.set(pipeId, file);
   }
   DATA_OWNERS.set(cp, owners);
@@ -36,9 +38,9 @@ export function fifoDataOwners(cp: Checkpoint): Map<number, FileDesc> {
 }
 
 /** The REG file holding a FIFO's path and flags. */
-export function fifoRegFile(cp: Checkpoint, file: FileDesc): FileDesc {
-  const regId = Number(file.payload.regf_id ?? file.id);
-  const reg = cp.files.get(fileKey(FD_TYPE.REG, regId));
+export function fifoRegFile(cp: Checkpoint, file: FifoFile): RegFile {
+  const regId = file.payload.regf_id ?? file.id;
+  const reg = fileOf(cp, FD_TYPE.REG, regId);
   if (!reg) {
     throw new RestoreError(`No file for FIFO id ${hex(file.id)}: REG id ${hex(regId)} is missing`, {
       fileId: file.id,
@@ -47,10 +49,10 @@ export function fifoRegFile(cp: Checkpoint, file: FileDesc): FileDesc {
   return reg;
 }
 
-function openFifo(ctx: OpenContext, file: FileDesc): number {
+function openFifo(ctx: OpenContext, file: FifoFile): number {
   const regFile = fifoRegFile(ctx.cp, file);
-  const reg = regPayload(regFile);
-  const key = regFileKey(reg.name, reg.ext);
+  const reg = regFile.payload;
+  const key = regFileKey(reg.name, reg.ext === true);
   const inherited = ctx.inherit.take(key);
   // The caller's description as it is, without the FIFO's data.
   if (inherited && !reg.ext) return inherited.fd;
@@ -78,7 +80,7 @@ function openFifo(ctx: OpenContext, file: FileDesc): number {
 }
 
 /** An O_PATH descriptor of the path inside the root, refused unless it is a FIFO. */
-function probeFifo(ctx: OpenContext, file: FileDesc, reg: RegPayload): number {
+function probeFifo(ctx: OpenContext, file: FifoFile, reg: RegFileEntry): number {
   let fd: number;
   try {
     fd = openInRoot(ctx.root, reg.name, O.PATH | O.CLOEXEC);
@@ -106,7 +108,7 @@ function dryRunStandIn(): number {
   return r;
 }
 
-function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: RegPayload): number {
+function openWithHelper(ctx: OpenContext, file: FifoFile, path: string, reg: RegFileEntry): number {
   const { name, mode } = reg;
   const helper = openOrFail(
     path,
@@ -117,7 +119,7 @@ function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: Reg
   try {
     const fd = openOrFail(path, imageOpenFlags(reg.flags), `Can't open fifo ${hex(file.id)}`, name);
     try {
-      const pipeId = Number(file.payload.pipe_id) >>> 0;
+      const pipeId = file.payload.pipe_id;
       if (fifoDataOwners(ctx.cp).get(pipeId) === file) {
         restorePipeData(helper, ctx.cp.fifoData.get(pipeId), pipeId);
       }
@@ -149,9 +151,9 @@ function openOrFail(path: string, flags: number, what: string, name: string): nu
   }
 }
 
-export const fifoOpener: FileOpener = {
+export const fifoOpener: FileOpener<typeof FD_TYPE.FIFO> = {
   type: FD_TYPE.FIFO,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: FifoFile): OpenResult {
     return openFifo(ctx, file);
   },
 };

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, O } from "../sys/mod.ts";
 import { nsFileOpener } from "./nsfile.ts";
-import { oneTask, testContext } from "./_anon_fixtures.ts";
+import { firstFile, oneTask, testContext } from "./_anon_fixtures.ts";
 
 const CLONE_NEWNET = 0x4000_0000;
 const CLONE_NEWUTS = 0x0400_0000;
@@ -13,7 +13,7 @@ function openNs(payload: Record<string, unknown>): number {
   Object.assign(cp.root, { nsIds: { pid: 1, net: 2, uts: 4 } });
   const t = testContext(cp);
   try {
-    return nsFileOpener.open(t.ctx, [...cp.files.values()][0]) as number;
+    return nsFileOpener.open(t.ctx, firstFile(cp, FD_TYPE.NS)) as number;
   } finally {
     t.dispose();
   }

@@ -10,7 +10,7 @@
  */
 import type { Logger } from "../cli/log.ts";
 import type { InheritFdTable } from "../inherit/mod.ts";
-import type { Checkpoint, FdEntry, FileDesc, Task } from "../model/mod.ts";
+import type { Checkpoint, FdEntry, FileDesc, FileOf, FileType, Task } from "../model/mod.ts";
 
 /** "Not yet": the scheduler calls `open` again on a later pass. */
 export const AGAIN: unique symbol = Symbol("again");
@@ -69,11 +69,11 @@ export interface OpenContext {
   controllingTerminal?(sid: number, fd: number, pgrp: number): void;
 }
 
-export interface FileOpener {
+export interface FileOpener<T extends FileType = FileType> {
   /** FD_TYPE number. */
-  readonly type: number;
-  /** Opens `file`; the result is a descriptor the scheduler then owns. */
-  open(ctx: OpenContext, file: FileDesc): OpenResult;
+  readonly type: T;
+  /** Opens `file` (of this opener's type: its payload is typed); the scheduler owns the result. */
+  open(ctx: OpenContext, file: FileOf<T>): OpenResult;
 }
 
 /** A file that cannot be restored: unsupported type, missing path, bad size... */

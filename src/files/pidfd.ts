@@ -14,10 +14,11 @@
  * started, every pidfd of that inode opened on it, and the process killed and
  * reaped, so they all refer to one ended process, as in the dump.
  */
-import { FD_TYPE, type FileDesc, type Task } from "../model/mod.ts";
+import { FD_TYPE, type FileDesc, type FileOf, type Task } from "../model/mod.ts";
+import type { FownEntry } from "../image/mod.ts";
 import { close, closeAll, kill, O, open, pidfdOpen, spawn, waitpid } from "../sys/mod.ts";
 import { type FileOpener, IN_TASK, type OpenContext, type OpenResult } from "./opener.ts";
-import { type Fown, withFileParams } from "./params.ts";
+import { withFileParams } from "./params.ts";
 import { hex, RestoreError } from "./restore_error.ts";
 
 const SIGKILL = 9;
@@ -30,22 +31,17 @@ export interface PidfdInfo {
   ino: number;
   /** Status flags (O_NONBLOCK is pidfd_open's PIDFD_NONBLOCK). */
   flags: number;
-  fown?: Fown;
+  fown?: FownEntry;
 }
 
-export function pidfdInfo(file: FileDesc): PidfdInfo {
+export function pidfdInfo(file: FileOf<typeof FD_TYPE.PIDFD>): PidfdInfo {
   const p = file.payload;
-  return {
-    nspid: Number(p.nspid ?? -1),
-    ino: Number(p.ino ?? 0),
-    flags: Number(p.flags ?? 0),
-    fown: p.fown as Fown | undefined,
-  };
+  return { nspid: p.nspid, ino: p.ino, flags: p.flags, fown: p.fown };
 }
 
-export const pidfdOpener: FileOpener = {
+export const pidfdOpener: FileOpener<typeof FD_TYPE.PIDFD> = {
   type: FD_TYPE.PIDFD,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: FileOf<typeof FD_TYPE.PIDFD>): OpenResult {
     const info = pidfdInfo(file);
     if (info.nspid === -1) return openDead(ctx, file, info);
     const target = liveTarget(ctx, file, info.nspid);

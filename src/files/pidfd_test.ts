@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { FD_TYPE, type Task } from "../model/mod.ts";
+import { FD_TYPE, type FileOf, type Task } from "../model/mod.ts";
 import { close, getFlags, O } from "../sys/mod.ts";
 import { IN_TASK } from "./opener.ts";
 import { pidfdOpener, pidfdsOfEndedProcess, related } from "./pidfd.ts";
-import { fdinfo, oneTask, testContext } from "./_anon_fixtures.ts";
+import { fdinfo, firstFile, oneTask, testContext } from "./_anon_fixtures.ts";
 
 const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
 const pidOf = (fd: number) => Number(fdinfo(fd).match(/^Pid:\s+(-?\d+)$/m)![1]);
@@ -33,7 +33,7 @@ const pidfdFile = (id: number, nspid: number, ino: number, flags = 0) => ({
 
 Deno.test("pidfds of one dumped inode share an ended process; another inode gets its own", () => {
   const cp = oneTask([pidfdFile(4, -1, 77), pidfdFile(5, -1, 78), pidfdFile(6, -1, 77)]);
-  const [a, b, c] = [...cp.files.values()];
+  const [a, b, c] = [...cp.files.values()] as FileOf<typeof FD_TYPE.PIDFD>[];
   const t = testContext(cp);
   try {
     const fdA = pidfdOpener.open(t.ctx, a) as number;
@@ -61,10 +61,10 @@ Deno.test("a live pidfd is left to the task that holds it, with its target's dum
       void asked.push([f.id, pid, flags]),
   };
   try {
-    assert.equal(pidfdOpener.open(ctx, [...cp.files.values()][0]), IN_TASK);
+    assert.equal(pidfdOpener.open(ctx, firstFile(cp, FD_TYPE.PIDFD)), IN_TASK);
     assert.deepEqual(asked, [[4, 100, O.NONBLOCK]]);
     // Without a task to open it (fdrestore itself), it is refused, never opened on pid 100.
-    assert.throws(() => pidfdOpener.open(t.ctx, [...cp.files.values()][0]), {
+    assert.throws(() => pidfdOpener.open(t.ctx, firstFile(cp, FD_TYPE.PIDFD)), {
       message: "pidfd id 0x4 (files.img) can only be opened by a started task",
     });
   } finally {
@@ -76,7 +76,7 @@ Deno.test("a pidfd of a pid that is no task of the images is refused", () => {
   const cp = oneTask([pidfdFile(4, 1, 9)]);
   const t = testContext(cp);
   try {
-    assert.throws(() => pidfdOpener.open(t.ctx, [...cp.files.values()][0]), {
+    assert.throws(() => pidfdOpener.open(t.ctx, firstFile(cp, FD_TYPE.PIDFD)), {
       message: "pidfd id 0x4 (files.img) refers to pid 1, which is not a task of the images " +
         "(criu dumps pidfds of its tree only)",
     });

@@ -9,7 +9,7 @@
  */
 import { InheritFdError, pipeKey } from "../inherit/mod.ts";
 import type { InheritFdTable } from "../inherit/mod.ts";
-import { type Checkpoint, FD_TYPE, type FileDesc, type PipeData } from "../model/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileOf, type PipeData } from "../model/mod.ts";
 import {
   close,
   closeQuietly,
@@ -25,16 +25,19 @@ import {
   write,
 } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import type { FownEntry } from "../image/mod.ts";
+import { restoreOwner, setStatusFlags } from "./params.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { hex, RestoreError, why } from "./restore_error.ts";
 
+type PipeFile = FileOf<typeof FD_TYPE.PIPE>;
+
 /** One file of a pipe group. */
 export interface PipeMember {
-  readonly file: FileDesc;
+  readonly file: PipeFile;
   /** pipe_entry.flags: access mode and status flags of this description. */
   readonly flags: number;
-  readonly fown?: Fown;
+  readonly fown?: FownEntry;
   /** A separate description of its end: reopened through /proc/self/fd. */
   readonly reopen: boolean;
 }
@@ -45,14 +48,14 @@ export interface PipeGroup {
   /** In files.img order. */
   readonly members: PipeMember[];
   /** The member whose master comes first (lowest pid, then lowest fd). */
-  readonly creator: FileDesc;
+  readonly creator: PipeFile;
   /** Set once the pipe exists: its members were handed their ends. */
   created: boolean;
 }
 
 interface GroupCache {
   readonly inherit: InheritFdTable;
-  readonly byFile: Map<FileDesc, PipeGroup>;
+  readonly byFile: Map<PipeFile, PipeGroup>;
 }
 
 // Groups are a whole-checkpoint decision: computed once, not per open.
@@ -61,10 +64,10 @@ const GROUPS = new WeakMap<Checkpoint, GroupCache>();
 const RESTORED = new WeakSet<PipeData>();
 
 /** The pipe group of every non-inherited pipe file of `cp`, by file. */
-export function pipeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDesc, PipeGroup> {
+export function pipeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<PipeFile, PipeGroup> {
   const cached = GROUPS.get(cp);
   if (cached && cached.inherit === inherit) return cached.byFile;
-  const byId = new Map<number, FileDesc[]>();
+  const byId = new Map<number, PipeFile[]>();
   for (const file of cp.files.values()) {
     // Ends without fds are in flight in a socket queue: hidden files, still members.
     if (file.type !== FD_TYPE.PIPE) continue;
@@ -74,7 +77,7 @@ export function pipeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDes
     if (list) list.push(file);
     else byId.set(pipeId, [file]);
   }
-  const byFile = new Map<FileDesc, PipeGroup>();
+  const byFile = new Map<PipeFile, PipeGroup>();
   for (const [pipeId, files] of byId) {
     const group = makeGroup(pipeId, files);
     for (const m of group.members) byFile.set(m.file, group);
@@ -83,7 +86,7 @@ export function pipeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDes
   return byFile;
 }
 
-function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
+function makeGroup(pipeId: number, files: PipeFile[]): PipeGroup {
   let creator = files[0];
   for (const f of files) if (masterBefore(f, creator)) creator = f;
   // pipe() gives one read and one write description; an end reopened through
@@ -91,7 +94,7 @@ function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
   let haveRead = false;
   let haveWrite = false;
   const members = files.map((file): PipeMember => {
-    const flags = Number(file.payload.flags ?? 0);
+    const flags = file.payload.flags;
     let reopen = true;
     if ((flags & O.LARGEFILE) === 0) {
       if (isWriteEnd(flags) ? !haveWrite : !haveRead) reopen = false;
@@ -100,23 +103,23 @@ function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
     }
     // Kept only when there is an owner or a signal to set: restoreOwner does
     // nothing with a zero one, and 100,000 of them need not stay decoded.
-    const fown = file.payload.fown as Fown | undefined;
-    const owned = fown !== undefined && (!!fown.signum || Number(fown.pid ?? 0) !== 0);
+    const fown = file.payload.fown;
+    const owned = fown !== undefined && (!!fown.signum || fown.pid !== 0);
     return { file, flags, fown: owned ? fown : undefined, reopen };
   });
   return { pipeId, members, creator, created: false };
 }
 
 /** True when a's master comes first; a hidden end (no fd) comes after every held one. */
-function masterBefore(a: FileDesc, b: FileDesc): boolean {
+function masterBefore(a: PipeFile, b: PipeFile): boolean {
   const ma = a.fds[0];
   const mb = b.fds[0];
   if (!ma || !mb) return ma !== undefined && mb === undefined;
   return ma.task.pid !== mb.task.pid ? ma.task.pid < mb.task.pid : ma.fd < mb.fd;
 }
 
-function pipeIdOf(file: FileDesc): number {
-  return Number(file.payload.pipe_id) >>> 0;
+function pipeIdOf(file: PipeFile): number {
+  return file.payload.pipe_id;
 }
 
 /** O_WRONLY members get the write end; read-only and O_RDWR ones the read end. */
@@ -170,8 +173,8 @@ export function reopenPipe(fd: number, flags: number): number {
   }
 }
 
-function openInherited(ctx: OpenContext, file: FileDesc, key: string): number {
-  const flags = Number(file.payload.flags ?? 0);
+function openInherited(ctx: OpenContext, file: PipeFile, key: string): number {
+  const flags = file.payload.flags;
   const taken = ctx.inherit.take(key);
   if (!taken) throw new RestoreError(`inherit key ${key} vanished`, { fileId: file.id });
   let fd: number;
@@ -198,7 +201,7 @@ function openInherited(ctx: OpenContext, file: FileDesc, key: string): number {
   }
   try {
     setStatusFlags(fd, flags);
-    restoreOwner(ctx, fd, file.payload.fown as Fown | undefined);
+    restoreOwner(ctx, fd, file.payload.fown);
   } catch (e) {
     close(fd);
     throw e;
@@ -207,14 +210,14 @@ function openInherited(ctx: OpenContext, file: FileDesc, key: string): number {
 }
 
 /** Creates the group's pipe and a descriptor for every member. */
-function createPipe(ctx: OpenContext, group: PipeGroup): Map<FileDesc, number> {
+function createPipe(ctx: OpenContext, group: PipeGroup): Map<PipeFile, number> {
   if (group.created) {
     throw new RestoreError(`pipe ${group.pipeId} was created twice`);
   }
   group.created = true;
   const [r, w] = pipe2(O.CLOEXEC);
   const used = new Set<number>();
-  const out = new Map<FileDesc, number>();
+  const out = new Map<PipeFile, number>();
   try {
     restorePipeData(w, ctx.cp.pipeData.get(group.pipeId), group.pipeId);
     // Both ends stay open here, so no reopen below can block.
@@ -235,9 +238,9 @@ function createPipe(ctx: OpenContext, group: PipeGroup): Map<FileDesc, number> {
   return out;
 }
 
-export const pipeOpener: FileOpener = {
+export const pipeOpener: FileOpener<typeof FD_TYPE.PIPE> = {
   type: FD_TYPE.PIPE,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: PipeFile): OpenResult {
     const key = pipeKey(pipeIdOf(file));
     if (ctx.inherit.has(key)) return openInherited(ctx, file, key);
     const group = pipeGroups(ctx.cp, ctx.inherit).get(file);

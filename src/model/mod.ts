@@ -12,7 +12,7 @@ import { directorySource } from "./source.ts";
 import type { Checkpoint } from "./types.ts";
 
 export { buildCheckpoint, type BuildOptions, readNrOpen } from "./build.ts";
-export { directorySource, type Entry, type ImageSource } from "./source.ts";
+export { directorySource, type ImageSource } from "./source.ts";
 export { readShmem, type ShmemRun } from "./memory.ts";
 export { NS_CLONE_FLAG, nsKindOf, nsKindOfFlag } from "./namespaces.ts";
 export * from "./types.ts";
@@ -28,6 +28,7 @@ export {
   TTY_TYPE,
   type TtyFile,
   ttyFile,
+  type TtyFileDesc,
   ttyFiles,
   type TtyRole,
 } from "./tty.ts";

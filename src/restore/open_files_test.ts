@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FD_TYPE, type FdEntry, type FileDesc, type Task } from "../model/mod.ts";
+import { fakeFile, FD_TYPE, type FdEntry, type FileDesc, type Task } from "../model/mod.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { close, dup, fstat, O, pipe2, recvFds, SOCK } from "../sys/mod.ts";
 import { leakChecked } from "../sys/_testing.ts";
@@ -10,7 +10,7 @@ import { openFiles, StagedFiles } from "./open_files.ts";
 
 function fileWithMaster(id: number, pid: number, fd: number): FileDesc {
   const fds: FdEntry[] = [];
-  const file: FileDesc = { id, type: FD_TYPE.UNIXSK, payload: {}, fds };
+  const file = fakeFile(id, FD_TYPE.UNIXSK, {}, fds);
   const task = { pid, fds } as unknown as Task;
   fds.push({ task, fd, file, fdFlags: 0 });
   return file;

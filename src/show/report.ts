@@ -11,7 +11,9 @@ import {
   type FdEntry,
   fdTypeName,
   type FileDesc,
+  type FileOf,
   ptyPair,
+  type RegFile,
   type Task,
   TASK_STATE,
 } from "../model/mod.ts";
@@ -102,7 +104,7 @@ const where = (from: Task, e: FdEntry) => e.task === from ? `fd ${e.fd}` : `${e.
 
 class Context {
   needs: ShowNeed[] = [];
-  #pipes = new Map<number, FileDesc[]>();
+  #pipes = new Map<number, FileOf<typeof FD_TYPE.PIPE>[]>();
   #sockets = new Map<number, FileDesc>();
   #checked = new Set<FileDesc>();
 
@@ -110,12 +112,12 @@ class Context {
     // One pass over the files: pipe ends by pipe_id, unix sockets by inode.
     for (const f of cp.files.values()) {
       if (f.type === FD_TYPE.PIPE) {
-        const id = Number(f.payload.pipe_id) >>> 0;
+        const id = f.payload.pipe_id;
         const list = this.#pipes.get(id);
         if (list) list.push(f);
         else this.#pipes.set(id, [f]);
       } else if (f.type === FD_TYPE.UNIXSK) {
-        this.#sockets.set(Number(f.payload.ino) >>> 0, f);
+        this.#sockets.set(f.payload.ino, f);
       }
     }
   }
@@ -201,15 +203,15 @@ class Context {
 
   /** The fds holding the other end of a pipe or the peer of a unix socket. */
   peer(t: Task, e: FdEntry): string[] | undefined {
-    const p = e.file.payload;
-    if (e.file.type === FD_TYPE.PIPE) {
-      const write = (Number(p.flags) & 3) !== 0;
-      const ends = this.#pipes.get(Number(p.pipe_id) >>> 0) ?? [];
-      const other = ends.filter((f) => ((Number(f.payload.flags) & 3) !== 0) !== write);
+    const file = e.file;
+    if (file.type === FD_TYPE.PIPE) {
+      const write = (file.payload.flags & 3) !== 0;
+      const ends = this.#pipes.get(file.payload.pipe_id) ?? [];
+      const other = ends.filter((f) => ((f.payload.flags & 3) !== 0) !== write);
       return other.flatMap((f) => f.fds.map((o) => where(t, o)));
     }
-    if (e.file.type === FD_TYPE.UNIXSK && Number(p.peer)) {
-      const peer = this.#sockets.get(Number(p.peer) >>> 0);
+    if (file.type === FD_TYPE.UNIXSK && file.payload.peer) {
+      const peer = this.#sockets.get(file.payload.peer);
       if (!peer) return [];
       return peer.fds.map((o) => where(t, o));
     }
@@ -226,23 +228,20 @@ class Context {
   }
 
   checkNeeds(e: FdEntry, out: ShowFd): void {
-    const p = e.file.payload;
+    const file = e.file;
     const key = out.inherit_key;
-    if (e.file.type === FD_TYPE.PIPE && out.peer?.length === 0) {
-      const missing = (Number(p.flags) & 3) ? "read" : "write";
+    if (file.type === FD_TYPE.PIPE && out.peer?.length === 0) {
+      const missing = (file.payload.flags & 3) ? "read" : "write";
       this.need(e, `${key}: its ${missing} end is outside the dumped tree`, key);
-    } else if (e.file.type === FD_TYPE.UNIXSK) {
-      const external = (Number(p.uflags) & 1) !== 0;
-      if (external || (Number(p.peer) && out.peer?.length === 0)) {
-        this.need(
-          e,
-          `${key}: its peer socket:[${Number(p.peer) >>> 0}] is outside the dumped tree`,
-          key,
-        );
+    } else if (file.type === FD_TYPE.UNIXSK) {
+      const p = file.payload;
+      const external = (p.uflags & 1) !== 0; // USK_EXTERN
+      if (external || (p.peer && out.peer?.length === 0)) {
+        this.need(e, `${key}: its peer socket:[${p.peer}] is outside the dumped tree`, key);
       }
-    } else if (e.file.type === FD_TYPE.REG) {
-      this.checkRegFile(e, key);
-    } else if (e.file.type === FD_TYPE.TTY && out.details.tty === "pty-slave") {
+    } else if (file.type === FD_TYPE.REG) {
+      this.checkRegFile(e, file, key);
+    } else if (file.type === FD_TYPE.TTY && out.details.tty === "pty-slave") {
       const index = Number(out.details.pty_index);
       if (!ptyPair(this.cp, index).master) {
         this.need(e, `${key}: its terminal's master is outside the dump (use --shell-job)`, key);
@@ -266,9 +265,9 @@ class Context {
     return st;
   }
 
-  checkRegFile(e: FdEntry, key?: string): void {
-    const p = e.file.payload;
-    const name = String(p.name);
+  checkRegFile(e: FdEntry, file: RegFile, key?: string): void {
+    const p = file.payload;
+    const name = p.name;
     if (p.ext === true) {
       this.need(e, `${name} was dumped as external: it must be passed in`, key);
       return;
@@ -279,11 +278,11 @@ class Context {
       this.need(e, `${name} does not exist`, key);
       return;
     }
-    if (p.mode !== undefined && st.mode !== null && st.mode !== Number(p.mode)) {
-      const now = "0" + st.mode.toString(8), was = "0" + Number(p.mode).toString(8);
+    if (p.mode !== undefined && st.mode !== null && st.mode !== p.mode) {
+      const now = "0" + st.mode.toString(8), was = "0" + p.mode.toString(8);
       this.need(e, `File ${name} has bad mode ${now} (expect ${was})`, key);
-    } else if (p.size !== undefined && st.isFile && BigInt(st.size) !== BigInt(p.size as bigint)) {
-      this.need(e, `File ${name} has bad size ${st.size} (expect ${String(p.size)})`, key);
+    } else if (p.size !== undefined && st.isFile && BigInt(st.size) !== p.size) {
+      this.need(e, `File ${name} has bad size ${st.size} (expect ${p.size})`, key);
     }
   }
 }
