@@ -7,7 +7,7 @@
  */
 import { REMAP_TYPE } from "../image/mod.ts";
 import type { GhostChunkEntry, GhostFileEntry } from "../image/mod.ts";
-import { type Checkpoint, directorySource, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileDesc, fileKey, sourceOf } from "../model/mod.ts";
 import {
   close,
   closePlace,
@@ -59,7 +59,7 @@ const ghosts = new WeakMap<Checkpoint, Map<number, Ghost>>();
 
 /** The ghost-file entries of remap `remapId`: the head, then content chunks. */
 function ghostEntries(ctx: OpenContext, remapId: number, file: FileDesc) {
-  const [head, ...chunks] = (ctx.cp.source ?? directorySource(ctx.cp.dir))
+  const [head, ...chunks] = sourceOf(ctx.cp)
     .entries("ghost-file", remapId) as unknown as (GhostFileEntry | GhostChunkEntry)[];
   if (!head) {
     throw new RestoreError(

@@ -21,11 +21,11 @@ import {
 import { memfdKey } from "../inherit/mod.ts";
 import {
   type Checkpoint,
-  directorySource,
   FD_TYPE,
   type FileDesc,
   type ImageSource,
   readShmem,
+  sourceOf,
 } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { type Fown, restoreOwner } from "./params.ts";
@@ -83,7 +83,7 @@ function inodeFd(ctx: OpenContext, file: FileDesc, inode: Record<string, unknown
   const id = BigInt(inode.inode_id as bigint);
   let fd = made.get(id);
   if (fd === undefined) {
-    fd = createMemfdInode(ctx.cp.source ?? directorySource(ctx.cp.dir), inode);
+    fd = createMemfdInode(sourceOf(ctx.cp), inode);
     made.set(id, fd);
     const mine = fd;
     const cache = made;
