@@ -11,23 +11,10 @@ import { join } from "node:path";
 import { zstdCompressSync } from "node:zlib";
 import { runCli } from "./support/cli.ts";
 import { haveCorpus, imagesOf } from "./support/corpus.ts";
-import { gzip, membersOf, tarBytes, type TarMember } from "./support/tar_fixture.ts";
+import { gzip, podmanMembers, tarBytes, type TarMember } from "./support/tar_fixture.ts";
 
 const enc = new TextEncoder();
 const json = (v: unknown) => enc.encode(JSON.stringify(v));
-
-/** Podman's export of a scenario: facts as its documentation describes the archive. */
-function podmanMembers(scenario: string): TarMember[] {
-  const images = imagesOf(scenario);
-  return [
-    { name: "checkpoint/", type: "5" },
-    ...membersOf(images, "checkpoint/"),
-    { name: "config.dump", data: json({ id: "c0ffee", name: scenario }) },
-    { name: "spec.dump", data: json({ ociVersion: "1.0.2", annotations: {} }) },
-    { name: "stats-dump", data: Deno.readFileSync(join(images, "stats-dump")) },
-    { name: "network.status", data: json([]) },
-  ];
-}
 
 /** A CRI-O style archive written by GNU tar from a laid-out folder (names start with ./). */
 function crioArchive(scenario: string, out: string): void {
