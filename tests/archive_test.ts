@@ -259,3 +259,30 @@ Deno.test("check of an archive resolves paths under --root and names the file mi
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("show --root looks paths up inside the rootfs: an absolute symlink there never reaches the host", async () => {
+  if (!haveCorpus("show --root")) return;
+  const dir = Deno.makeTempDirSync();
+  try {
+    const archive = join(dir, "reg-files.tar");
+    Deno.writeFileSync(archive, tarBytes(podmanMembers("reg-files")));
+    const folder = join(dir, "rootfs", "tmp", "criu-corpus", "reg-files");
+    Deno.mkdirSync(folder, { recursive: true });
+    // On the host, the file the symlink names exists with the size the image recorded.
+    const outside = join(dir, "outside.txt");
+    Deno.writeFileSync(outside, new Uint8Array(4096));
+    Deno.symlinkSync(outside, join(folder, "read.txt"));
+    Deno.writeFileSync(join(folder, "rw.bin"), new Uint8Array(10)); // recorded: 8192 bytes
+    const r = await runCli(["show", "--json", "-D", archive, "--root", join(dir, "rootfs")]);
+    assert.equal(r.code, 0, r.stderr);
+    const reasons = JSON.parse(r.stdout).needs.map((n: { reason: string }) => n.reason);
+    const about = (name: string) => reasons.filter((x: string) => x.includes(`/${name} `));
+    assert.ok(about("read.txt").length > 0, reasons.join("\n"));
+    for (const reason of about("read.txt")) assert.match(reason, /read\.txt does not exist$/);
+    assert.deepEqual(about("rw.bin"), [
+      "File /tmp/criu-corpus/reg-files/rw.bin has bad size 10 (expect 8192)",
+    ]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
