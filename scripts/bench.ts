@@ -107,6 +107,26 @@ try {
     );
   }
 
+  // The same 100,000 fds as a container checkpoint archive (Podman's layout), read in place.
+  // checkpointctl, the tool for these, is not compared: no Debian package here, and it is Go.
+  const packs = Deno.makeTempDirSync({ prefix: "fdrestore-bench-archive-" });
+  dirs.push(packs);
+  for (const [ext, flag] of [["tar", []], ["tar.gz", ["-z"]], ["tar.zst", ["--zstd"]]] as const) {
+    const archive = join(packs, `big.${ext}`);
+    const args = ["-C", big, "--transform", "s,^\\.,checkpoint,", ...flag, "-cf", archive, "."];
+    if (!new Deno.Command("tar", { args, stderr: "null" }).outputSync().success) {
+      row(`show 100,000 fds from a ${ext}`, "skipped: tar could not make it");
+      continue;
+    }
+    const ms = timeCmd(FDRESTORE, ["show", "-D", archive]);
+    const rss = peakRss(FDRESTORE, ["show", "-D", archive]);
+    row(
+      `show 100,000 fds from a ${ext} (${(Deno.statSync(archive).size / 1e6).toFixed(1)} MB)`,
+      `${fmt(ms)} ms`,
+      rss === undefined ? "" : `peak RSS ${rss} MB`,
+    );
+  }
+
   // restore + program start (/bin/true) of synthetic tables; the fd limit bounds the size.
   const small = synthetic(4);
   dirs.push(small);

@@ -24,7 +24,7 @@ export async function runShow(opts: ShowOptions): Promise<number> {
   } finally {
     images.close();
   }
-  const whole = buildReport(cp);
+  const whole = buildReport(cp, { root: opts.root });
   if (container) whole.container = container;
   if (opts.pid !== undefined && !whole.tasks.some((t) => t.pid === opts.pid)) {
     throw new UsageError(`no task ${opts.pid} in ${opts.imagesDir}/pstree.img`);

@@ -10,7 +10,7 @@ import type { GhostChunkEntry, GhostFileEntry, RegFileEntry, WithExtra } from ".
 
 /** A ghost-file head: without chunks, `extra` is the whole content. */
 type GhostHead = GhostFileEntry & { extra?: Uint8Array };
-import { type Checkpoint, directorySource, FD_TYPE, type FileDesc, fileOf } from "../model/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileDesc, fileOf, sourceOf } from "../model/mod.ts";
 import {
   close,
   closePlace,
@@ -61,8 +61,7 @@ const ghosts = new WeakMap<Checkpoint, Map<number, Ghost>>();
 
 /** The ghost-file entries of remap `remapId`: the head, then content chunks. */
 function ghostEntries(ctx: OpenContext, remapId: number, file: FileDesc) {
-  const [head, ...chunks] = (ctx.cp.source ?? directorySource(ctx.cp.dir))
-    .entries("ghost-file", remapId);
+  const [head, ...chunks] = sourceOf(ctx.cp).entries("ghost-file", remapId);
   if (!head) {
     throw new RestoreError(
       `Can't open ghost file ghost-file-${remapId.toString(16)}.img: no entry`,

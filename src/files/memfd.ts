@@ -21,11 +21,11 @@ import {
 import { memfdKey } from "../inherit/mod.ts";
 import {
   type Checkpoint,
-  directorySource,
   FD_TYPE,
   type FileOf,
   type ImageSource,
   readShmem,
+  sourceOf,
 } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import type { MemfdInodeEntry } from "../image/mod.ts";
@@ -85,7 +85,7 @@ function inodeFd(ctx: OpenContext, file: MemfdFile, inode: MemfdInodeEntry): num
   const id = inode.inode_id;
   let fd = made.get(id);
   if (fd === undefined) {
-    fd = createMemfdInode(ctx.cp.source ?? directorySource(ctx.cp.dir), inode);
+    fd = createMemfdInode(sourceOf(ctx.cp), inode);
     made.set(id, fd);
     const mine = fd;
     const cache = made;

@@ -10,6 +10,7 @@
 import { buildCheckpoint, type BuildOptions } from "./build.ts";
 import { directorySource } from "./source.ts";
 import type { Checkpoint } from "./types.ts";
+import type { ImageSource } from "./source.ts";
 
 export { buildCheckpoint, type BuildOptions, readNrOpen } from "./build.ts";
 export { directorySource, type ImageSource } from "./source.ts";
@@ -20,6 +21,10 @@ export * from "./types.ts";
 /** Reads and models the checkpoint in `dir`. Throws ImageError on bad images. */
 export function loadCheckpoint(dir: string, opts?: BuildOptions): Checkpoint {
   return buildCheckpoint(directorySource(dir), opts);
+}
+/** Where `cp`'s images are read from: -D may be an archive, whose path is no folder. */
+export function sourceOf(cp: Checkpoint): ImageSource {
+  return cp.source ?? directorySource(cp.dir);
 }
 export {
   devMajor,

@@ -4,7 +4,7 @@
  * JSON form (`show --json`) is this structure; its fields are documented in
  * the README and kept stable.
  */
-import { join } from "../sys/path.ts";
+import { close, fstat, O, openInRoot, S_IF, type Stat } from "../sys/mod.ts";
 import {
   type Checkpoint,
   FD_TYPE,
@@ -99,6 +99,8 @@ export function buildReport(cp: Checkpoint, opts: ReportOptions = {}): ShowRepor
   const tasks = cp.tasks.map((t) => ctx.task(t));
   return { images: cp.dir, tasks, needs: ctx.needs };
 }
+
+const isRegular = (st: Stat) => (st.mode & S_IF.MT) === S_IF.REG;
 
 const where = (from: Task, e: FdEntry) => e.task === from ? `fd ${e.fd}` : `${e.task.pid}:${e.fd}`;
 
@@ -249,14 +251,23 @@ class Context {
     }
   }
 
-  #stats = new Map<string, Deno.FileInfo | null>();
+  #stats = new Map<string, Stat | null>();
 
-  /** stat once per path: a table may open one path thousands of times. */
-  stat(path: string): Deno.FileInfo | null {
+  /**
+   * stat once per path: a table may open one path thousands of times. Looked
+   * up inside the root through a descriptor, as a restore opens it: a symlink
+   * in a container's rootfs never reaches the host.
+   */
+  stat(path: string): Stat | null {
     let st = this.#stats.get(path);
     if (st === undefined) {
       try {
-        st = Deno.statSync(path);
+        const fd = openInRoot(this.root, path, O.PATH | O.CLOEXEC);
+        try {
+          st = fstat(fd);
+        } finally {
+          close(fd);
+        }
       } catch {
         st = null;
       }
@@ -273,15 +284,15 @@ class Context {
       return;
     }
     if (this.cp.remaps.has(e.file.id)) return; // recreated from the images
-    const st = this.stat(join(this.root, name));
+    const st = this.stat(name);
     if (!st) {
       this.need(e, `${name} does not exist`, key);
       return;
     }
-    if (p.mode !== undefined && st.mode !== null && st.mode !== p.mode) {
+    if (p.mode !== undefined && st.mode !== p.mode) {
       const now = "0" + st.mode.toString(8), was = "0" + p.mode.toString(8);
       this.need(e, `File ${name} has bad mode ${now} (expect ${was})`, key);
-    } else if (p.size !== undefined && st.isFile && BigInt(st.size) !== p.size) {
+    } else if (p.size !== undefined && isRegular(st) && st.size !== p.size) {
       this.need(e, `File ${name} has bad size ${st.size} (expect ${p.size})`, key);
     }
   }
