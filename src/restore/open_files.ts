@@ -2,8 +2,10 @@
  * The prepare_fds scheduler for tasks restored by this process: opens every
  * file once, through its master (the first fd entry: lowest pid, lowest fd),
  * in passes until every file is open or a pass makes no progress. Every
- * descriptor is staged above the highest target number with close-on-exec;
- * fd entries that share a file share its staged descriptor.
+ * descriptor stays at the number it was opened at (the lowest free one):
+ * spawn moves it to its targets in the child, so a table of N fds needs about
+ * N numbers here, not N above its highest target. Fd entries that share a
+ * file share its staged descriptor.
  */
 import type { Logger } from "../cli/log.ts";
 import { InheritFdError, type InheritFdTable } from "../inherit/mod.ts";
@@ -19,14 +21,12 @@ import {
 import { AGAIN, IN_TASK, type OpenContext } from "../files/opener.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openerFor } from "../files/registry.ts";
-import { close, closeAll, dupAbove, SysError } from "../sys/mod.ts";
+import { close, closeAll, SysError } from "../sys/mod.ts";
 
 export interface OpenOptions {
   readonly root: string;
   readonly inherit: InheritFdTable;
   readonly log: Logger;
-  /** Staged descriptors go at or above this number (above every target). */
-  readonly stageBase: number;
   /** --shell-job. */
   readonly shellJob?: boolean;
   /** `check`: touch no name on disk (see OpenContext.dryRun). */
@@ -56,8 +56,6 @@ export class StagedFiles {
   readonly #afterStart: ((pids: ReadonlyMap<number, number>) => void)[] = [];
   readonly #inTask = new Map<FileDesc, TaskOpen>();
   readonly #ctty = new Map<number, Ctty>();
-
-  constructor(readonly stageBase: number) {}
 
   get(file: FileDesc): number | undefined {
     return this.#fds.get(file);
@@ -89,20 +87,14 @@ export class StagedFiles {
       close(fd);
       return;
     }
-    let staged = fd;
-    try {
-      staged = dupAbove(fd, this.stageBase);
-    } finally {
-      close(fd);
-    }
-    this.#ctty.set(sid, { fd: staged, pgrp });
+    this.#ctty.set(sid, { fd, pgrp });
   }
 
   cttyOf(sid: number): Ctty | undefined {
     return this.#ctty.get(sid);
   }
 
-  /** Takes ownership of `fd` for `file`, moving it above the stage base. */
+  /** Takes ownership of `fd` for `file`, where it is. */
   adopt(file: FileDesc, fd: number): number {
     if (this.#fds.has(file)) {
       close(fd);
@@ -117,18 +109,8 @@ export class StagedFiles {
         { pid: m?.task.pid, fd: m?.fd, fileId: file.id },
       );
     }
-    let staged = fd;
-    try {
-      staged = dupAbove(fd, this.stageBase);
-    } finally {
-      try {
-        close(fd);
-      } catch {
-        // Linux released it anyway; the staged copy is what counts
-      }
-    }
-    this.#fds.set(file, staged);
-    return staged;
+    this.#fds.set(file, fd);
+    return fd;
   }
 
   onCleanup(fn: () => void): void {
@@ -168,7 +150,7 @@ export class StagedFiles {
 
 /** Opens every file of the fd tables of `tasks` (table owners). */
 export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): StagedFiles {
-  const staged = new StagedFiles(opts.stageBase);
+  const staged = new StagedFiles();
   try {
     // Files in master order: by the master's task (pid order), then fd.
     const masters: FdEntry[] = [];

@@ -95,7 +95,7 @@ export interface ReportOptions {
 }
 
 export function buildReport(cp: Checkpoint, opts: ReportOptions = {}): ShowReport {
-  const ctx = new Context(cp, opts.root ?? "/");
+  const ctx = new ReportContext(cp, opts.root ?? "/");
   const tasks = cp.tasks.map((t) => ctx.task(t));
   return { images: cp.dir, tasks, needs: ctx.needs };
 }
@@ -104,7 +104,8 @@ const isRegular = (st: Stat) => (st.mode & S_IF.MT) === S_IF.REG;
 
 const where = (from: Task, e: FdEntry) => e.task === from ? `fd ${e.fd}` : `${e.task.pid}:${e.fd}`;
 
-class Context {
+/** Builds the report's parts; needs collect as tasks and fds are made. */
+export class ReportContext {
   needs: ShowNeed[] = [];
   #pipes = new Map<number, FileOf<typeof FD_TYPE.PIPE>[]>();
   #sockets = new Map<number, FileDesc>();
@@ -124,7 +125,8 @@ class Context {
     }
   }
 
-  task(t: Task): ShowTask {
+  /** `withFds` false: `fds` stays empty, for a caller that makes them with {@link fd}. */
+  task(t: Task, withFds = true): ShowTask {
     const owner = t.tableOwner ?? t;
     const verdict = t.state === TASK_STATE.DEAD ? undefined : judgeTask(t, this.root);
     const doubt = verdict && refused(verdict) ? doubtText(t, verdict, false) : undefined;
@@ -150,7 +152,7 @@ class Context {
       root: t.root,
       umask: t.umask === undefined ? undefined : "0" + t.umask.toString(8).padStart(3, "0"),
       fd_table: owner.pid,
-      fds: owner === t ? t.fds.map((e) => this.fd(t, e)) : [],
+      fds: owner === t && withFds ? t.fds.map((e) => this.fd(t, e)) : [],
     };
   }
 

@@ -75,11 +75,9 @@ function checkInProcess(dir: string, root: string): void {
 export function checkModel(cp: Checkpoint, root: string): void {
   const live = cp.tasks.filter((t) => t.state !== TASK_STATE.DEAD);
   const owners = live.filter((t) => t.tableOwner === t);
-  let max = 0;
-  for (const t of owners) for (const e of t.fds) max = Math.max(max, e.fd);
   const inherit = new InheritFdTable({ stageBase: 600, callerFdsOnly: false, logger: quiet });
   try {
-    openFiles(cp, owners, { root, inherit, log: quiet, stageBase: max + 1 }).release();
+    openFiles(cp, owners, { root, inherit, log: quiet }).release();
   } finally {
     inherit.finish();
   }
