@@ -4,7 +4,7 @@
  * Usage: deno run -A scripts/bench_decode.ts [entries]
  */
 import { decodeImageToJson, readEntries, renderJson } from "../src/image/mod.ts";
-import { encodeImage } from "../src/image/writer.ts";
+import { encodeImage } from "../tests/support/image_writer.ts";
 
 const n = Number(Deno.args[0] ?? 100_000);
 const dir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-" });

@@ -11,23 +11,10 @@ import { join } from "node:path";
 import { zstdCompressSync } from "node:zlib";
 import { runCli } from "./support/cli.ts";
 import { haveCorpus, imagesOf } from "./support/corpus.ts";
-import { gzip, membersOf, tarBytes, type TarMember } from "./support/tar_fixture.ts";
+import { gzip, podmanMembers, tarBytes, type TarMember } from "./support/tar_fixture.ts";
 
 const enc = new TextEncoder();
 const json = (v: unknown) => enc.encode(JSON.stringify(v));
-
-/** Podman's export of a scenario: facts as its documentation describes the archive. */
-function podmanMembers(scenario: string): TarMember[] {
-  const images = imagesOf(scenario);
-  return [
-    { name: "checkpoint/", type: "5" },
-    ...membersOf(images, "checkpoint/"),
-    { name: "config.dump", data: json({ id: "c0ffee", name: scenario }) },
-    { name: "spec.dump", data: json({ ociVersion: "1.0.2", annotations: {} }) },
-    { name: "stats-dump", data: Deno.readFileSync(join(images, "stats-dump")) },
-    { name: "network.status", data: json([]) },
-  ];
-}
 
 /** A CRI-O style archive written by GNU tar from a laid-out folder (names start with ./). */
 function crioArchive(scenario: string, out: string): void {
@@ -268,6 +255,33 @@ Deno.test("check of an archive resolves paths under --root and names the file mi
       r.stderr,
       /^fdrestore: error: fd 0 of task \d+: Unable to open \/dev\/null .*ENOENT/,
     );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("show --root looks paths up inside the rootfs: an absolute symlink there never reaches the host", async () => {
+  if (!haveCorpus("show --root")) return;
+  const dir = Deno.makeTempDirSync();
+  try {
+    const archive = join(dir, "reg-files.tar");
+    Deno.writeFileSync(archive, tarBytes(podmanMembers("reg-files")));
+    const folder = join(dir, "rootfs", "tmp", "criu-corpus", "reg-files");
+    Deno.mkdirSync(folder, { recursive: true });
+    // On the host, the file the symlink names exists with the size the image recorded.
+    const outside = join(dir, "outside.txt");
+    Deno.writeFileSync(outside, new Uint8Array(4096));
+    Deno.symlinkSync(outside, join(folder, "read.txt"));
+    Deno.writeFileSync(join(folder, "rw.bin"), new Uint8Array(10)); // recorded: 8192 bytes
+    const r = await runCli(["show", "--json", "-D", archive, "--root", join(dir, "rootfs")]);
+    assert.equal(r.code, 0, r.stderr);
+    const reasons = JSON.parse(r.stdout).needs.map((n: { reason: string }) => n.reason);
+    const about = (name: string) => reasons.filter((x: string) => x.includes(`/${name} `));
+    assert.ok(about("read.txt").length > 0, reasons.join("\n"));
+    for (const reason of about("read.txt")) assert.match(reason, /read\.txt does not exist$/);
+    assert.deepEqual(about("rw.bin"), [
+      "File /tmp/criu-corpus/reg-files/rw.bin has bad size 10 (expect 8192)",
+    ]);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

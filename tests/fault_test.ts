@@ -49,7 +49,7 @@ Deno.test("openFiles leaves the caller's fd table exactly as it was, whichever c
     const run = () => {
       const inherit = new InheritFdTable({ callerFdsOnly: false, logger: log });
       try {
-        openFiles(cp, owners, { root: "/", inherit, log, stageBase: 100 }).release();
+        openFiles(cp, owners, { root: "/", inherit, log }).release();
       } finally {
         inherit.finish();
       }

@@ -9,6 +9,13 @@ import { describeFinding, runInProcess, runThroughCli, Workspace } from "./suppo
 import { plantedCases, runPlanted } from "./support/fuzz_planted.ts";
 import { haveGnuTime } from "./support/peak_rss.ts";
 import { join } from "node:path";
+import { haveCorpus } from "./support/corpus.ts";
+import {
+  archiveSeeds,
+  describeArchiveFinding,
+  makeArchiveCase,
+  runArchiveCase,
+} from "./support/fuzz_archive.ts";
 
 const CASES = 2000;
 const CLI_EVERY = 100;
@@ -21,7 +28,7 @@ Deno.test(`${CASES} mutated images end in a one-line error or success, in time, 
   try {
     for (let i = 0; i < CASES; i++) {
       const c = makeCase(rng, seeds, i);
-      const found = runInProcess(c, ws);
+      const found = await runInProcess(c, ws);
       if (i % CLI_EVERY === 0) found.push(...await runThroughCli(c, ws));
       lines.push(...found.map(describeFinding));
     }
@@ -41,6 +48,27 @@ Deno.test("images that are FIFOs, symlinks to devices or giant repeated entries 
   try {
     for (const c of plantedCases(seeds)) lines.push(...await runPlanted(c, base, root));
     assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name), [], "check left files");
+  } finally {
+    Deno.removeSync(base, { recursive: true });
+  }
+  assert.deepEqual(lines, []);
+});
+
+Deno.test("200 hostile archives (tar, tar.gz, tar.zst) end in a one-line error or success, extracting nothing", async () => {
+  if (!haveCorpus("archive fuzz")) return;
+  const seeds = archiveSeeds();
+  const base = Deno.makeTempDirSync({ prefix: "fdrestore-fuzz-archive-" });
+  const root = join(base, "root");
+  Deno.mkdirSync(root);
+  const rng = prng(20261206);
+  const lines: string[] = [];
+  try {
+    for (let i = 0; i < 200; i++) {
+      const c = await makeArchiveCase(rng, seeds, i);
+      lines.push(
+        ...(await runArchiveCase(c, base, root, i % 40 === 0)).map(describeArchiveFinding),
+      );
+    }
   } finally {
     Deno.removeSync(base, { recursive: true });
   }

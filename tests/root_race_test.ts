@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { haveCorpus, imagesOf } from "./support/corpus.ts";
 import { startRacer } from "./support/race.ts";
 import { haveRoot } from "./support/root.ts";
-import { FD_TYPE, fileKey, loadCheckpoint } from "../src/model/mod.ts";
+import { FD_TYPE, fileOf, loadCheckpoint } from "../src/model/mod.ts";
 import { close, O, open, SOCK } from "../src/sys/mod.ts";
 import { regOpener } from "../src/files/reg.ts";
 import { unixSocketOpener } from "../src/files/unix_socket.ts";
@@ -51,7 +51,7 @@ Deno.test("swapping a folder for a symlink never makes a --root restore unlink o
       const fds: number[] = [];
       try {
         for (const id of [10, 4, 7]) {
-          fds.push(regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, id))!) as number);
+          fds.push(regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, id)!) as number);
         }
         t.started();
         restored++;
@@ -122,7 +122,7 @@ Deno.test("swapping a fresh socket file for a symlink never chowns or chmods wha
         Deno.symlinkSync(secret, `/proc/self/fd/${dir}/ln`);
         const t = testContext(cp, root);
         try {
-          close(unixSocketOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.UNIXSK, 1))!) as number);
+          close(unixSocketOpener.open(t.ctx, fileOf(cp, FD_TYPE.UNIXSK, 1)!) as number);
         } catch {
           // refused: the name was a symlink at bind time, or was replaced after it
         } finally {

@@ -76,7 +76,6 @@ for (const name of ["pipes", "ghost-file", "memfd", "unix-sockets"]) {
         root: "/",
         inherit,
         log,
-        stageBase: 5000,
         dryRun: run === "check",
       });
       let compared = 0;

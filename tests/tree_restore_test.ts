@@ -1,53 +1,12 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { runCli } from "./support/cli.ts";
 import {
+  killAll,
+  marker,
   processesWith,
   procInfo,
+  restoreTree,
   type TaskSpec,
-  writeTreeCheckpoint,
 } from "./support/tree_fixture.ts";
-
-/** A unique sleep so the started tasks can be found (and killed) by command line. */
-function marker(): string[] {
-  return ["/bin/sleep", `1000.${crypto.getRandomValues(new Uint32Array(1))[0]}`];
-}
-
-function killAll(pids: Iterable<number>): void {
-  for (const pid of pids) {
-    try {
-      Deno.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function restoreTree(
-  tasks: TaskSpec[],
-  files: Parameters<typeof writeTreeCheckpoint>[2],
-  program: string[],
-): Promise<{ code: number; stderr: string; pids: Map<number, number> }> {
-  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-tree-" });
-  try {
-    writeTreeCheckpoint(dir, tasks, files);
-    const map = join(dir, "pids.json");
-    const r = await runCli(["restore", "-D", dir, "-d", "--pid-map", map, "--", ...program]);
-    let pids = new Map<number, number>();
-    try {
-      pids = new Map(
-        Object.entries(JSON.parse(Deno.readTextFileSync(map))).map((
-          [k, v],
-        ) => [Number(k), Number(v)]),
-      );
-    } catch {
-      // no map: the restore failed
-    }
-    return { code: r.code, stderr: r.stderr, pids };
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-}
 
 Deno.test("a 4-level tree keeps its shape, groups, shared table and pipes across levels", async () => {
   const tasks: TaskSpec[] = [

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readEntries } from "../src/image/mod.ts";
-import { encodeImage } from "../src/image/writer.ts";
+import { encodeImage } from "./support/image_writer.ts";
 import { CORPUS, haveCorpus, REPO_ROOT } from "./support/corpus.ts";
 import { FDRESTORE, runCli } from "./support/cli.ts";
 import { writeTreeCheckpoint } from "./support/tree_fixture.ts";

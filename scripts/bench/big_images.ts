@@ -6,7 +6,7 @@
  * Usage: deno run -A scripts/bench/big_images.ts DIR [files-MB] [ghost-MB]
  */
 import { join } from "node:path";
-import { encodeImage } from "../../src/image/writer.ts";
+import { encodeImage } from "../../tests/support/image_writer.ts";
 import { readHeader } from "../../src/image/framing.ts";
 
 const BATCH = 20_000;

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { readEntries } from "../../src/image/mod.ts";
-import { encodeImage } from "../../src/image/writer.ts";
+import { encodeImage } from "../../tests/support/image_writer.ts";
 
 const SAMPLE = new URL("../../samples/sleeper/images/", import.meta.url).pathname;
 

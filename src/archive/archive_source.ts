@@ -9,9 +9,10 @@
  */
 import { ImageError } from "../image/mod.ts";
 import { eachEntryOfBytes, entriesOfBytes, imageFileName } from "../image/readers.ts";
-import type { Entry, ImageSource } from "../model/source.ts";
+import { EntryCache, type ImageSource } from "../model/source.ts";
 import { indexTarFile, indexTarStream, type Member, readAt } from "./tar_index.ts";
 import { tarError } from "./tar_header.ts";
+import { zstdStream } from "./zstd_stream.ts";
 
 /** The kind of an archive from its first bytes; undefined for anything else. */
 export function archiveKind(head: Uint8Array): "tar" | "gzip" | "zstd" | undefined {
@@ -59,8 +60,8 @@ export async function openArchive(
     } else if (kind === "gzip" || kind === "zstd") {
       file.seekSync(0, Deno.SeekMode.Start);
       const stream = kind === "gzip"
-        ? file.readable.pipeThrough(new DecompressionStream("gzip"))
-        : await zstdStream(file.readable);
+        ? chunksOf(file).pipeThrough(new DecompressionStream("gzip"))
+        : await zstdStream(chunksOf(file));
       // Pages hold argv and memfd contents; beyond the budget they are dropped, not held.
       let budget = opts.pagesBudget ?? 512 << 20;
       members = await indexTarStream(stream, path, (n, size) => {
@@ -69,6 +70,7 @@ export async function openArchive(
         budget -= size;
         return true;
       });
+      file.close(); // all that is kept was read
     } else {
       throw tarError(path, "not a checkpoint archive (tar, tar.gz, tar.zst) nor a directory");
     }
@@ -76,7 +78,7 @@ export async function openArchive(
   } catch (e) {
     try {
       file.close();
-    } catch { /* closed by the stream */ }
+    } catch { /* closed already */ }
     throw e;
   }
 }
@@ -104,7 +106,7 @@ function fromMembers(
     }
     return readAt(file, m.offset, m.size, path);
   };
-  const cache = new Map<string, Entry[]>();
+  const cache = new EntryCache();
   const label = (name: string) => `${path}:${prefix}${name}`;
   const source: ImageSource = {
     dir: path,
@@ -113,19 +115,20 @@ function fromMembers(
       const name = imageFileName(image, id);
       const limit = o?.first ? 1 : undefined;
       const key = limit ? `${name}#first` : name;
-      let list = cache.get(key) ?? (limit ? cache.get(name)?.slice(0, 1) : undefined);
+      let list = cache.get(image, key) ??
+        (limit ? cache.get(image, name)?.slice(0, 1) : undefined);
       if (list) return list;
       const data = bytes(prefix + name);
       if (o?.required && data === undefined) throw source.error(name, `no such image in ${path}`);
-      list = entriesOfBytes(data, label(name), image, limit) as unknown as Entry[];
+      list = entriesOfBytes(data, label(name), image, limit);
       cache.set(key, list);
       return list;
     },
     each(image, id, fn) {
       const name = imageFileName(image, id);
-      const list = cache.get(name);
+      const list = cache.get(image, name);
       if (list) list.forEach((e, i) => fn(e, i));
-      else eachEntryOfBytes(bytes(prefix + name), label(name), image, fn as never);
+      else eachEntryOfBytes(bytes(prefix + name), label(name), image, fn);
     },
     readRaw(fileName, offset, length) {
       const m = members.get(prefix + fileName);
@@ -164,14 +167,23 @@ function fromMembers(
   };
 }
 
-/** A zstd-decompressed stream; node:zlib is loaded here, and only here. */
-async function zstdStream(input: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
-  const [{ default: zlib }, { Readable }] = await Promise.all([
-    import("node:zlib"),
-    import("node:stream"),
-  ]);
-  const inflate = zlib.createZstdDecompress();
-  const source = Readable.fromWeb(input as Parameters<typeof Readable.fromWeb>[0]);
-  source.on("error", (e) => inflate.destroy(e));
-  return Readable.toWeb(source.pipe(inflate)) as unknown as ReadableStream<Uint8Array>;
+/**
+ * The file's bytes from its offset, read synchronously. Not `file.readable`
+ * nor an async read: an op in flight keeps the fd open some ticks after the
+ * close() that follows a cancel; a regular file's read does not block anyway.
+ */
+function chunksOf(file: Deno.FsFile): ReadableStream<Uint8Array<ArrayBuffer>> {
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      const buf = new Uint8Array(1 << 16);
+      let n: number | null;
+      try {
+        n = file.readSync(buf);
+      } catch {
+        n = null; // closed after a cancel: the end
+      }
+      if (n === null) controller.close();
+      else controller.enqueue(buf.subarray(0, n));
+    },
+  });
 }

@@ -125,17 +125,20 @@ class StreamReader {
   pos = 0;
   constructor(readonly reader: ReadableStreamDefaultReader<Uint8Array>, readonly archive: string) {}
 
+  async #read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    try {
+      return await this.reader.read();
+    } catch (e) {
+      throw tarError(
+        this.archive,
+        `corrupt compressed data (${e instanceof Error ? e.message : e})`,
+      );
+    }
+  }
+
   async #fill(n: number): Promise<void> {
     while (this.#have < n) {
-      let got: ReadableStreamReadResult<Uint8Array>;
-      try {
-        got = await this.reader.read();
-      } catch (e) {
-        throw tarError(
-          this.archive,
-          `corrupt compressed data (${e instanceof Error ? e.message : e})`,
-        );
-      }
+      const got = await this.#read();
       if (got.done) throw tarError(this.archive, `truncated at ${this.pos + this.#have}`);
       this.#chunks.push(got.value);
       this.#have += got.value.length;
@@ -157,6 +160,20 @@ class StreamReader {
     this.#have -= n;
     this.pos += n;
     return out;
+  }
+
+  /**
+   * Reads to the end of the stream, so that gzip's and zstd's checks of the
+   * whole stream run: a flipped bit inside a member is an error, not data.
+   */
+  async drain(limit: number): Promise<void> {
+    let extra = this.#have;
+    for (;;) {
+      const got = await this.#read();
+      if (got.done) return;
+      extra += got.value.length;
+      if (extra > limit) throw tarError(this.archive, `more than ${limit} bytes after its end`);
+    }
   }
 
   async skip(n: number): Promise<void> {
@@ -187,7 +204,10 @@ export async function indexTarStream(
     for (;;) {
       const at = s.pos;
       const h = parseHeader(await s.take(BLOCK), archive, at, c.pending);
-      if (h.kind === "end") return c.members;
+      if (h.kind === "end") {
+        await s.drain(1 << 20); // tar pads to its record size (10 KiB for GNU tar)
+        return c.members;
+      }
       if (h.kind === "file" || h.kind === "dir") {
         const m = c.add(h, s.pos);
         if (m && keep(m.name, m.size)) {

@@ -3,6 +3,7 @@ import { ImageError } from "../image/mod.ts";
 import { gzip, tarBytes } from "../../tests/support/tar_fixture.ts";
 import { indexTarFile, indexTarStream, LIMITS } from "./tar_index.ts";
 import { openArchive } from "./archive_source.ts";
+import { noLeak } from "../sys/_testing.ts";
 
 const enc = new TextEncoder();
 const many = (n: number) =>
@@ -76,4 +77,43 @@ Deno.test("a plain tar reads a member's bytes from the file, not from memory", a
       a.close();
     }
   });
+});
+
+Deno.test("a compressed archive refused early, cut or corrupt is one ImageError, every fd closed when it returns", async () => {
+  const { zstdCompressSync } = await import("node:zlib");
+  const noise = () => crypto.getRandomValues(new Uint8Array(20000)); // compresses to no less
+  const tar = tarBytes([
+    { name: "checkpoint/inventory.img", data: new Uint8Array(4) },
+    ...many(40).map((m) => ({ ...m, data: noise() })),
+  ]);
+  const badHeader = tar.slice();
+  badHeader[0] ^= 1; // the first header's checksum no longer holds: refused at once
+  const zst = (b: Uint8Array) => new Uint8Array(zstdCompressSync(b));
+  const gz = await gzip(tar);
+  const cases = [
+    zst(badHeader),
+    await gzip(badHeader),
+    zst(tar).subarray(0, 300_000),
+    gz.subarray(0, 300_000),
+    // inside a member: only the check of the whole stream sees it
+    gz.map((b, i) => i === gz.length >> 1 ? b ^ 0x10 : b),
+  ];
+  for (const bytes of cases) {
+    await withFile(bytes, async (path) => {
+      await noLeak(() =>
+        assert.rejects(
+          openArchive(path),
+          (e) => e instanceof ImageError && e.message.includes(path),
+        )
+      );
+    });
+  }
+  // A whole archive: the file is closed once indexed, before close() is called.
+  for (const bytes of [zst(tar), gz]) {
+    await withFile(bytes, async (path) => {
+      await noLeak(async () => void (await openArchive(path)).close());
+    });
+  }
+  // An inflater stopped by a refusal must not fail later, outside any caller.
+  await new Promise((ok) => setTimeout(ok, 100));
 });

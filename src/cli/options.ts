@@ -92,6 +92,8 @@ export interface CheckOptions extends LogOptions {
 export interface ShowOptions extends LogOptions {
   command: "show";
   imagesDir: string;
+  /** --root: where the images' paths are looked up (existence, size, mode). */
+  root?: string;
   json: boolean;
   pid?: number;
   /** --fd: only these fd numbers. */
@@ -390,6 +392,7 @@ function build(
         command,
         ...log,
         imagesDir,
+        root: values.get("root"),
         json: flags.has("json"),
         pid,
         fds: listOption(

@@ -214,6 +214,7 @@ Deno.test("show, decode and check parse their options", () => {
       logLevel: 2,
       logFile: undefined,
       imagesDir: "d",
+      root: undefined,
       json: true,
       pid: 9,
       fds: undefined,
@@ -222,6 +223,7 @@ Deno.test("show, decode and check parse their options", () => {
   );
   const narrowed = parse("show", "--fd", "0,2,100000", "--kind", "pipe,unix") as ShowOptions;
   assert.deepEqual([narrowed.fds, narrowed.kinds], [[0, 2, 100000], ["pipe", "unix"]]);
+  assert.equal((parse("show", "--root", "/srv/rootfs") as ShowOptions).root, "/srv/rootfs");
   assert.deepEqual(
     parse("decode", "-i", "files.img", "-o", "out.json", "--pretty"),
     {

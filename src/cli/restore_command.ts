@@ -66,14 +66,12 @@ export async function runRestore(
     if (opts.command === "restore") checkPrograms(live, opts, root);
     else warnDoubtedPrograms(live, root);
     const owners = live.filter((t) => t.tableOwner === t);
-    const stageBase = stageBaseFor(live, opts.inherit.stageBase);
-    await ensureFdLimit(owners, stageBase, growth);
+    await ensureFdLimit(owners, growth);
     ignored.reassert(); // the event loop turned: Deno may have installed its handlers
     staged = openFiles(cp, owners, {
       root,
       inherit: opts.inherit,
       log,
-      stageBase,
       shellJob: opts.shellJob,
       dryRun: opts.command === "check",
       untrusted: opts.untrusted,
@@ -199,13 +197,6 @@ function warnDoubtedPrograms(live: Task[], root: string): void {
   for (const [t, v] of doubtedTasks(live, {}, root)) {
     log.warn(`task ${t.pid} (${t.comm}): ${doubtText(t, v)}; a restore needs ${execHint(t.pid)}`);
   }
-}
-
-/** Staged fds live above every target number of every task. */
-function stageBaseFor(tasks: Task[], inheritBase: number): number {
-  let max = 0;
-  for (const t of tasks) for (const e of t.fds) max = Math.max(max, e.fd);
-  return Math.max(max + 1, Math.min(inheritBase, 1024));
 }
 
 const PR_SET_CHILD_SUBREAPER = 36;

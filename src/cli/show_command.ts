@@ -6,7 +6,7 @@ import {
   type ContainerFacts,
   containerFacts,
   filterReport,
-  renderReport,
+  writeShowText,
 } from "../show/mod.ts";
 import type { ShowOptions } from "./options.ts";
 import { writeStdout } from "./output.ts";
@@ -24,19 +24,18 @@ export async function runShow(opts: ShowOptions): Promise<number> {
   } finally {
     images.close();
   }
-  const whole = buildReport(cp);
-  if (container) whole.container = container;
-  if (opts.pid !== undefined && !whole.tasks.some((t) => t.pid === opts.pid)) {
+  if (opts.pid !== undefined && !cp.tasks.some((t) => t.pid === opts.pid)) {
     throw noSuchTask(opts.pid, opts.imagesDir);
   }
-  const report = filterReport(whole, opts);
   if (opts.json) {
+    const whole = buildReport(cp, { root: opts.root });
+    const report = filterReport({ ...whole, ...(container ? { container } : {}) }, opts);
     writeStdout(JSON.stringify(report, null, 2) + "\n");
   } else {
     // https://no-color.org: any non-empty NO_COLOR turns colour off; so does a dumb terminal.
     const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR") &&
       Deno.env.get("TERM") !== "dumb";
-    writeStdout(renderReport(report, { color }));
+    writeShowText(cp, opts, { color, container, root: opts.root }, writeStdout);
   }
   return 0;
 }

@@ -120,8 +120,9 @@ export const OPTIONS: readonly OptionDoc[] = [
   {
     long: "root",
     value: "DIR",
-    commands: RESTORE_CHECK,
-    help: "resolve the paths of the images under DIR; the recorded program runs chrooted into it",
+    commands: ["restore", "show", "check"],
+    help: "resolve the paths of the images under DIR (a container's rootfs); the recorded " +
+      "program runs chrooted into it",
     example: "--root /srv/rootfs",
   },
   {

@@ -7,13 +7,18 @@ import { LOG_LEVEL, Logger } from "../log.ts";
 import { InheritFdTable } from "../inherit/mod.ts";
 import {
   type Checkpoint,
+  fakeFile,
   type FdEntry,
   type FileDesc,
   type FileKey,
   fileKey,
+  type FileOf,
+  fileOf as modelFileOf,
+  type FileType,
   type PipeData,
   type Task,
 } from "../model/mod.ts";
+import type { MemfdInodeEntry, TtyInfoEntry } from "../image/mod.ts";
 import { close, fstat, read, readlink } from "../sys/mod.ts";
 import type { OpenContext, StateSlot } from "./opener.ts";
 
@@ -58,7 +63,7 @@ export function model(spec: ModelSpec): Checkpoint {
   const files = new Map<FileKey, FileDesc>();
   for (const f of spec.files) {
     const fds: FdEntry[] = [];
-    const file: FileDesc = { id: f.id, type: f.type, payload: f.payload, fds };
+    const file = fakeFile(f.id, f.type, f.payload, fds);
     for (const [pid, fd] of f.fds ?? []) {
       let t = tasks.get(pid);
       if (!t) tasks.set(pid, t = fakeTask(pid));
@@ -86,8 +91,8 @@ export function model(spec: ModelSpec): Checkpoint {
   };
 }
 
-export function fileOf(cp: Checkpoint, type: number, id: number): FileDesc {
-  const f = cp.files.get(fileKey(type, id));
+export function fileOf<T extends FileType>(cp: Checkpoint, type: T, id: number): FileOf<T> {
+  const f = modelFileOf(cp, type, id);
   if (!f) throw new Error(`no file ${type}:${id}`);
   return f;
 }
@@ -102,6 +107,26 @@ export function oneTask(
     fds: (f.fds ?? []).map((fd): [number, number] => [100, fd]),
   }));
   return model({ files: spec, rootPid: 100, dir });
+}
+
+/** The first file of `type` in `cp`. */
+export function firstFile<T extends FileType>(cp: Checkpoint, type: T, id?: number): FileOf<T> {
+  for (const f of cp.files.values()) {
+    if (f.type === type && (id === undefined || f.id === id)) return f as FileOf<T>;
+  }
+  throw new Error(`no file of type ${type}`);
+}
+
+/** A tty_info_entry with the fields a test does not care about at their zero. */
+export function ttyInfo(e: Pick<TtyInfoEntry, "id" | "type" | "rdev"> & Partial<TtyInfoEntry>) {
+  return { locked: false, exclusive: false, packet_mode: false, sid: 0, pgrp: 0, ...e };
+}
+
+/** A memfd_inode_entry likewise. */
+export function memfdInode(
+  e: Pick<MemfdInodeEntry, "name" | "inode_id" | "size" | "shmid"> & Partial<MemfdInodeEntry>,
+): MemfdInodeEntry {
+  return { uid: 0, gid: 0, seals: 0, ...e };
 }
 
 export interface TestContext {

@@ -10,9 +10,10 @@
  * documents).
  */
 import { atFdNumber, close, dupAbove, EPOLL, epollCreate1, epollCtl } from "../sys/mod.ts";
-import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import type { EventpollFileEntry } from "../image/mod.ts";
+import { FD_TYPE, type FileDesc, type FileOf } from "../model/mod.ts";
 import { AGAIN, type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
-import { type Fown, withFileParams } from "./params.ts";
+import { withFileParams } from "./params.ts";
 import { RestoreError } from "../restore_error.ts";
 
 /** One eventpoll_tfd_entry. */
@@ -22,13 +23,8 @@ export interface EpollTarget {
   data: bigint;
 }
 
-export function epollTargets(p: Record<string, unknown>): EpollTarget[] {
-  const list = (p.tfd as Record<string, unknown>[] | undefined) ?? [];
-  return list.map((t) => ({
-    tfd: Number(t.tfd),
-    events: Number(t.events) >>> 0,
-    data: BigInt((t.data as bigint | number | undefined) ?? 0n),
-  }));
+export function epollTargets(p: Pick<EventpollFileEntry, "tfd">): EpollTarget[] {
+  return (p.tfd ?? []).map((t) => ({ tfd: t.tfd, events: t.events, data: t.data }));
 }
 
 /**
@@ -73,15 +69,15 @@ export function createEpollAbove(maxTfd: number): number {
   }
 }
 
-export const epollOpener: FileOpener = {
+export const epollOpener: FileOpener<typeof FD_TYPE.EVENTPOLL> = {
   type: FD_TYPE.EVENTPOLL,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: FileOf<typeof FD_TYPE.EVENTPOLL>): OpenResult {
     const p = file.payload;
     const targets = epollTargets(p);
     const fds = targetFds(ctx, file, targets);
     if (fds === AGAIN) return AGAIN;
     const epfd = createEpollAbove(Math.max(-1, ...targets.map((t) => t.tfd)));
-    withFileParams(ctx, epfd, Number(p.flags ?? 0), p.fown as Fown | undefined);
+    withFileParams(ctx, epfd, p.flags, p.fown);
     try {
       registerTargets(epfd, targets, fds);
     } catch (e) {

@@ -14,7 +14,7 @@ import {
 import { epollOpener, epollTargets } from "./epoll.ts";
 import { AGAIN } from "./opener.ts";
 import { RestoreError } from "../restore_error.ts";
-import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
+import { fdinfo, firstFile, oneTask, testContext } from "./_test_utils.ts";
 
 /** misc-fds: epoll fd 10 watches eventfd fd 3 and timerfd fd 6 (image order 6, 3). */
 function miscFds() {
@@ -58,7 +58,7 @@ function identity(fd: number) {
 }
 
 Deno.test("epollTargets reads tfd, events and data", () => {
-  assert.deepEqual(epollTargets({ tfd: [{ tfd: 6, events: 2147483673, data: 8738 }] }), [
+  assert.deepEqual(epollTargets({ tfd: [{ tfd: 6, events: 2147483673, data: 8738n, id: 1 }] }), [
     { tfd: 6, events: 0x80000019, data: 0x2222n },
   ]);
   assert.deepEqual(epollTargets({}), []);
@@ -67,15 +67,15 @@ Deno.test("epollTargets reads tfd, events and data", () => {
 Deno.test("an epoll waits for its targets, then registers them under their task fd numbers", () => {
   const cp = miscFds();
   const t = testContext(cp);
-  const file = (id: number) => [...cp.files.values()].find((f) => f.id === id)!;
+  const file = (id: number) => firstFile(cp, FD_TYPE.EVENTPOLL, id);
   // fds 3 and 6 of this process belong to the Deno runtime: they must survive.
   const runtime = [3, 6].map((n) => ({ n, before: identity(n) }));
   let epfd: number | undefined;
   try {
     assert.equal(epollOpener.open(t.ctx, file(11)), AGAIN);
-    t.staged.set(file(4), dupAboveClosing(eventfd(0, O.CLOEXEC)));
+    t.staged.set(firstFile(cp, FD_TYPE.EVENTFD, 4), dupAboveClosing(eventfd(0, O.CLOEXEC)));
     assert.equal(epollOpener.open(t.ctx, file(11)), AGAIN); // the timerfd is not open yet
-    t.staged.set(file(7), dupAboveClosing(timerfdCreate(1, O.CLOEXEC)));
+    t.staged.set(firstFile(cp, FD_TYPE.TIMERFD, 7), dupAboveClosing(timerfdCreate(1, O.CLOEXEC)));
     const got = epollOpener.open(t.ctx, file(11));
     assert.notEqual(got, AGAIN);
     epfd = got as number;
@@ -91,11 +91,11 @@ Deno.test("an epoll waits for its targets, then registers them under their task 
 Deno.test("an epoll registers a 64-bit data word and EPOLLRDHUP", () => {
   const cp = miscFds();
   const t = testContext(cp);
-  const file = (id: number) => [...cp.files.values()].find((f) => f.id === id)!;
+  const file = (id: number) => firstFile(cp, FD_TYPE.EVENTPOLL, id);
   const [r, w] = pipe2();
   let epfd: number | undefined;
   try {
-    t.staged.set(file(13), dupAboveClosing(r));
+    t.staged.set([...cp.files.values()].find((f) => f.id === 13)!, dupAboveClosing(r));
     epfd = epollOpener.open(t.ctx, file(14)) as number;
     assert.deepEqual(targetsOf(epfd), [[12, "2019", "abcdef0123456789"]]);
   } finally {
@@ -114,7 +114,7 @@ Deno.test("an epoll watching an fd the task does not have is refused", () => {
   }]);
   const t = testContext(cp);
   try {
-    assert.throws(() => epollOpener.open(t.ctx, [...cp.files.values()][0]), (e: unknown) => {
+    assert.throws(() => epollOpener.open(t.ctx, firstFile(cp, FD_TYPE.EVENTPOLL)), (e: unknown) => {
       assert.ok(e instanceof RestoreError);
       assert.equal(e.message, "epoll id 0xb watches fd 40, which task 100 does not have");
       return true;

@@ -4,9 +4,9 @@
  * eventfd comes back as a plain one, as with criu.
  */
 import { close, eventfd, writeAll } from "../sys/mod.ts";
-import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import { FD_TYPE, type FileOf } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { type Fown, withFileParams } from "./params.ts";
+import { withFileParams } from "./params.ts";
 
 const U32_MAX = 0xffff_ffffn;
 
@@ -27,11 +27,11 @@ export function createEventfd(counter: bigint): number {
   return fd;
 }
 
-export const eventfdOpener: FileOpener = {
+export const eventfdOpener: FileOpener<typeof FD_TYPE.EVENTFD> = {
   type: FD_TYPE.EVENTFD,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: FileOf<typeof FD_TYPE.EVENTFD>): OpenResult {
     const p = file.payload;
-    const fd = createEventfd(BigInt((p.counter as bigint | undefined) ?? 0n));
-    return withFileParams(ctx, fd, Number(p.flags ?? 0), p.fown as Fown | undefined);
+    const fd = createEventfd(p.counter);
+    return withFileParams(ctx, fd, p.flags, p.fown);
   },
 };

@@ -3,12 +3,12 @@ import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, O, read } from "../sys/mod.ts";
 import { eventfdOpener } from "./eventfd.ts";
 import { AGAIN } from "./opener.ts";
-import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
+import { fdinfo, firstFile, oneTask, testContext } from "./_test_utils.ts";
 
 function openEventfd(payload: Record<string, unknown>): number {
   const cp = oneTask([{ id: 4, type: FD_TYPE.EVENTFD, payload, fds: [3] }]);
   const t = testContext(cp);
-  const fd = eventfdOpener.open(t.ctx, [...cp.files.values()][0]);
+  const fd = eventfdOpener.open(t.ctx, firstFile(cp, FD_TYPE.EVENTFD));
   t.dispose();
   assert.notEqual(fd, AGAIN);
   return fd as number;

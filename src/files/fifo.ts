@@ -8,22 +8,24 @@
  * see ghost_node.ts) and opened through its descriptor.
  */
 import { regFileKey } from "../inherit/mod.ts";
-import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import type { RegFileEntry } from "../image/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileOf, fileOf, type RegFile } from "../model/mod.ts";
 import { close, fstat, O, open, openInRoot, pipe2, S_IF } from "../sys/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { restorePipeData } from "./pipe.ts";
-import { type RegPayload, regPayload } from "./reg_payload.ts";
 import { hex, RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { openGhostFifo } from "./ghost_file.ts";
 
+type FifoFile = FileOf<typeof FD_TYPE.FIFO>;
+
 /** pipe_id → the FIFO file that writes that FIFO's saved bytes: the first in files.img order. */
-export function fifoDataOwners(cp: Checkpoint): Map<number, FileDesc> {
-  const owners = new Map<number, FileDesc>();
+export function fifoDataOwners(cp: Checkpoint): Map<number, FifoFile> {
+  const owners = new Map<number, FifoFile>();
   for (const file of cp.files.values()) {
     if (file.type !== FD_TYPE.FIFO) continue;
-    const pipeId = Number(file.payload.pipe_id) >>> 0;
+    const pipeId = file.payload.pipe_id;
     if (!owners.has(pipeId)) owners.set(pipeId, file);
   }
   return owners;
@@ -33,9 +35,9 @@ export function fifoDataOwners(cp: Checkpoint): Map<number, FileDesc> {
 const DATA_OWNERS = stateSlot(fifoDataOwners);
 
 /** The REG file holding a FIFO's path and flags. */
-export function fifoRegFile(cp: Checkpoint, file: FileDesc): FileDesc {
-  const regId = Number(file.payload.regf_id ?? file.id);
-  const reg = cp.files.get(fileKey(FD_TYPE.REG, regId));
+export function fifoRegFile(cp: Checkpoint, file: FifoFile): RegFile {
+  const regId = file.payload.regf_id ?? file.id;
+  const reg = fileOf(cp, FD_TYPE.REG, regId);
   if (!reg) {
     throw new RestoreError(`No file for FIFO id ${hex(file.id)}: REG id ${hex(regId)} is missing`, {
       fileId: file.id,
@@ -44,10 +46,10 @@ export function fifoRegFile(cp: Checkpoint, file: FileDesc): FileDesc {
   return reg;
 }
 
-function openFifo(ctx: OpenContext, file: FileDesc): number {
+function openFifo(ctx: OpenContext, file: FifoFile): number {
   const regFile = fifoRegFile(ctx.cp, file);
-  const reg = regPayload(regFile);
-  const key = regFileKey(reg.name, reg.ext);
+  const reg = regFile.payload;
+  const key = regFileKey(reg.name, reg.ext === true);
   const inherited = ctx.inherit.take(key);
   // The caller's description as it is, without the FIFO's data.
   if (inherited && !reg.ext) return inherited.fd;
@@ -75,7 +77,7 @@ function openFifo(ctx: OpenContext, file: FileDesc): number {
 }
 
 /** An O_PATH descriptor of the path inside the root, refused unless it is a FIFO. */
-function probeFifo(ctx: OpenContext, file: FileDesc, reg: RegPayload): number {
+function probeFifo(ctx: OpenContext, file: FifoFile, reg: RegFileEntry): number {
   let fd: number;
   try {
     fd = openInRoot(ctx.root, reg.name, O.PATH | O.CLOEXEC);
@@ -103,7 +105,7 @@ function dryRunStandIn(): number {
   return r;
 }
 
-function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: RegPayload): number {
+function openWithHelper(ctx: OpenContext, file: FifoFile, path: string, reg: RegFileEntry): number {
   const { name, mode } = reg;
   const helper = openOrFail(
     path,
@@ -114,7 +116,7 @@ function openWithHelper(ctx: OpenContext, file: FileDesc, path: string, reg: Reg
   try {
     const fd = openOrFail(path, imageOpenFlags(reg.flags), `Can't open fifo ${hex(file.id)}`, name);
     try {
-      const pipeId = Number(file.payload.pipe_id) >>> 0;
+      const pipeId = file.payload.pipe_id;
       if (ctx.state(DATA_OWNERS).get(pipeId) === file) {
         restorePipeData(ctx, helper, ctx.cp.fifoData.get(pipeId), pipeId);
       }
@@ -146,9 +148,9 @@ function openOrFail(path: string, flags: number, what: string, name: string): nu
   }
 }
 
-export const fifoOpener: FileOpener = {
+export const fifoOpener: FileOpener<typeof FD_TYPE.FIFO> = {
   type: FD_TYPE.FIFO,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: FifoFile): OpenResult {
     return openFifo(ctx, file);
   },
 };

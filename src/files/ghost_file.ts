@@ -6,8 +6,11 @@
  * come back and share it. Ghosts of other types go to ghost_node.ts.
  */
 import { REMAP_TYPE } from "../image/mod.ts";
-import type { GhostChunkEntry, GhostFileEntry } from "../image/mod.ts";
-import { directorySource, FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import type { GhostChunkEntry, GhostFileEntry, RegFileEntry, WithExtra } from "../image/mod.ts";
+
+/** A ghost-file head: without chunks, `extra` is the whole content. */
+type GhostHead = GhostFileEntry & { extra?: Uint8Array };
+import { FD_TYPE, type FileDesc, fileOf, sourceOf } from "../model/mod.ts";
 import {
   close,
   closePlace,
@@ -26,7 +29,6 @@ import {
   writeAll,
 } from "../sys/mod.ts";
 import { type OpenContext, stateSlot } from "./opener.ts";
-import type { RegPayload } from "./reg_payload.ts";
 import { RestoreError, why } from "../restore_error.ts";
 import { ghostNodeFd, isGhostNode, madeGhostNode } from "./ghost_node.ts";
 import {
@@ -59,8 +61,7 @@ const GHOSTS = stateSlot(() => new Map<number, Ghost>());
 
 /** The ghost-file entries of remap `remapId`: the head, then content chunks. */
 function ghostEntries(ctx: OpenContext, remapId: number, file: FileDesc) {
-  const [head, ...chunks] = (ctx.cp.source ?? directorySource(ctx.cp.dir))
-    .entries("ghost-file", remapId) as unknown as (GhostFileEntry | GhostChunkEntry)[];
+  const [head, ...chunks] = sourceOf(ctx.cp).entries("ghost-file", remapId);
   if (!head) {
     throw new RestoreError(
       `Can't open ghost file ghost-file-${remapId.toString(16)}.img: no entry`,
@@ -69,7 +70,8 @@ function ghostEntries(ctx: OpenContext, remapId: number, file: FileDesc) {
       },
     );
   }
-  return { head: head as GhostFileEntry, chunks: chunks as GhostChunkEntry[] };
+  // The image table's "ghost" layout: a ghost_file_entry, then chunks.
+  return { head: head as GhostHead, chunks: chunks as WithExtra<GhostChunkEntry>[] };
 }
 
 /** The regular ghost of remap `remapId`, made on first use; undefined for a non-regular one. */
@@ -102,7 +104,7 @@ function ghostFor(
 export function openGhost(
   ctx: OpenContext,
   file: FileDesc,
-  reg: RegPayload,
+  reg: RegFileEntry,
   remapId: number,
 ): Remapped {
   const entries = ctx.state(GHOSTS).has(remapId) ? undefined : ghostEntries(ctx, remapId, file);
@@ -134,9 +136,9 @@ export function openGhost(
 function openNodeFile(
   ctx: OpenContext,
   file: FileDesc,
-  reg: RegPayload,
+  reg: RegFileEntry,
   remapId: number,
-  head: GhostFileEntry,
+  head: GhostHead,
 ): Remapped {
   if ((head.mode & S_IF.MT) === S_IF.FIFO) {
     throw new RestoreError(`File ${reg.name} is a regular file, but its ghost is a FIFO`, {
@@ -161,7 +163,7 @@ function openNodeFile(
 export function openGhostFifo(
   ctx: OpenContext,
   file: FileDesc,
-  reg: RegPayload,
+  reg: RegFileEntry,
 ): number | undefined {
   const remap = ctx.cp.remaps.get(file.id)!;
   const remapId = Number(remap.remap_id);
@@ -186,13 +188,13 @@ export function ghostByInode(
   ino: bigint,
 ): number | "unmade" | undefined {
   for (const [origId, remap] of ctx.cp.remaps) {
-    if (Number(remap.remap_type) !== REMAP_TYPE.GHOST) continue;
-    const orig = ctx.cp.files.get(fileKey(FD_TYPE.REG, origId));
+    if (remap.remap_type !== REMAP_TYPE.GHOST) continue;
+    const orig = fileOf(ctx.cp, FD_TYPE.REG, origId);
     if (!orig) continue;
-    const remapId = Number(remap.remap_id);
+    const remapId = remap.remap_id;
     const entries = ghostEntries(ctx, remapId, orig);
-    if (Number(entries.head.dev) !== dev || BigInt(entries.head.ino ?? -1n) !== ino) continue;
-    const name = String(orig.payload.name);
+    if (entries.head.dev !== dev || (entries.head.ino ?? -1n) !== ino) continue;
+    const name = orig.payload.name;
     const g = ghostFor(ctx, remapId, name, orig, entries);
     if (g) return g.fd;
     const made = madeGhostNode(ctx, remapId);
@@ -228,8 +230,8 @@ function createGhost(
   path: string,
   remapId: number,
   file: FileDesc,
-  g: GhostFileEntry,
-  chunks: GhostChunkEntry[],
+  g: GhostHead,
+  chunks: WithExtra<GhostChunkEntry>[],
 ): number {
   const image = `ghost-file-${remapId.toString(16)}.img`;
   const mode = Number(g.mode);
@@ -261,14 +263,14 @@ function createGhost(
   }
 }
 
-function fillGhost(fd: number, g: GhostFileEntry, chunks: GhostChunkEntry[]): void {
+function fillGhost(fd: number, g: GhostHead, chunks: WithExtra<GhostChunkEntry>[]): void {
   if (g.chunks !== true) {
     if (g.extra) writeAll(fd, g.extra);
     return;
   }
   for (const c of chunks) {
-    lseek(fd, BigInt(c.off), SEEK.SET);
+    lseek(fd, c.off, SEEK.SET);
     writeAll(fd, c.extra);
   }
-  if (g.size !== undefined) ftruncate(fd, BigInt(g.size)); // trailing hole
+  if (g.size !== undefined) ftruncate(fd, g.size); // trailing hole
 }

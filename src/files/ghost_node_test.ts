@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { haveRoot } from "../../tests/support/root.ts";
 import { ZDTM_CORPUS } from "../../tests/support/zdtm.ts";
-import { type Checkpoint, FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
+import { type Checkpoint, FD_TYPE, fileKey, fileOf, loadCheckpoint } from "../model/mod.ts";
 import { fstat, getFlags, O, S_IF, setFaultInjector } from "../sys/mod.ts";
 import { regOpener } from "./reg.ts";
 import { fifoOpener } from "./fifo.ts";
@@ -57,12 +57,12 @@ function inScenario(
 /** Opens file `id` of `type` (REG by default) as the scheduler would, staging its fd. */
 function openFile(t: TestContext, id: number, type: number = FD_TYPE.REG, ctx = t.ctx): number {
   const file = t.ctx.cp.files.get(fileKey(type, id))!;
-  const opener = type === FD_TYPE.FIFO
-    ? fifoOpener
-    : type === FD_TYPE.INOTIFY
-    ? inotifyOpener
-    : regOpener;
-  const fd = opener.open(ctx, file) as number;
+  const fd =
+    (file.type === FD_TYPE.FIFO
+      ? fifoOpener.open(ctx, file)
+      : file.type === FD_TYPE.INOTIFY
+      ? inotifyOpener.open(ctx, file)
+      : regOpener.open(ctx, fileOf(t.ctx.cp, FD_TYPE.REG, id)!)) as number;
   t.staged.set(file, fd);
   return fd;
 }

@@ -4,7 +4,7 @@
  * or connected (UDP) as they were. Established TCP connections need the
  * kernel's repair mode (criu --tcp-established) and are refused by name.
  */
-import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import { FD_TYPE, type FileDesc, type FileOf } from "../model/mod.ts";
 import {
   AF,
   bind,
@@ -29,31 +29,10 @@ import {
   TCP,
 } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import { restoreOwner, setStatusFlags } from "./params.ts";
 import { RestoreError, why } from "../restore_error.ts";
-import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
+import { restoreShutdown, restoreSocketOpts } from "./socket_opts.ts";
 import type { InetSkEntry } from "../image/mod.ts";
-
-/**
- * inet_sk_entry as the opener uses it: the image's entry with the address
- * words always present and the option records typed.
- */
-export interface InetSk
-  extends Omit<InetSkEntry, "src_addr" | "dst_addr" | "fown" | "opts" | "ip_opts" | "tcp_opts"> {
-  /** Network-order 32-bit words as stored: one for IPv4, four for IPv6. */
-  src_addr: number[];
-  dst_addr: number[];
-  fown?: Fown;
-  opts?: SkOpts;
-  ip_opts?: { ttl?: number; freebind?: boolean };
-  tcp_opts?: {
-    nodelay?: boolean;
-    cork?: boolean;
-    keepcnt?: number;
-    keepidle?: number;
-    keepintvl?: number;
-  };
-}
 
 const TCP_ESTABLISHED = 1;
 const TCP_CLOSE = 7;
@@ -72,31 +51,6 @@ const TCP_STATES = [
   "LISTEN",
   "CLOSING",
 ];
-
-export function inetSk(file: FileDesc): InetSk {
-  const p = file.payload;
-  const words = (v: unknown) => ((v as number[] | undefined) ?? []).map(Number);
-  return {
-    id: Number(p.id),
-    ino: Number(p.ino),
-    family: Number(p.family),
-    type: Number(p.type),
-    proto: Number(p.proto),
-    state: Number(p.state),
-    src_port: Number(p.src_port ?? 0),
-    dst_port: Number(p.dst_port ?? 0),
-    flags: Number(p.flags ?? 0),
-    backlog: Number(p.backlog ?? 0),
-    src_addr: words(p.src_addr),
-    dst_addr: words(p.dst_addr),
-    fown: p.fown as Fown | undefined,
-    opts: p.opts as SkOpts | undefined,
-    v6only: p.v6only === true,
-    ip_opts: p.ip_opts as InetSk["ip_opts"],
-    tcp_opts: p.tcp_opts as InetSk["tcp_opts"],
-    shutdown: p.shutdown === undefined ? undefined : Number(p.shutdown),
-  };
-}
 
 /** The address bytes of the stored words (each word is the bytes in memory order). */
 export function addrBytes(words: readonly number[]): Uint8Array {
@@ -131,12 +85,15 @@ function where(file: FileDesc): string {
 }
 
 /** Opens one inet socket file (see the module doc). */
-export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
-  const sk = inetSk(file);
+export function openInetSocket(ctx: OpenContext, file: FileOf<typeof FD_TYPE.INETSK>): OpenResult {
+  const sk = file.payload;
+  // Network-order 32-bit words as stored: one for IPv4, four for IPv6.
+  const srcAddr = sk.src_addr ?? [];
+  const dstAddr = sk.dst_addr ?? [];
   const m = file.fds[0];
   const info = { pid: m?.task.pid, fd: m?.fd, fileId: file.id };
-  const local = formatAddr(sk.family, sk.src_addr, sk.src_port);
-  const remote = formatAddr(sk.family, sk.dst_addr, sk.dst_port);
+  const local = formatAddr(sk.family, srcAddr, sk.src_port);
+  const remote = formatAddr(sk.family, dstAddr, sk.dst_port);
   if (sk.family !== AF.INET && sk.family !== AF.INET6) {
     throw new RestoreError(`${where(file)}: inet socket of family ${sk.family}`, info);
   }
@@ -162,7 +119,7 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
       // Like criu: bind with SO_REUSEADDR on, then put the dumped value back.
       setsockoptInt(fd, SOL_SOCKET, SO.REUSEADDR, 1);
       try {
-        bind(fd, sockaddr(sk.family, sk.src_addr, sk.src_port));
+        bind(fd, sockaddr(sk.family, srcAddr, sk.src_port));
       } catch (e) {
         const busy = e instanceof SysError && e.errno === ERRNO.EADDRINUSE;
         throw new RestoreError(
@@ -175,7 +132,7 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     setsockoptInt(fd, SOL_SOCKET, SO.REUSEADDR, sk.opts?.reuseaddr ? 1 : 0);
     if (sk.state === TCP_LISTEN) listen(fd, sk.backlog);
     if (!tcp && sk.state === TCP_ESTABLISHED) {
-      connect(fd, sockaddr(sk.family, sk.dst_addr, sk.dst_port));
+      connect(fd, sockaddr(sk.family, dstAddr, sk.dst_port));
     }
     setStatusFlags(fd, sk.flags);
     restoreOwner(ctx, fd, sk.fown);
@@ -190,7 +147,7 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
 }
 
 /** The IP-level options the image carries: IP_FREEBIND/IPV6_FREEBIND, IP_TTL. */
-function restoreIpOpts(fd: number, sk: InetSk): void {
+function restoreIpOpts(fd: number, sk: InetSkEntry): void {
   if (sk.ip_opts?.freebind) {
     if (sk.family === AF.INET6) setsockoptInt(fd, IPPROTO.IPV6, IPV6_FREEBIND, 1);
     else setsockoptInt(fd, IPPROTO.IP, IP_FREEBIND, 1);
@@ -201,7 +158,7 @@ function restoreIpOpts(fd: number, sk: InetSk): void {
 }
 
 /** The TCP options the image carries. */
-function restoreTcpOpts(fd: number, sk: InetSk): void {
+function restoreTcpOpts(fd: number, sk: InetSkEntry): void {
   if (sk.type !== SOCK.STREAM || !sk.tcp_opts) return;
   const t = sk.tcp_opts;
   if (t.nodelay) setsockoptInt(fd, IPPROTO.TCP, TCP.NODELAY, 1);
@@ -211,7 +168,7 @@ function restoreTcpOpts(fd: number, sk: InetSk): void {
   if (t.keepintvl) setsockoptInt(fd, IPPROTO.TCP, TCP.KEEPINTVL, t.keepintvl);
 }
 
-export const inetSocketOpener: FileOpener = {
+export const inetSocketOpener: FileOpener<typeof FD_TYPE.INETSK> = {
   type: FD_TYPE.INETSK,
   open: openInetSocket,
 };

@@ -23,9 +23,10 @@ import {
   openInRoot,
   SysError,
 } from "../sys/mod.ts";
-import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import type { InotifyFileEntry } from "../image/mod.ts";
+import { FD_TYPE, type FileDesc, type FileOf } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
-import { type Fown, withFileParams } from "./params.ts";
+import { withFileParams } from "./params.ts";
 import { RestoreError } from "../restore_error.ts";
 import { ghostByInode } from "./ghost_file.ts";
 
@@ -39,17 +40,9 @@ export interface InotifyWatch {
   ino: bigint;
 }
 
-export function inotifyWatches(p: Record<string, unknown>): InotifyWatch[] {
-  const list = (p.wd as Record<string, unknown>[] | undefined) ?? [];
-  return list.map((w) => {
-    const handle = w.f_handle as { path?: string } | undefined;
-    return {
-      wd: Number(w.wd),
-      mask: Number(w.mask) >>> 0,
-      path: handle?.path,
-      dev: Number(w.s_dev ?? 0),
-      ino: BigInt((w.i_ino as bigint | undefined) ?? 0n),
-    };
+export function inotifyWatches(p: Pick<InotifyFileEntry, "wd">): InotifyWatch[] {
+  return (p.wd ?? []).map((w) => {
+    return { wd: w.wd, mask: w.mask, path: w.f_handle.path, dev: w.s_dev, ino: w.i_ino };
   }).sort((a, b) => a.wd - b.wd);
 }
 
@@ -102,11 +95,11 @@ function addGhostWatch(ctx: OpenContext, file: FileDesc, fd: number, w: InotifyW
   addWatchAs(ctx, fd, `/proc/self/fd/${ghost}`, w.mask, w.wd);
 }
 
-export const inotifyOpener: FileOpener = {
+export const inotifyOpener: FileOpener<typeof FD_TYPE.INOTIFY> = {
   type: FD_TYPE.INOTIFY,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: FileOf<typeof FD_TYPE.INOTIFY>): OpenResult {
     const p = file.payload;
-    const fd = withFileParams(ctx, inotifyInit1(0), Number(p.flags ?? 0), p.fown as Fown);
+    const fd = withFileParams(ctx, inotifyInit1(0), p.flags, p.fown);
     try {
       for (const w of inotifyWatches(p)) {
         if (w.path === undefined) {

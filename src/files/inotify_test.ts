@@ -5,7 +5,7 @@ import { close, getFlags, O } from "../sys/mod.ts";
 import { inotifyOpener, inotifyWatches } from "./inotify.ts";
 import { AGAIN } from "./opener.ts";
 import { RestoreError } from "../restore_error.ts";
-import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
+import { fdinfo, firstFile, oneTask, testContext } from "./_test_utils.ts";
 
 /** `[wd, mask hex, inode]` of each watch, from fdinfo. */
 function watchesOf(fd: number): [number, string, bigint][] {
@@ -19,16 +19,19 @@ function openInotify(root: string, wd: Record<string, unknown>[]) {
   const cp = oneTask([{ id: 12, type: FD_TYPE.INOTIFY, payload: { id: 12, flags: 0o4000, wd } }]);
   const t = testContext(cp, root);
   try {
-    return inotifyOpener.open(t.ctx, [...cp.files.values()][0]);
+    return inotifyOpener.open(t.ctx, firstFile(cp, FD_TYPE.INOTIFY));
   } finally {
     t.dispose();
   }
 }
 
+const WD = { id: 1, ignored_mask: 0 };
+const FH = { bytes: 0, type: 0 };
+
 Deno.test("inotifyWatches sorts the watches by wd and keeps their paths", () => {
   const wd = [
-    { wd: 2, mask: 0x28, f_handle: { path: "/a/b" }, s_dev: 0xfe00000, i_ino: 12n },
-    { wd: 1, mask: 0x302, f_handle: { path: "/a" }, s_dev: 0xfe00000, i_ino: 11n },
+    { ...WD, wd: 2, mask: 0x28, f_handle: { ...FH, path: "/a/b" }, s_dev: 0xfe00000, i_ino: 12n },
+    { ...WD, wd: 1, mask: 0x302, f_handle: { ...FH, path: "/a" }, s_dev: 0xfe00000, i_ino: 11n },
   ];
   assert.deepEqual(inotifyWatches({ wd }), [
     { wd: 1, mask: 0x302, path: "/a", dev: 0xfe00000, ino: 11n },

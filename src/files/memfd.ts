@@ -19,15 +19,10 @@ import {
   writeAll,
 } from "../sys/mod.ts";
 import { memfdKey } from "../inherit/mod.ts";
-import {
-  directorySource,
-  FD_TYPE,
-  type FileDesc,
-  type ImageSource,
-  readShmem,
-} from "../model/mod.ts";
+import { FD_TYPE, type FileOf, type ImageSource, readShmem, sourceOf } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
-import { type Fown, restoreOwner } from "./params.ts";
+import type { MemfdInodeEntry } from "../image/mod.ts";
+import { restoreOwner } from "./params.ts";
 import { RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 
@@ -38,8 +33,10 @@ const F_SEAL_SEAL = 1;
 /** The inode fd of each memfd inode this restore made. */
 const INODES = stateSlot(() => new Map<bigint, number>());
 
-function inodeEntry(ctx: OpenContext, file: FileDesc): Record<string, unknown> {
-  const id = BigInt((file.payload.inode_id as bigint | undefined) ?? 0n);
+type MemfdFile = FileOf<typeof FD_TYPE.MEMFD>;
+
+function inodeEntry(ctx: OpenContext, file: MemfdFile): MemfdInodeEntry {
+  const id = BigInt(file.payload.inode_id); // a u32 here, a u64 in memfd.img
   const inode = ctx.cp.memfdInodes.get(id);
   if (!inode) {
     throw new RestoreError(`memfd file id ${file.id} names inode ${id}, missing in memfd.img`, {
@@ -50,20 +47,19 @@ function inodeEntry(ctx: OpenContext, file: FileDesc): Record<string, unknown> {
 }
 
 /** Makes the memfd of `inode` as the dump had it (content, mode, owner, seals). */
-export function createMemfdInode(images: ImageSource, inode: Record<string, unknown>): number {
-  const name = String(inode.name ?? "");
-  const size = BigInt((inode.size as bigint | undefined) ?? 0n);
-  const huge = Number(inode.hugetlb_flag ?? 0);
+export function createMemfdInode(images: ImageSource, inode: MemfdInodeEntry): number {
+  const { name, size } = inode;
+  const huge = inode.hugetlb_flag ?? 0;
   const fd = memfdCreate(name, MFD.ALLOW_SEALING | (huge ? MFD_HUGETLB | huge : 0));
   try {
     ftruncate(fd, size);
-    for (const run of readShmem(images, Number(inode.shmid), Number(size))) {
+    for (const run of readShmem(images, inode.shmid, Number(size))) {
       lseek(fd, BigInt(run.offset), SEEK.SET);
       writeAll(fd, run.bytes);
     }
-    if (inode.mode !== undefined) fchmod(fd, Number(inode.mode) & 0o7777);
-    fchown(fd, Number(inode.uid ?? 0), Number(inode.gid ?? 0));
-    const seals = Number(inode.seals ?? 0);
+    if (inode.mode !== undefined) fchmod(fd, inode.mode & 0o7777);
+    fchown(fd, inode.uid, inode.gid);
+    const seals = inode.seals;
     if (seals & ~F_SEAL_SEAL) addSeals(fd, seals & ~F_SEAL_SEAL);
     if (seals & F_SEAL_SEAL) addSeals(fd, F_SEAL_SEAL);
     return fd;
@@ -73,12 +69,12 @@ export function createMemfdInode(images: ImageSource, inode: Record<string, unkn
   }
 }
 
-function inodeFd(ctx: OpenContext, file: FileDesc, inode: Record<string, unknown>): number {
+function inodeFd(ctx: OpenContext, file: MemfdFile, inode: MemfdInodeEntry): number {
   const made = ctx.state(INODES);
-  const id = BigInt(inode.inode_id as bigint);
+  const id = inode.inode_id;
   let fd = made.get(id);
   if (fd === undefined) {
-    fd = createMemfdInode(ctx.cp.source ?? directorySource(ctx.cp.dir), inode);
+    fd = createMemfdInode(sourceOf(ctx.cp), inode);
     made.set(id, fd);
     const mine = fd;
     ctx.onCleanup(() => close(mine));
@@ -87,18 +83,18 @@ function inodeFd(ctx: OpenContext, file: FileDesc, inode: Record<string, unknown
   return fd;
 }
 
-export const memfdOpener: FileOpener = {
+export const memfdOpener: FileOpener<typeof FD_TYPE.MEMFD> = {
   type: FD_TYPE.MEMFD,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: MemfdFile): OpenResult {
     const p = file.payload;
     const inode = inodeEntry(ctx, file);
-    const inherited = ctx.inherit.take(memfdKey(String(inode.name)));
+    const inherited = ctx.inherit.take(memfdKey(inode.name));
     if (inherited) return inherited.fd;
     const base = inodeFd(ctx, file, inode);
-    const fd = open(`/proc/self/fd/${base}`, imageOpenFlags(Number(p.flags ?? 0)));
+    const fd = open(`/proc/self/fd/${base}`, imageOpenFlags(p.flags));
     try {
-      lseek(fd, BigInt((p.pos as bigint | undefined) ?? 0n), SEEK.SET);
-      restoreOwner(ctx, fd, p.fown as Fown | undefined);
+      lseek(fd, p.pos, SEEK.SET);
+      restoreOwner(ctx, fd, p.fown);
     } catch (e) {
       close(fd);
       throw e;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FD_TYPE } from "../model/mod.ts";
 import { close, fstat, getFlags, getSeals, lseek, memfdCreate, O, read, SEEK } from "../sys/mod.ts";
 import { memfdOpener } from "./memfd.ts";
-import { oneTask, testContext } from "./_test_utils.ts";
+import { firstFile, memfdInode, oneTask, testContext } from "./_test_utils.ts";
 import { CORPUS, haveCorpus } from "../../tests/support/corpus.ts";
 import { haveRoot } from "../../tests/support/root.ts";
 import { join } from "node:path";
@@ -65,11 +65,11 @@ Deno.test("an inherited /memfd:NAME is used as it is", () => {
     payload: { id: 2, flags: 2, inode_id: 1n },
     fds: [5],
   }]);
-  cp.memfdInodes.set(1n, { name: "cloexec", inode_id: 1n, size: 100n, shmid: 1 });
+  cp.memfdInodes.set(1n, memfdInode({ name: "cloexec", inode_id: 1n, size: 100n, shmid: 1 }));
   const t = testContext(cp);
   t.ctx.inherit.stage(caller, "/memfd:cloexec");
   try {
-    const fd = memfdOpener.open(t.ctx, [...cp.files.values()][0]) as number;
+    const fd = memfdOpener.open(t.ctx, firstFile(cp, FD_TYPE.MEMFD)) as number;
     assert.equal(fstat(fd).ino, ino);
     assert.equal(fstat(fd).size, 0n); // nothing from the images was applied
     close(fd);

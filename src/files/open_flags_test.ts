@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CORPUS, haveCorpus } from "../../tests/support/corpus.ts";
 import { haveRoot } from "../../tests/support/root.ts";
-import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
+import { FD_TYPE, loadCheckpoint } from "../model/mod.ts";
 import { close, fstat, mkfifo, O, pipe2 } from "../sys/mod.ts";
 import { imageOpenFlags, NEVER_FROM_IMAGE } from "./open_flags.ts";
-import { fileOf, model, oneTask, testContext } from "./_test_utils.ts";
+import { fileOf, model, oneTask, testContext, ttyInfo } from "./_test_utils.ts";
 import { fifoOpener } from "./fifo.ts";
 import { memfdOpener } from "./memfd.ts";
 import { reopenPipe } from "./pipe.ts";
@@ -58,7 +58,8 @@ Deno.test("a memfd description whose image asks for O_TRUNC keeps the memfd's co
   try {
     // fd 4 of the corpus task: a memfd with content and no shrink seal.
     const file = cp.root.fds.find((e) => e.fd === 4)!.file;
-    file.payload.flags = Number(file.payload.flags) | HOSTILE;
+    assert.ok(file.type === FD_TYPE.MEMFD);
+    file.payload.flags |= HOSTILE;
     const fd = memfdOpener.open(t.ctx, file) as number;
     try {
       assert.ok(fstat(fd).size > 0n, "the memfd was truncated");
@@ -82,10 +83,10 @@ Deno.test("a terminal file whose image asks for O_TRUNC|O_CREAT|O_EXCL is opened
       fds: [3],
     },
   ]);
-  cp.ttyInfo.set(7, { id: 7, type: 5, rdev: 0 }); // an external terminal: opened by path
+  cp.ttyInfo.set(7, ttyInfo({ id: 7, type: 5, rdev: 0 })); // an external terminal: opened by path
   const t = testContext(cp, dir);
   try {
-    const fd = ttyOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.TTY, 1))!) as number;
+    const fd = ttyOpener.open(t.ctx, fileOf(cp, FD_TYPE.TTY, 1)!) as number;
     close(fd);
     assert.equal(Deno.readTextFileSync(join(dir, "term")), "content");
   } finally {

@@ -10,7 +10,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { InheritFdTable } from "../inherit/mod.ts";
-import type { Checkpoint, FdEntry, FileDesc, Task } from "../model/mod.ts";
+import type { Checkpoint, FdEntry, FileDesc, FileOf, FileType, Task } from "../model/mod.ts";
 
 /** "Not yet": the scheduler calls `open` again on a later pass. */
 export const AGAIN: unique symbol = Symbol("again");
@@ -75,23 +75,28 @@ export interface OpenContext {
    */
   openInTask?(file: FileDesc, path: string, flags: number): void;
   /**
+   * Leaves `file`, a pidfd of task `pid` (pid in the dump), to each task
+   * that holds it: it opens it once its target runs; the opener returns IN_TASK.
+   */
+  pidfdInTask?(file: FileDesc, pid: number, flags: number): void;
+  /**
    * Keeps `fd` for a step after the opens (a session's controlling terminal):
-   * the session stages it above every target number, closes it when the
-   * restore ends, and returns the staged number.
+   * the session owns it where it is, closes it when the restore ends, and
+   * returns its number.
    */
   hold?(fd: number): number;
 }
 
-export interface FileOpener {
+export interface FileOpener<T extends FileType = FileType> {
   /** FD_TYPE number. */
-  readonly type: number;
-  /** Opens `file`; the result is a descriptor the scheduler then owns. */
-  open(ctx: OpenContext, file: FileDesc): OpenResult;
+  readonly type: T;
+  /** Opens `file` (of this opener's type: its payload is typed); the scheduler owns the result. */
+  open(ctx: OpenContext, file: FileOf<T>): OpenResult;
   /**
    * Files `file` carries that no task may hold (a socket queue's SCM_RIGHTS):
    * the scheduler opens them as hidden files of the task that opens `file`.
    */
-  carried?(cp: Checkpoint, file: FileDesc): FileDesc[];
+  carried?(cp: Checkpoint, file: FileOf<T>): FileDesc[];
 }
 
 /** A file that cannot be restored: unsupported type, missing path, bad size... */

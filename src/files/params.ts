@@ -4,6 +4,7 @@
  * SIGIO (CRIU's restore_fown).
  */
 import { close, dupAbove, getFlags, setFlags, setOwnEx, setSig } from "../sys/mod.ts";
+import type { FownEntry } from "../image/mod.ts";
 import type { OpenContext } from "./opener.ts";
 import { RestoreError } from "../restore_error.ts";
 
@@ -26,15 +27,6 @@ export function setStatusFlags(fd: number, flags: number): void {
   }
 }
 
-/** fown_entry as decoded. */
-export interface Fown {
-  uid?: number;
-  euid?: number;
-  signum?: number;
-  pid_type?: number;
-  pid?: number;
-}
-
 /** F_OWNER_TID / F_OWNER_PID / F_OWNER_PGRP. */
 const OWNER_TYPE = [0, 1, 2];
 
@@ -44,12 +36,12 @@ const OWNER_TYPE = [0, 1, 2];
  * tasks started: an owner that was a dumped task (or its group) maps to that
  * task's new pid, any other owner is dropped with a warning (decision 5).
  */
-export function restoreOwner(ctx: OpenContext, fd: number, fown: Fown | undefined): void {
+export function restoreOwner(ctx: OpenContext, fd: number, fown: FownEntry | undefined): void {
   if (!fown) return;
   if (fown.signum) setSig(fd, fown.signum);
-  const pid = Number(fown.pid ?? 0);
+  const pid = fown.pid;
   if (!pid) return;
-  const type = OWNER_TYPE[Number(fown.pid_type ?? 0)] ?? 1;
+  const type = OWNER_TYPE[fown.pid_type] ?? 1;
   // The opener's fd number moves when the scheduler stages it: keep our own
   // duplicate of the description (the owner belongs to it) until the pids are known.
   const held = dupAbove(fd, 3);
@@ -81,7 +73,7 @@ export function withFileParams(
   ctx: OpenContext,
   fd: number,
   flags: number,
-  fown: Fown | undefined,
+  fown: FownEntry | undefined,
 ): number {
   try {
     setStatusFlags(fd, flags);

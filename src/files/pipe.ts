@@ -9,7 +9,7 @@
  */
 import { InheritFdError, pipeKey } from "../inherit/mod.ts";
 import type { InheritFdTable } from "../inherit/mod.ts";
-import { type Checkpoint, FD_TYPE, type FileDesc, type PipeData } from "../model/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileOf, type PipeData } from "../model/mod.ts";
 import {
   close,
   closeQuietly,
@@ -25,16 +25,19 @@ import {
   write,
 } from "../sys/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
-import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import type { FownEntry } from "../image/mod.ts";
+import { restoreOwner, setStatusFlags } from "./params.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { hex, RestoreError, why } from "../restore_error.ts";
 
+type PipeFile = FileOf<typeof FD_TYPE.PIPE>;
+
 /** One file of a pipe group. */
 export interface PipeMember {
-  readonly file: FileDesc;
+  readonly file: PipeFile;
   /** pipe_entry.flags: access mode and status flags of this description. */
   readonly flags: number;
-  readonly fown?: Fown;
+  readonly fown?: FownEntry;
   /** A separate description of its end: reopened through /proc/self/fd. */
   readonly reopen: boolean;
 }
@@ -45,26 +48,26 @@ export interface PipeGroup {
   /** In files.img order. */
   readonly members: PipeMember[];
   /** The member whose master comes first (lowest pid, then lowest fd). */
-  readonly creator: FileDesc;
+  readonly creator: PipeFile;
   /** Set once the pipe exists: its members were handed their ends. */
   created: boolean;
 }
 
 /** A restore's pipes: groups are a whole-checkpoint decision, made once per restore. */
 const PIPES = stateSlot(() => ({
-  groups: undefined as Map<FileDesc, PipeGroup> | undefined,
+  groups: undefined as Map<PipeFile, PipeGroup> | undefined,
   /** Pipe/FIFO data already written: CRIU refuses a second restore of one entry. */
   restored: new Set<PipeData>(),
 }));
 
 /** The pipe group of every non-inherited pipe file of `ctx`'s restore, by file. */
-export function pipeGroups(ctx: OpenContext): Map<FileDesc, PipeGroup> {
+export function pipeGroups(ctx: OpenContext): Map<PipeFile, PipeGroup> {
   const state = ctx.state(PIPES);
   return state.groups ??= makeGroups(ctx.cp, ctx.inherit);
 }
 
-function makeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDesc, PipeGroup> {
-  const byId = new Map<number, FileDesc[]>();
+function makeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<PipeFile, PipeGroup> {
+  const byId = new Map<number, PipeFile[]>();
   for (const file of cp.files.values()) {
     // Ends without fds are in flight in a socket queue: hidden files, still members.
     if (file.type !== FD_TYPE.PIPE) continue;
@@ -74,7 +77,7 @@ function makeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDesc, Pipe
     if (list) list.push(file);
     else byId.set(pipeId, [file]);
   }
-  const byFile = new Map<FileDesc, PipeGroup>();
+  const byFile = new Map<PipeFile, PipeGroup>();
   for (const [pipeId, files] of byId) {
     const group = makeGroup(pipeId, files);
     for (const m of group.members) byFile.set(m.file, group);
@@ -82,7 +85,7 @@ function makeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<FileDesc, Pipe
   return byFile;
 }
 
-function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
+function makeGroup(pipeId: number, files: PipeFile[]): PipeGroup {
   let creator = files[0];
   for (const f of files) if (masterBefore(f, creator)) creator = f;
   // pipe() gives one read and one write description; an end reopened through
@@ -90,7 +93,7 @@ function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
   let haveRead = false;
   let haveWrite = false;
   const members = files.map((file): PipeMember => {
-    const flags = Number(file.payload.flags ?? 0);
+    const flags = file.payload.flags;
     let reopen = true;
     if ((flags & O.LARGEFILE) === 0) {
       if (isWriteEnd(flags) ? !haveWrite : !haveRead) reopen = false;
@@ -99,23 +102,23 @@ function makeGroup(pipeId: number, files: FileDesc[]): PipeGroup {
     }
     // Kept only when there is an owner or a signal to set: restoreOwner does
     // nothing with a zero one, and 100,000 of them need not stay decoded.
-    const fown = file.payload.fown as Fown | undefined;
-    const owned = fown !== undefined && (!!fown.signum || Number(fown.pid ?? 0) !== 0);
+    const fown = file.payload.fown;
+    const owned = fown !== undefined && (!!fown.signum || fown.pid !== 0);
     return { file, flags, fown: owned ? fown : undefined, reopen };
   });
   return { pipeId, members, creator, created: false };
 }
 
 /** True when a's master comes first; a hidden end (no fd) comes after every held one. */
-function masterBefore(a: FileDesc, b: FileDesc): boolean {
+function masterBefore(a: PipeFile, b: PipeFile): boolean {
   const ma = a.fds[0];
   const mb = b.fds[0];
   if (!ma || !mb) return ma !== undefined && mb === undefined;
   return ma.task.pid !== mb.task.pid ? ma.task.pid < mb.task.pid : ma.fd < mb.fd;
 }
 
-function pipeIdOf(file: FileDesc): number {
-  return Number(file.payload.pipe_id) >>> 0;
+function pipeIdOf(file: PipeFile): number {
+  return file.payload.pipe_id;
 }
 
 /** O_WRONLY members get the write end; read-only and O_RDWR ones the read end. */
@@ -175,8 +178,8 @@ export function reopenPipe(fd: number, flags: number): number {
   }
 }
 
-function openInherited(ctx: OpenContext, file: FileDesc, key: string): number {
-  const flags = Number(file.payload.flags ?? 0);
+function openInherited(ctx: OpenContext, file: PipeFile, key: string): number {
+  const flags = file.payload.flags;
   const taken = ctx.inherit.take(key);
   if (!taken) throw new RestoreError(`inherit key ${key} vanished`, { fileId: file.id });
   let fd: number;
@@ -203,7 +206,7 @@ function openInherited(ctx: OpenContext, file: FileDesc, key: string): number {
   }
   try {
     setStatusFlags(fd, flags);
-    restoreOwner(ctx, fd, file.payload.fown as Fown | undefined);
+    restoreOwner(ctx, fd, file.payload.fown);
   } catch (e) {
     close(fd);
     throw e;
@@ -212,14 +215,14 @@ function openInherited(ctx: OpenContext, file: FileDesc, key: string): number {
 }
 
 /** Creates the group's pipe and a descriptor for every member. */
-function createPipe(ctx: OpenContext, group: PipeGroup): Map<FileDesc, number> {
+function createPipe(ctx: OpenContext, group: PipeGroup): Map<PipeFile, number> {
   if (group.created) {
     throw new RestoreError(`pipe ${group.pipeId} was created twice`);
   }
   group.created = true;
   const [r, w] = pipe2(O.CLOEXEC);
   const used = new Set<number>();
-  const out = new Map<FileDesc, number>();
+  const out = new Map<PipeFile, number>();
   try {
     restorePipeData(ctx, w, ctx.cp.pipeData.get(group.pipeId), group.pipeId);
     // Both ends stay open here, so no reopen below can block.
@@ -240,9 +243,9 @@ function createPipe(ctx: OpenContext, group: PipeGroup): Map<FileDesc, number> {
   return out;
 }
 
-export const pipeOpener: FileOpener = {
+export const pipeOpener: FileOpener<typeof FD_TYPE.PIPE> = {
   type: FD_TYPE.PIPE,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: PipeFile): OpenResult {
     const key = pipeKey(pipeIdOf(file));
     if (ctx.inherit.has(key)) return openInherited(ctx, file, key);
     const group = pipeGroups(ctx).get(file);

@@ -21,20 +21,20 @@ import {
   type Stat,
 } from "../sys/mod.ts";
 import { regFileKey } from "../inherit/mod.ts";
-import { FD_TYPE, type FileDesc } from "../model/mod.ts";
-import { type FileOpener, type OpenContext, type OpenResult } from "./opener.ts";
+import type { RegFileEntry } from "../image/mod.ts";
+import { FD_TYPE, type FileDesc, type RegFile } from "../model/mod.ts";
+import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
 import { restoreOwner } from "./params.ts";
 import { hex, RestoreError, why } from "../restore_error.ts";
 import { openRemapped } from "./remap.ts";
-import { type RegPayload, regPayload } from "./reg_payload.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 
 const POS_NONE = (1n << 64n) - 1n;
 
 /** Opens a REG file's description; also used by FIFOs and ttys for their paths. */
-export function openRegFile(ctx: OpenContext, file: FileDesc): number {
-  const reg = regPayload(file);
-  const key = regFileKey(reg.name, reg.ext);
+export function openRegFile(ctx: OpenContext, file: RegFile): number {
+  const reg = file.payload;
+  const key = regFileKey(reg.name, reg.ext === true);
   const inherited = ctx.inherit.take(key);
   if (inherited && !reg.ext) {
     // The caller's description as it is: its mode and offset replace the image's.
@@ -80,7 +80,11 @@ export function openRegFile(ctx: OpenContext, file: FileDesc): number {
  * a device acts on it; the same inode is then reopened through /proc, and the
  * probe's stat is the opened file's.
  */
-function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): { fd: number; st?: Stat } {
+function openInPlace(
+  ctx: OpenContext,
+  reg: RegFileEntry,
+  file: FileDesc,
+): { fd: number; st?: Stat } {
   const flags = imageOpenFlags(reg.flags);
   if (reg.mode === undefined || (flags & O.PATH) !== 0) {
     return { fd: openInRoot(ctx.root, reg.name, flags) };
@@ -95,7 +99,7 @@ function openInPlace(ctx: OpenContext, reg: RegPayload, file: FileDesc): { fd: n
   }
 }
 
-function probeType(probe: number, reg: RegPayload, file: FileDesc): Stat {
+function probeType(probe: number, reg: RegFileEntry, file: FileDesc): Stat {
   const st = fstat(probe);
   if ((st.mode & S_IF.MT) !== (reg.mode! & S_IF.MT)) throw badMode(reg, st.mode, file);
   return st;
@@ -111,7 +115,7 @@ function probeType(probe: number, reg: RegPayload, file: FileDesc): Stat {
  */
 function openNoFollow(
   ctx: OpenContext,
-  reg: RegPayload,
+  reg: RegFileEntry,
   file: FileDesc,
   flags: number,
 ): { fd: number; st: Stat } {
@@ -144,14 +148,14 @@ function openNoFollow(
   }
 }
 
-function badMode(reg: RegPayload, mode: number, file: FileDesc): RestoreError {
+function badMode(reg: RegFileEntry, mode: number, file: FileDesc): RestoreError {
   return new RestoreError(
     `File ${reg.name} has bad mode 0${mode.toString(8)} (expect 0${reg.mode?.toString(8)})`,
     { fileId: file.id },
   );
 }
 
-function reopen<T>(opener: () => T, reg: RegPayload, file: FileDesc): T {
+function reopen<T>(opener: () => T, reg: RegFileEntry, file: FileDesc): T {
   try {
     return opener();
   } catch (e) {
@@ -162,7 +166,7 @@ function reopen<T>(opener: () => T, reg: RegPayload, file: FileDesc): T {
   }
 }
 
-function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc, st = fstat(fd)): void {
+function checkAndSeek(fd: number, reg: RegFileEntry, file: FileDesc, st = fstat(fd)): void {
   if (reg.mode !== undefined && st.mode !== reg.mode) throw badMode(reg, st.mode, file);
   if (reg.size !== undefined && st.size !== reg.size) {
     throw new RestoreError(`File ${reg.name} has bad size ${st.size} (expect ${reg.size})`, {
@@ -171,15 +175,15 @@ function checkAndSeek(fd: number, reg: RegPayload, file: FileDesc, st = fstat(fd
   }
   // A new description starts at offset 0 (O_APPEND too, until its first write).
   if (
-    (reg.flags & O.PATH) === 0 && reg.pos !== undefined && reg.pos !== POS_NONE && reg.pos !== 0n
+    (reg.flags & O.PATH) === 0 && reg.pos !== POS_NONE && reg.pos !== 0n
   ) {
     lseek(fd, reg.pos, SEEK.SET);
   }
 }
 
-export const regOpener: FileOpener = {
+export const regOpener: FileOpener<typeof FD_TYPE.REG> = {
   type: FD_TYPE.REG,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: RegFile): OpenResult {
     return openRegFile(ctx, file);
   },
 };

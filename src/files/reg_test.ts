@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FD_TYPE, fileKey } from "../model/mod.ts";
+import { FD_TYPE, fileOf } from "../model/mod.ts";
 import { close, getFlags, mkfifo, O, readlink } from "../sys/mod.ts";
 import { openFds } from "../sys/_testing.ts";
 import { regOpener } from "./reg.ts";
@@ -18,7 +18,7 @@ function openAs(root: string, name: string, flags: number = O.RDONLY): number {
   }]);
   const t = testContext(cp, root);
   try {
-    return regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 1))!) as number;
+    return regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, 1)!) as number;
   } finally {
     t.dispose();
   }

@@ -14,6 +14,8 @@ import { unixSocketOpener } from "./unix_socket.ts";
 import { inetSocketOpener } from "./inet_socket.ts";
 import { memfdOpener } from "./memfd.ts";
 import { ttyOpener } from "./tty.ts";
+import { pidfdOpener } from "./pidfd.ts";
+import { nsFileOpener } from "./nsfile.ts";
 
 const OPENERS = new Map<number, FileOpener>();
 
@@ -35,6 +37,8 @@ for (
     inetSocketOpener,
     memfdOpener,
     ttyOpener,
+    pidfdOpener,
+    nsFileOpener,
   ]
 ) registerOpener(o);
 

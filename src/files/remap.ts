@@ -15,7 +15,7 @@
  * - procfs remap (a dead task's /proc entry): refused.
  */
 import { REMAP_TYPE } from "../image/mod.ts";
-import { FD_TYPE, type FileDesc, fileKey } from "../model/mod.ts";
+import { FD_TYPE, type FileDesc, fileOf } from "../model/mod.ts";
 import {
   close,
   closePlace,
@@ -34,7 +34,7 @@ import {
   unlinkIfSame,
 } from "../sys/mod.ts";
 import { type OpenContext, stateSlot } from "./opener.ts";
-import type { RegPayload } from "./reg_payload.ts";
+import type { RegFileEntry } from "../image/mod.ts";
 import { RestoreError, why } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 import { openGhost } from "./ghost_file.ts";
@@ -48,7 +48,7 @@ export interface Remapped {
 export function openRemapped(
   ctx: OpenContext,
   file: FileDesc,
-  reg: RegPayload,
+  reg: RegFileEntry,
 ): Remapped | undefined {
   const remap = ctx.cp.remaps.get(file.id);
   if (!remap) return undefined;
@@ -68,19 +68,19 @@ export function openRemapped(
 }
 
 /** The flags a REG entry is reopened with. */
-export function openFlags(reg: RegPayload): number {
+export function openFlags(reg: RegFileEntry): number {
   return imageOpenFlags(reg.flags);
 }
 
-function openLinked(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: number): number {
-  const link = ctx.cp.files.get(fileKey(FD_TYPE.REG, remapId));
+function openLinked(ctx: OpenContext, file: FileDesc, reg: RegFileEntry, remapId: number): number {
+  const link = fileOf(ctx.cp, FD_TYPE.REG, remapId);
   if (!link) {
     throw new RestoreError(
       `File ${reg.name}: no file 0x${remapId.toString(16)} for its link remap`,
       { fileId: file.id },
     );
   }
-  const linkName = String(link.payload.name);
+  const linkName = link.payload.name;
   ctx.log.info(`Remapped ${reg.name} -> ${linkName}`);
   const linkPlace = placeFor("Can't open link remap", linkName, ctx, file);
   let keepLink = false;
@@ -105,7 +105,7 @@ function openLinked(ctx: OpenContext, file: FileDesc, reg: RegPayload, remapId: 
  * An O_PATH descriptor of the link remap, refused unless it provably is one:
  * named `link_remap.N` and of the very type and mode the file had.
  */
-function linkRemapFile(place: Place, reg: RegPayload, file: FileDesc): number {
+function linkRemapFile(place: Place, reg: RegFileEntry, file: FileDesc): number {
   if (!/^link_remap\.\d+$/.test(place.name)) {
     throw new RestoreError(
       `File ${reg.name}: its link remap ${place.path} is not named link_remap.N; refused`,
@@ -140,7 +140,7 @@ export function openUnderOldName(
   ctx: OpenContext,
   from: number,
   st: Stat,
-  reg: RegPayload,
+  reg: RegFileEntry,
   file: FileDesc,
 ): number {
   const { fd, at } = linkAndOpen(ctx, from, st, reg, file);
@@ -160,7 +160,7 @@ export function linkAndOpen(
   ctx: OpenContext,
   from: number,
   st: Stat,
-  reg: RegPayload,
+  reg: RegFileEntry,
   file: FileDesc,
 ): { fd: number; at: Place } {
   const place = placeFor("Can't link", reg.name, ctx, file);
@@ -265,7 +265,7 @@ function removeOnSuccess(ctx: OpenContext, place: Place, st: Stat): boolean {
  * reopened through it, which keeps the name (O_NOFOLLOW would stay in the
  * status flags).
  */
-export function openSame(at: Place, st: Stat, reg: RegPayload, file: FileDesc): number {
+export function openSame(at: Place, st: Stat, reg: RegFileEntry, file: FileDesc): number {
   let probe: number;
   try {
     probe = openAt(at, O.PATH | O.NOFOLLOW | O.CLOEXEC);
@@ -291,7 +291,7 @@ export function openSame(at: Place, st: Stat, reg: RegPayload, file: FileDesc): 
   }
 }
 
-export function openOrFail(path: string, flags: number, reg: RegPayload, file: FileDesc): number {
+export function openOrFail(path: string, flags: number, reg: RegFileEntry, file: FileDesc): number {
   try {
     return open(path, flags);
   } catch (e) {

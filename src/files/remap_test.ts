@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { haveCorpus, imagesOf } from "../../tests/support/corpus.ts";
 import { haveRoot } from "../../tests/support/root.ts";
-import { FD_TYPE, fileKey, loadCheckpoint } from "../model/mod.ts";
+import { FD_TYPE, fileOf, loadCheckpoint } from "../model/mod.ts";
 import { close, fstat, getFlags, lseek, O, SEEK } from "../sys/mod.ts";
 import { readEntries } from "../image/mod.ts";
-import { encodeImage } from "../image/writer.ts";
+import { encodeImage } from "../../tests/support/image_writer.ts";
 import { regOpener } from "./reg.ts";
 import { testContext } from "./_test_utils.ts";
 
@@ -65,7 +65,7 @@ Deno.test("ghost files come back deleted, with their content, mode, offset and s
     // fd 3 and 4 are two files (ids 4, 5) of one ghost; 7 is in sub/; 8 was O_TMPFILE;
     // 9 is a 200000-byte ghost stored in chunks.
     for (const [taskFd, id] of [[3, 4], [4, 5], [7, 7], [8, 8], [9, 9]]) {
-      const file = cp.files.get(fileKey(FD_TYPE.REG, id))!;
+      const file = fileOf(cp, FD_TYPE.REG, id)!;
       opened.set(taskFd, regOpener.open(t.ctx, file) as number);
     }
     for (const [taskFd, fd] of opened) {
@@ -98,7 +98,7 @@ Deno.test("a linked remap is opened under its old name; link_remap.N goes once r
   const t = testContext(cp, root);
   let fd: number | undefined;
   try {
-    fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
+    fd = regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, 10)!) as number;
     assert.equal(Deno.readLinkSync(`/proc/self/fd/${fd}`), `${root}${DIR}/hard-a.txt (deleted)`);
     assert.equal(lseek(fd, 0n, SEEK.CUR), 3n);
     assert.deepEqual(listing(root), ["hard-b.txt", "link_remap.11", "sub"]);
@@ -122,8 +122,8 @@ Deno.test("a ghost whose name is taken comes back as NAME.cr_link, never over th
     try {
       for (const name of taken) Deno.writeTextFileSync(join(root, DIR, name), `mine ${name}`);
       const open = (id: number) => {
-        const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, id))!) as number;
-        t.staged.set(cp.files.get(fileKey(FD_TYPE.REG, id))!, fd);
+        const fd = regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, id)!) as number;
+        t.staged.set(fileOf(cp, FD_TYPE.REG, id)!, fd);
         return fd;
       };
       if (taken.length === 2) {
@@ -160,7 +160,7 @@ Deno.test("a procfs remap is refused by name", () => {
   cp.remaps.set(6, { orig_id: 6, remap_id: 6, remap_type: 2 });
   const t = testContext(cp);
   try {
-    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 6))!), {
+    assert.throws(() => regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, 6)!), {
       message: "File /tmp/criu-corpus/ghost-file/after-rename.txt (id 0x6) is a /proc entry " +
         "of a dead task (procfs remap 0x6); fdrestore cannot restore it",
     });
@@ -195,7 +195,7 @@ Deno.test("O_TRUNC in an image never truncates the other name of a link-remapped
   const { root } = rootWithLinkRemap();
   const t = testContext(cp, root);
   try {
-    const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
+    const fd = regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, 10)!) as number;
     close(fd);
     assert.deepEqual(
       Deno.readFileSync(join(root, DIR, "hard-b.txt")),
@@ -216,7 +216,7 @@ Deno.test("O_TRUNC|O_CREAT|O_EXCL in an image never empty a ghost file's content
   const root = makeRoot();
   const t = testContext(cp, root);
   try {
-    const fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 4))!) as number;
+    const fd = regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, 4)!) as number;
     try {
       assert.equal(await sha256(fd), truth().get(3)!.sha256);
     } finally {
@@ -240,7 +240,7 @@ Deno.test("a link remap that is not named link_remap.N is refused: the file it n
   Deno.chmodSync(victim, 0o644);
   const t = testContext(cp, root);
   try {
-    assert.throws(() => regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!), {
+    assert.throws(() => regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, 10)!), {
       message: `File ${DIR}/hard-a.txt: its link remap ${DIR}/victim is not named link_remap.N; ` +
         "refused",
     });
@@ -261,7 +261,7 @@ Deno.test("link_remap.N replaced by another file before the start is not removed
   let fd: number | undefined;
   try {
     // The restored file stays open (as in a started task): its inode number is not reused.
-    fd = regOpener.open(t.ctx, cp.files.get(fileKey(FD_TYPE.REG, 10))!) as number;
+    fd = regOpener.open(t.ctx, fileOf(cp, FD_TYPE.REG, 10)!) as number;
     Deno.removeSync(link);
     Deno.writeTextFileSync(link, "someone else's");
     t.started();
@@ -294,7 +294,7 @@ Deno.test("a dry run and an untrusted image make no name for ghosts and link rem
     const fds: number[] = [];
     try {
       for (const id of [4, 10]) {
-        fds.push(regOpener.open(ctx, cp.files.get(fileKey(FD_TYPE.REG, id))!) as number);
+        fds.push(regOpener.open(ctx, fileOf(cp, FD_TYPE.REG, id)!) as number);
       }
       t.started();
       assert.equal(await sha256(fds[0]), truth().get(3)!.sha256, mode);

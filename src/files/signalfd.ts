@@ -3,9 +3,9 @@
  * status flags and owner. Pending signals are process state, not the fd's.
  */
 import { signalfd } from "../sys/mod.ts";
-import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import { FD_TYPE, type FileOf } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { type Fown, withFileParams } from "./params.ts";
+import { withFileParams } from "./params.ts";
 
 /** The signals of a sigmask (bit n-1 set = signal n). */
 export function signalsOf(mask: bigint): number[] {
@@ -14,11 +14,11 @@ export function signalsOf(mask: bigint): number[] {
   return out;
 }
 
-export const signalfdOpener: FileOpener = {
+export const signalfdOpener: FileOpener<typeof FD_TYPE.SIGNALFD> = {
   type: FD_TYPE.SIGNALFD,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: FileOf<typeof FD_TYPE.SIGNALFD>): OpenResult {
     const p = file.payload;
-    const fd = signalfd(-1, signalsOf(BigInt((p.sigmask as bigint | undefined) ?? 0n)), 0);
-    return withFileParams(ctx, fd, Number(p.flags ?? 0), p.fown as Fown | undefined);
+    const fd = signalfd(-1, signalsOf(p.sigmask), 0);
+    return withFileParams(ctx, fd, p.flags, p.fown);
   },
 };

@@ -3,12 +3,12 @@ import { FD_TYPE } from "../model/mod.ts";
 import { close, getFlags, O } from "../sys/mod.ts";
 import { signalfdOpener, signalsOf } from "./signalfd.ts";
 import { AGAIN } from "./opener.ts";
-import { fdinfo, oneTask, testContext } from "./_test_utils.ts";
+import { fdinfo, firstFile, oneTask, testContext } from "./_test_utils.ts";
 
 function openSignalfd(payload: Record<string, unknown>): number {
   const cp = oneTask([{ id: 6, type: FD_TYPE.SIGNALFD, payload, fds: [5] }]);
   const t = testContext(cp);
-  const fd = signalfdOpener.open(t.ctx, [...cp.files.values()][0]);
+  const fd = signalfdOpener.open(t.ctx, firstFile(cp, FD_TYPE.SIGNALFD));
   t.dispose();
   assert.notEqual(fd, AGAIN);
   return fd as number;

@@ -45,10 +45,11 @@ export function restoreSocketOpts(
   if (!opts) return;
   restoreBufferSize(ctx.log, fd, "send", opts.so_sndbuf, what);
   restoreBufferSize(ctx.log, fd, "receive", opts.so_rcvbuf, what);
-  if (opts.so_buf_lock !== undefined) {
+  const bufLock = opts.so_buf_lock;
+  if (bufLock !== undefined) {
     // Setting a size locked it; the dump says which locks the task had.
     optional(ctx, fd, "SO_BUF_LOCK", () => {
-      setsockoptInt(fd, SOL_SOCKET, SO.BUF_LOCK, Number(opts.so_buf_lock));
+      setsockoptInt(fd, SOL_SOCKET, SO.BUF_LOCK, bufLock);
     });
   }
   if (opts.so_priority !== undefined) {
@@ -110,6 +111,6 @@ function optional(ctx: OpenContext, fd: number, what: string, fn: () => void): v
 /** sk_shutdown in the image: 1 read, 2 write, 3 both. */
 export function restoreShutdown(fd: number, how: number | undefined): void {
   const map: Record<number, number> = { 1: SHUT.RD, 2: SHUT.WR, 3: SHUT.RDWR };
-  const mode = map[Number(how ?? 0)];
+  const mode = map[how ?? 0];
   if (mode !== undefined) shutdown(fd, mode);
 }

@@ -12,9 +12,10 @@ import {
   timerfdSetTicks,
   timerfdSettime,
 } from "../sys/mod.ts";
-import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import type { TimerfdEntry } from "../image/mod.ts";
+import { FD_TYPE, type FileOf } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { type Fown, withFileParams } from "./params.ts";
+import { withFileParams } from "./params.ts";
 import { RestoreError } from "../restore_error.ts";
 
 const NS = 1_000_000_000n;
@@ -29,14 +30,18 @@ export interface TimerState {
   ticks: bigint;
 }
 
-export function timerState(p: Record<string, unknown>): TimerState {
-  const big = (k: string) => BigInt((p[k] as bigint | number | undefined) ?? 0n);
+export function timerState(
+  p: Pick<
+    TimerfdEntry,
+    "clockid" | "settime_flags" | "vsec" | "vnsec" | "isec" | "insec" | "ticks"
+  >,
+): TimerState {
   return {
-    clockid: Number(p.clockid ?? 0),
-    settimeFlags: Number(p.settime_flags ?? 0),
-    valueNs: big("vsec") * NS + big("vnsec"),
-    intervalNs: big("isec") * NS + big("insec"),
-    ticks: big("ticks"),
+    clockid: p.clockid,
+    settimeFlags: p.settime_flags,
+    valueNs: p.vsec * NS + p.vnsec,
+    intervalNs: p.isec * NS + p.insec,
+    ticks: p.ticks,
   };
 }
 
@@ -66,17 +71,12 @@ export function armTimer(fd: number, t: TimerState, fileId = 0): void {
   }
 }
 
-export const timerfdOpener: FileOpener = {
+export const timerfdOpener: FileOpener<typeof FD_TYPE.TIMERFD> = {
   type: FD_TYPE.TIMERFD,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: FileOf<typeof FD_TYPE.TIMERFD>): OpenResult {
     const p = file.payload;
     const t = timerState(p);
-    const fd = withFileParams(
-      ctx,
-      timerfdCreate(t.clockid, 0),
-      Number(p.flags ?? 0),
-      p.fown as Fown | undefined,
-    );
+    const fd = withFileParams(ctx, timerfdCreate(t.clockid, 0), p.flags, p.fown);
     try {
       armTimer(fd, t, file.id);
     } catch (e) {

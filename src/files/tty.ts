@@ -27,7 +27,8 @@ import {
   writeAll,
 } from "../sys/mod.ts";
 import { ttyKey } from "../inherit/mod.ts";
-import { FD_TYPE, type FileDesc, ptyPair, type TtyFile, ttyFile } from "../model/mod.ts";
+import { FD_TYPE, ptyPair, type TtyFile, ttyFile, type TtyFileDesc } from "../model/mod.ts";
+import type { TermiosEntry, TtyInfoEntry } from "../image/mod.ts";
 import {
   AGAIN,
   type FileOpener,
@@ -37,7 +38,7 @@ import {
   type StateSlot,
   stateSlot,
 } from "./opener.ts";
-import { type Fown, withFileParams } from "./params.ts";
+import { withFileParams } from "./params.ts";
 import { RestoreError } from "../restore_error.ts";
 import { imageOpenFlags } from "./open_flags.ts";
 
@@ -47,47 +48,40 @@ const PTMX_TRIES = 32;
 /** Whether this restore gave an unpaired slave fdrestore's stdin already. */
 const STDIN = stateSlot(() => ({ used: false }));
 
-function termiosOf(e: Record<string, unknown> | undefined): Termios | undefined {
+function termiosOf(e: TermiosEntry | undefined): Termios | undefined {
   if (!e) return undefined;
   // c_cc is stored as 32-bit words whose bytes are the packed array: only
   // the first 32 bytes mean anything, and the kernel takes 19 of them.
-  const words = ((e.c_cc as number[] | undefined) ?? []).slice(0, 8);
+  const words = (e.c_cc ?? []).slice(0, 8);
   const cc = new Uint8Array(32);
   const v = new DataView(cc.buffer);
-  words.forEach((w, i) => v.setUint32(4 * i, Number(w) >>> 0, true));
+  words.forEach((w, i) => v.setUint32(4 * i, w, true));
   return {
-    iflag: Number(e.c_iflag ?? 0),
-    oflag: Number(e.c_oflag ?? 0),
-    cflag: Number(e.c_cflag ?? 0),
-    lflag: Number(e.c_lflag ?? 0),
-    line: Number(e.c_line ?? 0),
+    iflag: e.c_iflag,
+    oflag: e.c_oflag,
+    cflag: e.c_cflag,
+    lflag: e.c_lflag,
+    line: e.c_line,
     cc,
   };
 }
 
 /** Locked termios, termios, then window size, as criu applies them. */
-export function restoreTtyParams(fd: number, info: Record<string, unknown>): void {
-  const locked = termiosOf(info.termios_locked as Record<string, unknown> | undefined);
+export function restoreTtyParams(fd: number, info: TtyInfoEntry): void {
+  const locked = termiosOf(info.termios_locked);
   if (locked) setTermios(fd, locked, true);
-  const t = termiosOf(info.termios as Record<string, unknown> | undefined);
+  const t = termiosOf(info.termios);
   if (t) setTermios(fd, t);
-  const w = info.winsize as Record<string, unknown> | undefined;
-  if (w) {
-    setWinsize(fd, {
-      row: Number(w.ws_row ?? 0),
-      col: Number(w.ws_col ?? 0),
-      xpixel: Number(w.ws_xpixel ?? 0),
-      ypixel: Number(w.ws_ypixel ?? 0),
-    });
-  }
+  const w = info.winsize;
+  if (w) setWinsize(fd, { row: w.ws_row, col: w.ws_col, xpixel: w.ws_xpixel, ypixel: w.ws_ypixel });
 }
 
-function flagsOf(file: FileDesc): number {
-  return imageOpenFlags(Number(file.payload.flags ?? 0));
+function flagsOf(file: TtyFileDesc): number {
+  return imageOpenFlags(file.payload.flags);
 }
 
 function keyOf(t: TtyFile): string {
-  return ttyKey(Number(t.info.rdev ?? 0), Number(t.info.dev ?? 0));
+  return ttyKey(t.info.rdev, t.info.dev ?? 0);
 }
 
 /** Runs `fn` on `fd`, closing it when `fn` throws. */
@@ -158,7 +152,7 @@ function openSlave(ctx: OpenContext, master: number, s: TtyFile): number {
   const fd = openPtyPeer(master, flags | O.NOCTTY | O.LARGEFILE);
   return guarded(fd, () => {
     restoreTtyParams(fd, s.info);
-    return withFileParams(ctx, fd, flags, s.file.payload.fown as Fown | undefined);
+    return withFileParams(ctx, fd, flags, s.file.payload.fown);
   });
 }
 
@@ -167,9 +161,9 @@ function openMaster(ctx: OpenContext, t: TtyFile): number {
   return guarded(fd, () => {
     setPtyLock(fd, false);
     restoreTtyParams(fd, t.info);
-    if (t.info.packet_mode === true) setPacketMode(fd, true);
+    if (t.info.packet_mode) setPacketMode(fd, true);
     const data = ctx.cp.ttyData;
-    const masterId = Number(t.info.id);
+    const masterId = t.info.id;
     let linked = false;
     for (const s of ptyPair(ctx.cp, t.index!).slaves) {
       if (s.file.fds.length === 0 || ctx.stagedFd(s.file) !== undefined) continue;
@@ -183,8 +177,8 @@ function openMaster(ctx: OpenContext, t: TtyFile): number {
     const input = data?.get(masterId - 1);
     if (input?.length) writeAll(fd, input);
     claimCtty(ctx, t, () => openPtyPeer(fd, O.RDONLY | O.NOCTTY));
-    if (t.info.locked === true) setPtyLock(fd, true);
-    return withFileParams(ctx, fd, flagsOf(t.file), t.file.payload.fown as Fown | undefined);
+    if (t.info.locked) setPtyLock(fd, true);
+    return withFileParams(ctx, fd, flagsOf(t.file), t.file.payload.fown);
   });
 }
 
@@ -202,7 +196,7 @@ function openHungSlaves(ctx: OpenContext, t: TtyFile): number {
   } catch {
     master = openPtmx(ctx, { ...t, path: "/dev/ptmx" }, O.RDONLY); // /dev/pts/ptmx is often 0000
   }
-  const others: [FileDesc, number][] = [];
+  const others: [TtyFileDesc, number][] = [];
   try {
     setPtyLock(master, false);
     for (const s of ptyPair(ctx.cp, t.index!).slaves) {
@@ -264,15 +258,15 @@ function openSimple(ctx: OpenContext, t: TtyFile): number {
   const flags = flagsOf(t.file);
   const fd = openInRoot(ctx.root, t.path, flags | O.NOCTTY);
   guarded(fd, () => restoreTtyParams(fd, t.info));
-  return withFileParams(ctx, fd, flags, t.file.payload.fown as Fown | undefined);
+  return withFileParams(ctx, fd, flags, t.file.payload.fown);
 }
 
-export const ttyOpener: FileOpener = {
+export const ttyOpener: FileOpener<typeof FD_TYPE.TTY> = {
   type: FD_TYPE.TTY,
-  open(ctx: OpenContext, file: FileDesc): OpenResult {
+  open(ctx: OpenContext, file: TtyFileDesc): OpenResult {
     const t = ttyFile(ctx.cp, file);
     if (!t) {
-      const info = Number(file.payload.tty_info_id ?? 0).toString(16);
+      const info = file.payload.tty_info_id.toString(16);
       throw new RestoreError(`No tty-info-id ${info} found on id ${file.id.toString(16)}`, {
         fileId: file.id,
       });

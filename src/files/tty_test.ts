@@ -1,13 +1,22 @@
 import assert from "node:assert/strict";
-import { FD_TYPE, fileKey } from "../model/mod.ts";
+import { FD_TYPE, fileOf } from "../model/mod.ts";
 import { getFlags, getTermios, O, read, readlink, setFlags, write } from "../sys/mod.ts";
 import { ttyOpener } from "./tty.ts";
 import { AGAIN } from "./opener.ts";
-import { oneTask, testContext } from "./_test_utils.ts";
+import { oneTask, testContext, ttyInfo } from "./_test_utils.ts";
 
 const SLAVE_RDEV = 136 << 8; // /dev/pts/0: major 136
 const PTMX_RDEV = (5 << 8) | 2;
-const TERMIOS = { c_iflag: 0, c_oflag: 0, c_cflag: 0o277, c_lflag: 0, c_line: 0, c_cc: [] };
+const TERMIOS = {
+  c_iflag: 0,
+  c_oflag: 0,
+  c_cflag: 0o277,
+  c_lflag: 0,
+  c_line: 0,
+  c_ispeed: 0,
+  c_ospeed: 0,
+  c_cc: [],
+};
 
 /** TTY file `id` with its REG entry (`id + 100`, the path) and fds. */
 function tty(id: number, infoId: number, path: string, flags: number, fds: number[]) {
@@ -23,11 +32,11 @@ Deno.test("slaves of a hung-up pty come back hung up, each its own description, 
     ...tty(1, 0, "/dev/pts/0", O.RDWR, [5]),
     ...tty(2, 0, "/dev/pts/0", O.RDWR, [6]),
   ]);
-  cp.ttyInfo.set(0, { id: 0, type: 1, rdev: SLAVE_RDEV, pty: { index: 0 } });
+  cp.ttyInfo.set(0, ttyInfo({ id: 0, type: 1, rdev: SLAVE_RDEV, pty: { index: 0 } }));
   const t = testContext(cp);
   try {
-    const first = cp.files.get(fileKey(FD_TYPE.TTY, 1))!;
-    const second = cp.files.get(fileKey(FD_TYPE.TTY, 2))!;
+    const first = fileOf(cp, FD_TYPE.TTY, 1)!;
+    const second = fileOf(cp, FD_TYPE.TTY, 2)!;
     const fd = ttyOpener.open(t.ctx, first) as number;
     t.staged.set(first, fd);
     const other = t.staged.get(second)!;
@@ -58,12 +67,18 @@ Deno.test("a slave dumped without O_LARGEFILE (glibc openpty) gets it, as criu's
     ...tty(1, 1, "/dev/ptmx", O.RDWR, [3]),
     ...tty(2, 0, "/dev/pts/0", O.RDWR, [4]),
   ]);
-  cp.ttyInfo.set(1, { id: 1, type: 1, rdev: PTMX_RDEV, pty: { index: 0 }, termios: TERMIOS });
-  cp.ttyInfo.set(0, { id: 0, type: 1, rdev: SLAVE_RDEV, pty: { index: 0 }, termios: TERMIOS });
+  cp.ttyInfo.set(
+    1,
+    ttyInfo({ id: 1, type: 1, rdev: PTMX_RDEV, pty: { index: 0 }, termios: TERMIOS }),
+  );
+  cp.ttyInfo.set(
+    0,
+    ttyInfo({ id: 0, type: 1, rdev: SLAVE_RDEV, pty: { index: 0 }, termios: TERMIOS }),
+  );
   const t = testContext(cp);
   try {
-    const master = cp.files.get(fileKey(FD_TYPE.TTY, 1))!;
-    const slave = cp.files.get(fileKey(FD_TYPE.TTY, 2))!;
+    const master = fileOf(cp, FD_TYPE.TTY, 1)!;
+    const slave = fileOf(cp, FD_TYPE.TTY, 2)!;
     assert.equal(ttyOpener.open(t.ctx, slave), AGAIN);
     t.staged.set(master, ttyOpener.open(t.ctx, master) as number);
     const s = t.staged.get(slave)!;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FD_TYPE, fileKey } from "../model/mod.ts";
+import { FD_TYPE, fileOf } from "../model/mod.ts";
 import { close, mkfifo, O, read, SOCK, write } from "../sys/mod.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
 import { oneTask, testContext } from "./_test_utils.ts";
@@ -45,7 +45,7 @@ Deno.test("a FIFO at a deleted socket's name is moved aside for the bind and giv
   const t = testContext(cp);
   try {
     const [a, b] = [1, 2].map((id) => {
-      const file = cp.files.get(fileKey(FD_TYPE.UNIXSK, id))!;
+      const file = fileOf(cp, FD_TYPE.UNIXSK, id)!;
       const fd = unixSocketOpener.open(t.ctx, file) as number;
       t.staged.set(file, fd);
       return fd;
@@ -67,7 +67,7 @@ Deno.test("a restore that fails after moving an occupant aside gives it its name
   const cp = deletedPair(path);
   const t = testContext(cp);
   try {
-    const file = cp.files.get(fileKey(FD_TYPE.UNIXSK, 1))!;
+    const file = fileOf(cp, FD_TYPE.UNIXSK, 1)!;
     close(unixSocketOpener.open(t.ctx, file) as number);
     assert.ok(Deno.lstatSync(path).isSocket, "the socket is bound at the name");
   } finally {
@@ -85,7 +85,7 @@ Deno.test("a restore that fails after moving an occupant aside gives it its name
 Deno.test("--untrusted moves nothing aside; a dry run leaves the occupant where it is", () => {
   const { dir, path, ino } = fifoAt();
   const cp = deletedPair(path);
-  const file = cp.files.get(fileKey(FD_TYPE.UNIXSK, 1))!;
+  const file = fileOf(cp, FD_TYPE.UNIXSK, 1)!;
   try {
     const t = testContext(cp);
     try {
@@ -129,7 +129,7 @@ Deno.test("a deleted socket's name held by a socket this restore bound is borrow
   try {
     const inos: (number | bigint | null)[] = [];
     for (const id of [1, 2]) {
-      const file = cp.files.get(fileKey(FD_TYPE.UNIXSK, id))!;
+      const file = fileOf(cp, FD_TYPE.UNIXSK, id)!;
       t.staged.set(file, unixSocketOpener.open(t.ctx, file) as number);
       inos.push(Deno.lstatSync(path).ino);
     }

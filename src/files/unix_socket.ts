@@ -8,7 +8,8 @@
  * follows in a post-open step, so the socket itself never waits for it.
  */
 import { socketKey } from "../inherit/mod.ts";
-import { FD_TYPE, type FileDesc } from "../model/mod.ts";
+import type { UnixSkEntry } from "../image/mod.ts";
+import { FD_TYPE, type FileOf } from "../model/mod.ts";
 import {
   AF,
   close,
@@ -26,32 +27,13 @@ import {
   SOL_SOCKET,
 } from "../sys/mod.ts";
 import { AGAIN, type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
-import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import { restoreOwner, setStatusFlags } from "./params.ts";
 import { RestoreError, why } from "../restore_error.ts";
-import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
+import { restoreShutdown, restoreSocketOpts } from "./socket_opts.ts";
 import { queueOf, queueRights, rightsFds, sendQueue } from "./socket_queue.ts";
-import {
-  bindName,
-  connectToName,
-  describeName,
-  unixName,
-  type UnixSkName,
-  unlinkName,
-} from "./unix_name.ts";
+import { bindName, connectToName, describeName, unixName, unlinkName } from "./unix_name.ts";
 
-/** unix_sk_entry as decoded. */
-export interface UnixSk extends UnixSkName {
-  id: number;
-  type: number;
-  state: number;
-  flags: number;
-  uflags: number;
-  backlog: number;
-  peer: number;
-  fown?: Fown;
-  opts?: SkOpts;
-  shutdown?: number;
-}
+type UnixFile = FileOf<typeof FD_TYPE.UNIXSK>;
 
 const TCP_ESTABLISHED = 1;
 const TCP_LISTEN = 10;
@@ -60,43 +42,22 @@ const USK_EXTERN = 1;
 const USK_SERVICE = 2;
 const TYPE_NAMES: Record<number, string> = { 1: "stream", 2: "dgram", 5: "seqpacket" };
 
-export function unixSk(file: FileDesc): UnixSk {
-  const p = file.payload;
-  return {
-    id: Number(p.id),
-    ino: Number(p.ino),
-    type: Number(p.type),
-    state: Number(p.state),
-    flags: Number(p.flags ?? 0),
-    uflags: Number(p.uflags ?? 0),
-    backlog: Number(p.backlog ?? 0),
-    peer: Number(p.peer ?? 0),
-    fown: p.fown as Fown | undefined,
-    opts: p.opts as SkOpts | undefined,
-    name: (p.name as Uint8Array | undefined) ?? new Uint8Array(0),
-    name_dir: p.name_dir as string | undefined,
-    deleted: p.deleted === true,
-    file_perms: p.file_perms as UnixSk["file_perms"],
-    shutdown: p.shutdown === undefined ? undefined : Number(p.shutdown),
-  };
-}
-
 /** The unix socket files of the images by inode, indexed once per restore. */
 const BY_INO = stateSlot((cp) => {
-  const map = new Map<number, FileDesc>();
+  const map = new Map<number, UnixFile>();
   for (const f of cp.files.values()) {
-    if (f.type === FD_TYPE.UNIXSK) map.set(Number(f.payload.ino), f);
+    if (f.type === FD_TYPE.UNIXSK) map.set(f.payload.ino, f);
   }
   return map;
 });
 
-function label(sk: UnixSk): string {
+function label(sk: UnixSkEntry): string {
   return `socket:[${sk.ino}]`;
 }
 
 /** Opens one unix socket file (see the module doc). */
-export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
-  const sk = unixSk(file);
+export function openUnixSocket(ctx: OpenContext, file: UnixFile): OpenResult {
+  const sk = file.payload;
   const inherited = ctx.inherit.take(socketKey(sk.ino));
   if (inherited) return inherited.fd; // used as it is: no options, queue or owner
   if (sk.uflags & USK_SERVICE) {
@@ -105,7 +66,7 @@ export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
   if (!TYPE_NAMES[sk.type]) {
     throw new RestoreError(`${label(sk)} has unknown socket type ${sk.type}`);
   }
-  let peerFile: FileDesc | undefined;
+  let peerFile: UnixFile | undefined;
   if (sk.peer) {
     peerFile = ctx.state(BY_INO).get(sk.peer);
     if (!peerFile) {
@@ -123,7 +84,7 @@ export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
   // binds it, then connects it to that name like any other peer.
   if (peerFile === file) return openStandalone(ctx, file, sk, file, sk);
   if (peerFile) {
-    const peer = unixSk(peerFile);
+    const peer = peerFile.payload;
     if (peer.peer === sk.ino && peer.type === sk.type) {
       if (ctx.inherit.has(socketKey(peer.ino))) {
         throw new RestoreError(
@@ -144,7 +105,7 @@ export function openUnixSocket(ctx: OpenContext, file: FileDesc): OpenResult {
  * is its queue and the shutdown the peer's close caused. Like criu, one end
  * of a new socketpair, fed its queue by the other end, which is then closed.
  */
-function openOrphan(ctx: OpenContext, file: FileDesc, sk: UnixSk): OpenResult {
+function openOrphan(ctx: OpenContext, file: UnixFile, sk: UnixSkEntry): OpenResult {
   if (sk.shutdown !== 3) {
     throw new RestoreError(
       `Wrong shutdown/peer state for ${label(sk)}: a connected ${TYPE_NAMES[sk.type]} socket ` +
@@ -184,10 +145,10 @@ function openOrphan(ctx: OpenContext, file: FileDesc, sk: UnixSk): OpenResult {
  */
 function openPair(
   ctx: OpenContext,
-  file: FileDesc,
-  sk: UnixSk,
-  peerFile: FileDesc,
-  peer: UnixSk,
+  file: UnixFile,
+  sk: UnixSkEntry,
+  peerFile: UnixFile,
+  peer: UnixSkEntry,
 ): OpenResult {
   const mine = queueOf(ctx.cp, file);
   const theirs = queueOf(ctx.cp, peerFile);
@@ -222,7 +183,7 @@ function openPair(
  * socket is left unbound, as criu does: an accepted connection reports the
  * listener's name, which only the listener can hold.
  */
-function bindsName(sk: UnixSk): boolean {
+function bindsName(sk: UnixSkEntry): boolean {
   return unixName(sk) !== undefined && (sk.type === SOCK.DGRAM || sk.state !== TCP_ESTABLISHED);
 }
 
@@ -234,10 +195,10 @@ function bindsName(sk: UnixSk): boolean {
  */
 function openStandalone(
   ctx: OpenContext,
-  file: FileDesc,
-  sk: UnixSk,
-  peerFile?: FileDesc,
-  peer?: UnixSk,
+  file: UnixFile,
+  sk: UnixSkEntry,
+  peerFile?: UnixFile,
+  peer?: UnixSkEntry,
 ): OpenResult {
   if (peerFile && peerFile !== file && ctx.stagedFd(peerFile) === undefined) {
     return AGAIN; // not bound yet
@@ -322,18 +283,23 @@ function openStandalone(
 }
 
 /** Sockets of the images connected to `sk` without being its pair. */
-function connectors(ctx: OpenContext, sk: UnixSk): FileDesc[] {
-  const out: FileDesc[] = [];
+function connectors(ctx: OpenContext, sk: UnixSkEntry): UnixFile[] {
+  const out: UnixFile[] = [];
   for (const f of ctx.cp.files.values()) {
-    if (f.type !== FD_TYPE.UNIXSK || Number(f.payload.peer) !== sk.ino) continue;
-    if (sk.peer && Number(f.payload.ino) === sk.peer) continue; // its pair
+    if (f.type !== FD_TYPE.UNIXSK || f.payload.peer !== sk.ino) continue;
+    if (sk.peer && f.payload.ino === sk.peer) continue; // its pair
     out.push(f);
   }
   return out;
 }
 
 /** A full backlog would block a stream connect forever: fail instead. */
-function connectNonblocking(ctx: OpenContext, fd: number, peer: UnixSk, sk: UnixSk): void {
+function connectNonblocking(
+  ctx: OpenContext,
+  fd: number,
+  peer: UnixSkEntry,
+  sk: UnixSkEntry,
+): void {
   const flags = getFlags(fd);
   setFlags(fd, flags | O.NONBLOCK);
   try {
@@ -351,14 +317,14 @@ function connectNonblocking(ctx: OpenContext, fd: number, peer: UnixSk, sk: Unix
 }
 
 /** File params, socket options, shutdown. */
-function finish(ctx: OpenContext, fd: number, sk: UnixSk): void {
+function finish(ctx: OpenContext, fd: number, sk: UnixSkEntry): void {
   setStatusFlags(fd, sk.flags);
   restoreOwner(ctx, fd, sk.fown);
   restoreSocketOpts(ctx, fd, sk.opts, label(sk));
   restoreShutdown(fd, sk.shutdown);
 }
 
-export const unixSocketOpener: FileOpener = {
+export const unixSocketOpener: FileOpener<typeof FD_TYPE.UNIXSK> = {
   type: FD_TYPE.UNIXSK,
   open: openUnixSocket,
   carried: queueRights,

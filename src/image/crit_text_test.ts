@@ -3,7 +3,7 @@ import { imageBytesToJson } from "./crit_json.ts";
 import { imageBytesToJsonText, writeImageJsonText } from "./crit_text.ts";
 import { ImageError } from "./image_error.ts";
 import { renderJson } from "./json_render.ts";
-import { encodeEntry, frameImage } from "./writer.ts";
+import { encodeEntry, frameImage } from "../../tests/support/image_writer.ts";
 
 // Hand-made wire bytes, to write what protobuf-c never does.
 function varint(n: number): number[] {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ImageError } from "./image_error.ts";
 import { decodeImageBytes, readImageFile } from "./image_file.ts";
 import { readEntries } from "./readers.ts";
-import { encodeEntry, encodeImage, frameImage } from "./writer.ts";
+import { encodeEntry, encodeImage, frameImage } from "../../tests/support/image_writer.ts";
 import { EXIT } from "../errors.ts";
 
 const FOWN = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };

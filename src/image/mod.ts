@@ -8,8 +8,8 @@
  * console.log(renderJson(decodeImageToJson("images/files.img", { pretty: true }), true));
  * ```
  *
- * Writing images (for fixtures) is `writer.ts`, imported directly, so that
- * nothing that only reads loads it.
+ * Writing images (for fixtures) is tests/support/image_writer.ts: fdrestore
+ * only reads them.
  */
 export { ImageError, type ImageErrorInfo } from "./image_error.ts";
 export { checkImageBytes, type ImageFile, readImageFile } from "./image_file.ts";
@@ -28,10 +28,8 @@ export {
   type ImageName,
   readEntries,
   readPagemap,
+  type WithExtra,
 } from "./readers.ts";
-export type * from "./types_task.ts";
-export type * from "./types_files.ts";
-export type * from "./types_side.ts";
-export { TASK_STATE } from "./types_task.ts";
-export { FD_TYPE } from "./types_files.ts";
-export { FILE_LOCK_FLAG, REMAP_TYPE } from "./types_side.ts";
+export type * from "./entry_types.ts";
+export { REMAP_TYPE, TTY_TYPE } from "./entry_types.ts";
+export { FD_TYPE, FILE_LOCK_FLAG, TASK_STATE } from "./image_consts.ts";

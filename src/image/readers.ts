@@ -4,34 +4,44 @@
  */
 import { join } from "../sys/path.ts";
 import { decodeBody, readHeader } from "./framing.ts";
-import type { Decoded } from "./wire_decode.ts";
 import { readImageBytes } from "./image_open.ts";
 import { type ImageKind, imageKind } from "./image_kinds.ts";
 import type {
-  FileLockEntry,
-  GhostChunkEntry,
-  GhostFileEntry,
-  MemfdInodeEntry,
-  PipeDataEntry,
-} from "./types_side.ts";
-import type {
-  RemapFilePathEntry,
-  SkPacketEntry,
-  TtyDataEntry,
-  TtyInfoEntry,
-} from "./types_side.ts";
-import type { CoreEntry, FsEntry, InventoryEntry, MmEntry, PagemapEntry } from "./types_task.ts";
-import type { PagemapHead, PstreeEntry, TaskKobjIdsEntry } from "./types_task.ts";
-import type { EventfdFileEntry, EventpollFileEntry, EventpollTfdEntry } from "./types_files.ts";
-import type {
+  CoreEntry,
+  EventfdFileEntry,
+  EventpollFileEntry,
+  EventpollTfdEntry,
   FdinfoEntry,
   FifoEntry,
   FileEntry,
+  FileLockEntry,
+  FsEntry,
+  GhostChunkEntry,
+  GhostFileEntry,
   InetSkEntry,
   InotifyFileEntry,
-} from "./types_files.ts";
-import type { PipeEntry, RegFileEntry, SignalfdEntry, TimerfdEntry } from "./types_files.ts";
-import type { TtyFileEntry, UnixSkEntry } from "./types_files.ts";
+  InventoryEntry,
+  MemfdInodeEntry,
+  MmEntry,
+  PagemapEntry,
+  PagemapHead,
+  PipeDataEntry,
+  PipeEntry,
+  PstreeEntry,
+  RegFileEntry,
+  RemapFilePathEntry,
+  SignalfdEntry,
+  SkPacketEntry,
+  TaskKobjIdsEntry,
+  TimerfdEntry,
+  TtyDataEntry,
+  TtyFileEntry,
+  TtyInfoEntry,
+  UnixSkEntry,
+} from "./entry_types.ts";
+
+/** An entry with the raw bytes that follow it in the image (image_kinds.ts `extra`). */
+export type WithExtra<T> = T & { extra: Uint8Array };
 
 /** Entry type of each image, by the name the readers take. */
 export interface EntryTypes {
@@ -46,12 +56,17 @@ export interface EntryTypes {
   "pagemap-shmem": PagemapHead | PagemapEntry;
   fdinfo: FdinfoEntry;
   files: FileEntry;
-  "pipes-data": PipeDataEntry;
-  "fifo-data": PipeDataEntry;
-  "sk-queues": SkPacketEntry;
+  /** `extra` is the queued data (`bytes` long). */
+  "pipes-data": WithExtra<PipeDataEntry>;
+  "fifo-data": WithExtra<PipeDataEntry>;
+  /** `extra` is the packet (`length` bytes). */
+  "sk-queues": WithExtra<SkPacketEntry>;
   "remap-fpath": RemapFilePathEntry;
-  /** The first entry is a {@link GhostFileEntry}; chunks may follow. */
-  "ghost-file": GhostFileEntry | GhostChunkEntry;
+  /**
+   * The first entry is a {@link GhostFileEntry}: without `chunks`, its `extra`
+   * is the whole content; with `chunks`, chunks (`len` bytes at `off`) follow.
+   */
+  "ghost-file": (GhostFileEntry & { extra?: Uint8Array }) | WithExtra<GhostChunkEntry>;
   "tty-info": TtyInfoEntry;
   "tty-data": TtyDataEntry;
   memfd: MemfdInodeEntry;
@@ -142,16 +157,14 @@ export function entriesOfBytes<K extends ImageName>(
   if (bytes === undefined || bytes.length === 0) return [];
   const magic = IMAGES[image].magic;
   const header = readHeader(bytes, path, magic);
-  return decodeBody(
-    bytes,
-    header,
-    imageKind(magic) as ImageKind,
-    path,
-    true,
-    undefined,
-    limit,
-  ) as unknown as EntryTypes[K][];
+  const kind = imageKind(magic) as ImageKind;
+  const entries: object[] = decodeBody(bytes, header, kind, path, true, undefined, limit);
+  return entries as EntryTypes[K][];
 }
+
+// The decoder's objects are the generated entry types: schema_json.ts and
+// entry_types.ts are generated together from proto/ (a test keeps both fresh),
+// and the image table names each image's message.
 
 /** What {@link eachEntry} hands over: an entry, its index, and where its message lies. */
 export type EntryCallback<T> = (
@@ -188,7 +201,7 @@ export function eachEntryOfBytes<K extends ImageName>(
   const magic = IMAGES[image].magic;
   const header = readHeader(bytes, path, magic);
   const kind = imageKind(magic) as ImageKind;
-  decodeBody(bytes, header, kind, path, true, fn as unknown as EntryCallback<Decoded>);
+  decodeBody(bytes, header, kind, path, true, fn as EntryCallback<object>);
 }
 
 /** A pagemap image split into its head and its entries; undefined when missing. */

@@ -1,13 +1,44 @@
 /**
  * The protobuf schema of CRIU image entries (our own `.proto` files) and the
- * decoding plans made from it. The schema is parsed by our own small parser
- * (proto_parse.ts) when it is compiled (scripts/compile_schema.ts), not at
- * every start: schema_json.ts holds the result as JSON, which reads in
- * ~0.5 ms instead of ~5 ms, and survives `deno bundle` and `deno compile`.
+ * decoding plans made from it. protobufjs reads the schema when it is compiled
+ * (scripts/compile_schema.ts), not at every start: schema_json.ts holds the
+ * result as JSON, which reads in ~0.5 ms, and survives `deno bundle` and
+ * `deno compile`.
  */
-import type { ProtoEnum, ProtoMessage, ProtoSchema } from "./proto_parse.ts";
 import { SCHEMA_JSON } from "./schema_json.ts";
 import { type MessagePlan, PlanBuilder } from "./wire_plan.ts";
+
+export type OptionValue = string | number | boolean;
+
+export interface ProtoField {
+  readonly name: string;
+  readonly id: number;
+  readonly label: "required" | "optional" | "repeated";
+  /** A scalar name, or the full name of a message or enum. */
+  readonly type: string;
+  /** Options by name as protobufjs keys them: "default", "packed", "(view).hex". */
+  readonly options: Readonly<Record<string, OptionValue>>;
+}
+
+export interface ProtoMessage {
+  /** Full dotted name: "core_entry", "core_entry.march". */
+  readonly fullName: string;
+  readonly name: string;
+  readonly fields: readonly ProtoField[];
+}
+
+export interface ProtoEnum {
+  readonly fullName: string;
+  readonly name: string;
+  /** Value names by number (the last name wins for aliases), and numbers by name. */
+  readonly byNumber: Readonly<Record<number, string>>;
+  readonly byName: Readonly<Record<string, number>>;
+}
+
+export interface ProtoSchema {
+  readonly messages: ReadonlyMap<string, ProtoMessage>;
+  readonly enums: ReadonlyMap<string, ProtoEnum>;
+}
 
 let schema: ProtoSchema | undefined;
 let builder: PlanBuilder | undefined;
@@ -15,11 +46,6 @@ let builder: PlanBuilder | undefined;
 /** The schema, read on first use. */
 export function protoSchema(): ProtoSchema {
   return schema ??= schemaFromJson(SCHEMA_JSON);
-}
-
-/** A schema as one JSON text: its messages and enums, in order. */
-export function schemaToJson(s: ProtoSchema): string {
-  return JSON.stringify({ messages: [...s.messages.values()], enums: [...s.enums.values()] });
 }
 
 export function schemaFromJson(text: string): ProtoSchema {

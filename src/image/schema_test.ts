@@ -1,21 +1,8 @@
 import assert from "node:assert/strict";
 import protobuf from "protobufjs";
-import descriptor from "protobufjs/google/protobuf/descriptor.json" with { type: "json" };
-import { parseProto, ProtoSyntaxError } from "./proto_parse.ts";
 import { messagePlan, protoSchema } from "./schema.ts";
-import { PROTO_SOURCES } from "./proto_sources.ts";
-import { schemaModuleText } from "../../scripts/compile_schema.ts";
+import { generatedFiles, protoRoot, typesModuleText } from "../../scripts/compile_schema.ts";
 import { Kind, type MessagePlan, SCALAR_KINDS, wireTypeOf } from "./wire_plan.ts";
-
-// protobufjs (a dev dependency only) is the reference our parser must agree with.
-function protobufjsRoot(): protobuf.Root {
-  protobuf.common("google/protobuf/descriptor.proto", descriptor as protobuf.INamespace);
-  const root = new protobuf.Root();
-  root.addJSON(protobuf.common.get("google/protobuf/descriptor.proto")?.nested ?? {});
-  for (const src of PROTO_SOURCES) protobuf.parse(src, root, { keepCase: true });
-  root.resolveAll();
-  return root;
-}
 
 const SCALAR = SCALAR_KINDS;
 
@@ -85,8 +72,8 @@ function fromPlan(plan: MessagePlan, fullNames: Map<MessagePlan, string>) {
   };
 }
 
-Deno.test("our proto parser gives the same plan as protobufjs for every message of the schema", () => {
-  const root = protobufjsRoot();
+Deno.test("the plans made from the compiled schema are what protobufjs reads in proto/", () => {
+  const root = protoRoot();
   const names = [...protoSchema().messages.keys()];
   const fullNames = new Map(names.map((n) => [messagePlan(n), n]));
   assert.ok(names.length > 80, `only ${names.length} messages`);
@@ -118,46 +105,43 @@ Deno.test("nested enums resolve from the inner scope and defaults take the enum'
   assert.deepEqual(messagePlan("reg_file_entry").defaults, [["mnt_id", -1]]);
 });
 
-Deno.test("the proto parser refuses what it does not support, naming the line", () => {
-  assert.throws(
-    () => parseProto(['syntax = "proto2";\n\nservice s {}']),
-    (e) =>
-      e instanceof ProtoSyntaxError &&
-      e.message === 'proto source 0, line 3: unsupported statement "service"',
-  );
-  assert.throws(
-    () => parseProto(['syntax = "proto3";']),
-    (e) => e instanceof ProtoSyntaxError && /only proto2/.test(e.message),
-  );
-  assert.throws(
-    () => parseProto(["message m {\n  optional nothing x = 1;\n}"]),
-    /unresolved type nothing in m/,
-  );
-  assert.throws(
-    () => parseProto(["message m {\n  oneof x { uint32 a = 1; }\n}"]),
-    (e) => e instanceof ProtoSyntaxError && e.line === 2,
-  );
+Deno.test("the generated files are what scripts/compile_schema.ts makes of proto/*.proto", () => {
+  for (const [rel, text] of Object.entries(generatedFiles())) {
+    const path = new URL(`../../${rel}`, import.meta.url).pathname;
+    assert.ok(
+      Deno.readTextFileSync(path) === text,
+      `${rel} is stale: run deno run -A scripts/compile_schema.ts`,
+    );
+  }
 });
 
-Deno.test("packed, octal, hex and negative numbers parse as protoc reads them", () => {
-  const s = parseProto([
-    "message m { repeated uint32 a = 1 [packed = true]; optional int32 b = 2 [default = -0x10];" +
-    ' optional uint32 c = 3 [default = 017]; optional string d = 4 [default = "a\\"b"]; }',
-  ]);
-  const f = s.messages.get("m")?.fields ?? [];
-  assert.deepEqual(f.map((x) => x.options), [
-    { packed: true },
-    { default: -16 },
-    { default: 15 },
-    { default: 'a"b' },
-  ]);
-});
-
-Deno.test("the compiled schema fdrestore reads is what our parser makes of proto/*.proto", () => {
-  const path = new URL("./schema_json.ts", import.meta.url).pathname;
-  assert.ok(
-    Deno.readTextFileSync(path) === schemaModuleText(),
-    "src/image/schema_json.ts is stale: run deno run -A scripts/compile_schema.ts",
-  );
-  assert.deepEqual(protoSchema(), parseProto(PROTO_SOURCES));
+Deno.test("a message added to any proto file appears in the generated types, shaped as decoded", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    for (const e of Deno.readDirSync(new URL("../../proto/", import.meta.url))) {
+      Deno.copyFileSync(new URL(`../../proto/${e.name}`, import.meta.url), `${dir}/${e.name}`);
+    }
+    Deno.writeTextFileSync(
+      `${dir}/zz_new.proto`,
+      'syntax = "proto2";\nimport "files.proto";\nenum zz_kind { ZZ_A = 0; ZZ_B = 7; }\n' +
+        "message zz_new_entry {\n  required uint32 id = 1;\n  optional uint64 big = 2;\n" +
+        "  repeated fown_entry owners = 3;\n  optional zz_kind kind = 4;\n" +
+        "  optional sint32 mnt = 5 [default = -1];\n  optional bytes raw = 6;\n}\n",
+    );
+    const text = typesModuleText(protoRoot(new URL(`file://${dir}/`)));
+    assert.ok(text.includes("export const ZZ_KIND = {\n  ZZ_A: 0,\n  ZZ_B: 7,\n} as const;"));
+    const body = text.slice(text.indexOf("export interface ZzNewEntry {"));
+    const fields = body.slice(0, body.indexOf("}\n")).split("\n").slice(1)
+      .map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("/**"));
+    assert.deepEqual(fields, [
+      "id: number;",
+      "big?: bigint;",
+      "owners?: FownEntry[];",
+      "kind?: number;",
+      "mnt: number;",
+      "raw?: Uint8Array;",
+    ]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import protobuf from "protobufjs";
 import { decodeImageBytes } from "./image_file.ts";
-import { frameImage } from "./writer.ts";
+import { frameImage } from "../../tests/support/image_writer.ts";
 
 // A "future CRIU" writer schema: our messages plus fields we do not know,
 // and packed encodings, to make fixtures the real schema must read.

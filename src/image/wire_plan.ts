@@ -3,7 +3,7 @@
  * an array indexed by field number, so the decoder does one array read per
  * field, with each field's display options read once.
  */
-import { type ProtoEnum, type ProtoField, type ProtoSchema, SCALARS } from "./proto_parse.ts";
+import type { ProtoEnum, ProtoField, ProtoSchema } from "./schema.ts";
 
 /** How a field's value is read off the wire and represented in JS. */
 export enum Kind {
@@ -129,7 +129,11 @@ export class PlanBuilder {
     const sorted = [...type.fields].sort((a, b) => a.id - b.id);
     for (const f of sorted) {
       const en = this.schema.enums.get(f.type);
-      const kind = SCALARS.has(f.type) ? SCALAR_KINDS[f.type] : en ? Kind.ENUM : Kind.MESSAGE;
+      const kind = Object.hasOwn(SCALAR_KINDS, f.type)
+        ? SCALAR_KINDS[f.type]
+        : en
+        ? Kind.ENUM
+        : Kind.MESSAGE;
       const fp: FieldPlan = {
         name: f.name,
         id: f.id,

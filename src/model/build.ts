@@ -5,17 +5,22 @@
  * legacy per-type images), fd entries ordered by pid so that the master of a
  * file is its entry in the lowest pid, lowest fd.
  */
-import type { Entry, ImageSource } from "./source.ts";
+import type { TaskKobjIdsEntry } from "../image/mod.ts";
+import { SCM_RIGHTS } from "../sys/consts.ts";
+import type { ImageSource } from "./source.ts";
 import { readProcessArgs } from "./memory.ts";
 import {
   type Checkpoint,
+  FD_TYPE,
   type FdEntry,
   type FileDesc,
   type FileKey,
   fileKey,
+  fileOf,
   type PipeData,
   type SocketPacket,
   type Task,
+  TASK_STATE,
 } from "./types.ts";
 import { collectFiles } from "./files.ts";
 
@@ -66,25 +71,18 @@ export function buildCheckpoint(src: ImageSource, opts: BuildOptions = {}): Chec
     pipeData: readPipeData(src, "pipes-data"),
     fifoData: readPipeData(src, "fifo-data"),
     socketQueues: readQueues(src),
-    remaps: new Map(src.entries("remap-fpath").map((e) => [Number(e.orig_id), e])),
-    ttyInfo: new Map(src.entries("tty-info").map((e) => [Number(e.id), e])),
+    remaps: new Map(src.entries("remap-fpath").map((e) => [e.orig_id, e])),
+    ttyInfo: new Map(src.entries("tty-info").map((e) => [e.id, e])),
     ttyData: readTtyData(src),
-    fileLocks: src.entries("filelocks").map((e) => ({
-      flag: Number(e.flag),
-      type: Number(e.type),
-      pid: Number(e.pid),
-      fd: Number(e.fd),
-      start: BigInt(e.start as bigint),
-      len: BigInt(e.len as bigint),
-    })),
-    memfdInodes: new Map(src.entries("memfd").map((e) => [BigInt(e.inode_id as bigint), e])),
+    fileLocks: src.entries("filelocks"),
+    memfdInodes: new Map(src.entries("memfd").map((e) => [e.inode_id, e])),
   };
 }
 
 function checkInventory(src: ImageSource): void {
   const inv = src.entries("inventory", undefined, { required: true, first: true })[0];
   if (!inv) throw src.error("inventory.img", "Inventory image is empty");
-  const version = Number(inv.img_version);
+  const version = inv.img_version;
   if (version !== 1 && version !== 2) {
     throw src.error("inventory.img", `Not supported images version ${version}`);
   }
@@ -99,20 +97,21 @@ function readTasks(src: ImageSource): Task[] {
   const tasks: Task[] = [];
   const byPid = new Map<number, Task>();
   for (const e of entries) {
-    const pid = Number(e.pid);
+    const pid = e.pid;
     if (byPid.has(pid)) throw src.error("pstree.img", `task ${pid} is listed twice`);
     const core = src.entries("core", pid, { first: true })[0];
-    const tc = core?.tc as Entry | undefined;
+    const tc = core?.tc;
     const ids = src.entries("ids", pid, { first: true })[0];
     const task: Task = {
       pid,
-      ppid: Number(e.ppid),
-      pgid: Number(e.pgid),
-      sid: Number(e.sid),
-      threads: ((e.threads as number[] | undefined) ?? []).map(Number),
-      state: Number(tc?.task_state ?? 0),
-      comm: String(tc?.comm ?? ""),
-      filesId: ids?.files_id === undefined ? undefined : Number(ids.files_id),
+      ppid: e.ppid,
+      pgid: e.pgid,
+      sid: e.sid,
+      threads: e.threads ?? [],
+      state: tc?.task_state ?? 0,
+      comm: tc?.comm ?? "",
+      filesId: ids?.files_id,
+      ...(ids ? { nsIds: nsIdsOf(ids) } : {}),
       fds: [],
       children: [],
     };
@@ -127,7 +126,7 @@ function readTasks(src: ImageSource): Task[] {
       );
     }
     // Dead tasks (zombies) and tasks without ids have no fd table.
-    if (task.filesId !== undefined && task.state !== 2) {
+    if (task.filesId !== undefined && task.state !== TASK_STATE.DEAD) {
       const p = task.parent;
       task.tableOwner = p && p.filesId === task.filesId && p.tableOwner ? p.tableOwner : task;
     }
@@ -135,6 +134,18 @@ function readTasks(src: ImageSource): Task[] {
     tasks.push(task);
   }
   return tasks;
+}
+
+/** The namespace kinds of task_kobj_ids_entry, named as in /proc/PID/ns. */
+const NS_KINDS = ["pid", "net", "ipc", "uts", "mnt", "user", "cgroup", "time"] as const;
+
+function nsIdsOf(ids: TaskKobjIdsEntry): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const kind of NS_KINDS) {
+    const id = ids[`${kind}_ns_id`];
+    if (id !== undefined) out[kind] = id;
+  }
+  return out;
 }
 
 function readFdTable(
@@ -145,9 +156,7 @@ function readFdTable(
 ): void {
   const image = `fdinfo-${task.filesId}.img`;
   src.each("fdinfo", task.filesId, (e, i) => {
-    const fd = Number(e.fd);
-    const id = Number(e.id);
-    const type = Number(e.type);
+    const { fd, id, type } = e;
     if (fd >= nrOpen) throw src.error(image, `Too big FD number to restore ${fd}`, i);
     const file = files.get(fileKey(type, id));
     if (!file) throw src.error(image, `No file for fd ${fd} id ${hexId(id)}`, i);
@@ -155,7 +164,7 @@ function readFdTable(
     if (prev && prev.fd >= fd) {
       throw src.error(image, `fd ${fd} of task ${task.pid} is listed twice or out of order`, i);
     }
-    const entry: FdEntry = { task, fd, file, fdFlags: Number(e.flags ?? 0) };
+    const entry: FdEntry = { task, fd, file, fdFlags: e.flags };
     task.fds.push(entry);
     // Most files have one or two fds: literals of exactly that size (an array
     // grown by push has room for 17: 100,000 fds would hold 9 MB of nothing).
@@ -170,19 +179,17 @@ function hexId(id: number): string {
   return "0x" + id.toString(16);
 }
 
-function regName(files: Map<FileKey, FileDesc>, id: unknown): string | undefined {
-  if (id === undefined) return undefined;
-  const f = files.get(fileKey(1, Number(id)));
-  return f ? String(f.payload.name) : undefined;
+function regName(files: Map<FileKey, FileDesc>, id: number | undefined): string | undefined {
+  return id === undefined ? undefined : fileOf({ files }, FD_TYPE.REG, id)?.payload.name;
 }
 
 function readFs(src: ImageSource, task: Task, files: Map<FileKey, FileDesc>, args: boolean): void {
   const fs = src.entries("fs", task.pid, { first: true })[0];
   if (fs) {
     task.cwd = regName(files, fs.cwd_id);
-    if (fs.cwd_id !== undefined) task.cwdId = Number(fs.cwd_id);
+    if (fs.cwd_id !== undefined) task.cwdId = fs.cwd_id;
     task.root = regName(files, fs.root_id);
-    if (fs.umask !== undefined) task.umask = Number(fs.umask);
+    if (fs.umask !== undefined) task.umask = fs.umask;
   }
   const mm = src.entries("mm", task.pid, { first: true })[0];
   if (mm) {
@@ -201,14 +208,14 @@ function readPipeData(src: ImageSource, image: "pipes-data" | "fifo-data"): Map<
   const entries = src.entries(image);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
-    const pipeId = Number(e.pipe_id) >>> 0;
+    const pipeId = e.pipe_id;
     if (map.has(pipeId)) {
       throw src.error(`${image}.img`, `Double data restore occurred on ${pipeId}`, i);
     }
     map.set(pipeId, {
       pipeId,
-      size: e.size === undefined ? undefined : Number(e.size),
-      bytes: (e.extra as Uint8Array | undefined) ?? new Uint8Array(0),
+      size: e.size,
+      bytes: e.extra,
     });
   }
   return map;
@@ -218,8 +225,7 @@ function readPipeData(src: ImageSource, image: "pipes-data" | "fifo-data"): Map<
 function readTtyData(src: ImageSource): Map<number, Uint8Array> {
   const map = new Map<number, Uint8Array>();
   for (const e of src.entries("tty-data")) {
-    const id = Number(e.tty_id);
-    if (!map.has(id)) map.set(id, (e.data as Uint8Array | undefined) ?? new Uint8Array(0));
+    if (!map.has(e.tty_id)) map.set(e.tty_id, e.data);
   }
   return map;
 }
@@ -227,14 +233,13 @@ function readTtyData(src: ImageSource): Map<number, Uint8Array> {
 function readQueues(src: ImageSource): Map<number, SocketPacket[]> {
   const map = new Map<number, SocketPacket[]>();
   for (const e of src.entries("sk-queues")) {
-    const idFor = Number(e.id_for);
+    const idFor = e.id_for;
     const rights: number[] = [];
-    for (const scm of (e.scm as Entry[] | undefined) ?? []) {
-      if (Number(scm.type) !== 1) continue;
-      for (const id of (scm.rights as number[] | undefined) ?? []) rights.push(Number(id));
+    for (const scm of e.scm ?? []) {
+      if (scm.type === SCM_RIGHTS) rights.push(...scm.rights ?? []);
     }
     const list = map.get(idFor) ?? [];
-    list.push({ idFor, data: (e.extra as Uint8Array | undefined) ?? new Uint8Array(0), rights });
+    list.push({ idFor, data: e.extra, rights });
     map.set(idFor, list);
   }
   return map;

@@ -3,35 +3,20 @@
  * description), or, when it is absent, the per-type images older CRIUs wrote.
  */
 import { decodeMessage, fieldSpan, type ImageName, messagePlan } from "../image/mod.ts";
-import type { Entry, ImageSource } from "./source.ts";
-import { FD_TYPE, type FdEntry, type FileDesc, type FileKey, fileKey } from "./types.ts";
-
-/** file_entry's payload field for each fd type. */
-const PAYLOAD_FIELD: Readonly<Record<number, string>> = {
-  [FD_TYPE.REG]: "reg",
-  [FD_TYPE.INETSK]: "isk",
-  [FD_TYPE.NS]: "nsf",
-  [FD_TYPE.PACKETSK]: "psk",
-  [FD_TYPE.NETLINKSK]: "nlsk",
-  [FD_TYPE.EVENTFD]: "efd",
-  [FD_TYPE.EVENTPOLL]: "epfd",
-  [FD_TYPE.SIGNALFD]: "sgfd",
-  [FD_TYPE.TUNF]: "tunf",
-  [FD_TYPE.TIMERFD]: "tfd",
-  [FD_TYPE.INOTIFY]: "ify",
-  [FD_TYPE.FANOTIFY]: "ffy",
-  [FD_TYPE.EXT]: "ext",
-  [FD_TYPE.UNIXSK]: "usk",
-  [FD_TYPE.FIFO]: "fifo",
-  [FD_TYPE.PIPE]: "pipe",
-  [FD_TYPE.TTY]: "tty",
-  [FD_TYPE.MEMFD]: "memfd",
-  [FD_TYPE.BPFMAP]: "bpf",
-  [FD_TYPE.PIDFD]: "pidfd",
-};
+import type { ImageSource } from "./source.ts";
+import {
+  FD_TYPE,
+  type FdEntry,
+  type FileDesc,
+  type FileKey,
+  fileKey,
+  type FileType,
+  type Payload,
+  PAYLOAD_FIELD,
+} from "./types.ts";
 
 /** Per-type images of CRIU before files.img (2017), by fd type. */
-const LEGACY_IMAGES: readonly [number, ImageName][] = [
+const LEGACY_IMAGES: readonly [FileType, ImageName][] = [
   [FD_TYPE.REG, "reg-files"],
   [FD_TYPE.PIPE, "pipes"],
   [FD_TYPE.FIFO, "fifo"],
@@ -53,14 +38,13 @@ export function collectFiles(src: ImageSource, decoded = false): Map<FileKey, Fi
 function collectFromFilesImage(src: ImageSource, decoded: boolean): Map<FileKey, FileDesc> {
   const files = new Map<FileKey, FileDesc>();
   src.each("files", undefined, (e, i, bytes, start, end) => {
-    const type = Number(e.type);
-    const id = Number(e.id);
+    const { type, id } = e;
+    if (!isFileType(type)) throw src.error("files.img", `Unknown file type ${type}`, i);
     const field = PAYLOAD_FIELD[type];
-    if (field === undefined) throw src.error("files.img", `Unknown file type ${type}`, i);
-    const payload = e[field] as Entry | undefined;
+    const payload = e[field];
     if (!payload) throw src.error("files.img", `file ${id} of type ${type} has no ${field}`, i);
-    if (payload.id !== undefined && Number(payload.id) !== id) {
-      throw src.error("files.img", `ID mismatch ${Number(payload.id)} != ${id}`, i);
+    if ("id" in payload && payload.id !== id) {
+      throw src.error("files.img", `ID mismatch ${payload.id} != ${id}`, i);
     }
     const key = fileKey(type, id);
     if (files.has(key)) throw src.error("files.img", `file id ${id} is used twice`, i);
@@ -68,7 +52,7 @@ function collectFromFilesImage(src: ImageSource, decoded: boolean): Map<FileKey,
     const span = !decoded && bytes && fieldSpan(bytes, start!, end!, payloadFieldId(field));
     files.set(
       key,
-      span ? new LazyFileDesc(id, type, bytes!, span[0], span[1]) : fileDesc(id, type, payload),
+      span ? lazyFileDesc(id, type, bytes!, span[0], span[1]) : fileDesc(id, type, payload),
     );
   });
   return files;
@@ -77,48 +61,32 @@ function collectFromFilesImage(src: ImageSource, decoded: boolean): Map<FileKey,
 function collectLegacy(src: ImageSource): Map<FileKey, FileDesc> {
   const files = new Map<FileKey, FileDesc>();
   for (const [type, image] of LEGACY_IMAGES) {
-    const entries = src.entries(image);
+    // Each legacy image holds the payload entries of its type (the table says which).
+    const entries = src.entries(image) as Payload<typeof type>[];
     for (let i = 0; i < entries.length; i++) {
-      add(src, files, `${image}.img`, i, type, Number(entries[i].id), entries[i]);
+      const key = fileKey(type, entries[i].id);
+      if (files.has(key)) {
+        throw src.error(`${image}.img`, `file id ${entries[i].id} is used twice`, i);
+      }
+      files.set(key, fileDesc(entries[i].id, type, entries[i]));
     }
   }
   // Legacy epoll targets live in their own image.
-  attachLegacy(src, files, FD_TYPE.EVENTPOLL, "eventpoll-tfd", "tfd");
+  for (const e of src.entries("eventpoll-tfd")) {
+    const file = files.get(fileKey(FD_TYPE.EVENTPOLL, e.id));
+    if (file?.type !== FD_TYPE.EVENTPOLL) continue;
+    (file.payload.tfd ??= []).push(e);
+  }
   return files;
 }
 
-function attachLegacy(
-  src: ImageSource,
-  files: Map<FileKey, FileDesc>,
-  type: number,
-  image: ImageName,
-  field: string,
-): void {
-  for (const e of src.entries(image)) {
-    const file = files.get(fileKey(type, Number(e.id)));
-    if (!file) continue;
-    const list = (file.payload[field] as Entry[] | undefined) ?? [];
-    list.push(e);
-    (file.payload as Entry)[field] = list;
-  }
+function isFileType(type: number): type is FileType {
+  return Object.hasOwn(PAYLOAD_FIELD, type);
 }
 
-function add(
-  src: ImageSource,
-  files: Map<FileKey, FileDesc>,
-  image: string,
-  index: number,
-  type: number,
-  id: number,
-  payload: Entry,
-): void {
-  const key = fileKey(type, id);
-  if (files.has(key)) throw src.error(image, `file id ${id} is used twice`, index);
-  files.set(key, fileDesc(id, type, payload));
-}
-
-function fileDesc(id: number, type: number, payload: Entry): FileDesc {
-  return { id, type, payload, fds: [] };
+/** A file of type `type` with its payload (the caller took `payload` from that type's field). */
+function fileDesc<T extends FileType>(id: number, type: T, payload: Payload<T>): FileDesc {
+  return { id, type, payload, fds: [] } as FileDesc;
 }
 
 const FIELD_IDS = new Map<string, number>();
@@ -134,7 +102,7 @@ function payloadFieldId(field: string): number {
 }
 
 let lastFile: LazyFileDesc | undefined;
-let lastPayload: Entry | undefined;
+let lastPayload: object | undefined;
 
 /**
  * A file of files.img whose payload stays in the image's bytes until asked
@@ -142,18 +110,18 @@ let lastPayload: Entry | undefined;
  * decodes it again, except a repeated one for the same file; nobody changes
  * a payload, so a fresh copy reads the same.
  */
-class LazyFileDesc implements FileDesc {
+class LazyFileDesc {
   readonly fds: FdEntry[] = [];
 
   constructor(
     readonly id: number,
-    readonly type: number,
+    readonly type: FileType,
     private readonly bytes: Uint8Array,
     private readonly start: number,
     private readonly end: number,
   ) {}
 
-  get payload(): Entry {
+  get payload(): object {
     if (lastFile !== this) {
       const plan = messagePlan("file_entry").byId[payloadFieldId(PAYLOAD_FIELD[this.type])]!;
       lastPayload = decodeMessage(plan.message!, this.bytes, this.start, this.end, true);
@@ -161,4 +129,18 @@ class LazyFileDesc implements FileDesc {
     }
     return lastPayload!;
   }
+}
+
+/**
+ * A {@link LazyFileDesc} as the file it stands for: its payload decodes the
+ * field of `type`, already checked, so it is that type's payload.
+ */
+function lazyFileDesc(
+  id: number,
+  type: FileType,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): FileDesc {
+  return new LazyFileDesc(id, type, bytes, start, end) as FileDesc;
 }

@@ -3,32 +3,29 @@
  * `show` and the restore.
  */
 import { memfdKey, pipeKey, regFileKey, socketKey, ttyKey } from "../inherit/keys.ts";
-import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "./types.ts";
+import { type Checkpoint, FD_TYPE, type FileDesc, fileOf } from "./types.ts";
 
 /** The key criu compares `--inherit-fd fd[N]:KEY` with, or undefined for types without one. */
 export function inheritKeyOf(cp: Checkpoint, file: FileDesc): string | undefined {
-  const p = file.payload;
   switch (file.type) {
     case FD_TYPE.REG:
-      return regFileKey(String(p.name), p.ext === true);
+      return regFileKey(file.payload.name, file.payload.ext === true);
     case FD_TYPE.PIPE:
-      return pipeKey(p.pipe_id as number);
+      return pipeKey(file.payload.pipe_id);
     case FD_TYPE.UNIXSK:
-      return socketKey(p.ino as number);
+      return socketKey(file.payload.ino);
     case FD_TYPE.FIFO: {
       // The FIFO's path is in a REG entry: regf_id, or the FIFO's own id.
-      const reg = cp.files.get(fileKey(FD_TYPE.REG, Number(p.regf_id ?? file.id)));
-      return reg ? regFileKey(String(reg.payload.name), reg.payload.ext === true) : undefined;
+      const reg = fileOf(cp, FD_TYPE.REG, file.payload.regf_id ?? file.id);
+      return reg ? regFileKey(reg.payload.name, reg.payload.ext === true) : undefined;
     }
     case FD_TYPE.TTY: {
-      const info = cp.ttyInfo.get(Number(p.tty_info_id));
-      return info ? ttyKey(info.rdev as number, (info.dev ?? 0) as number) : undefined;
+      const info = cp.ttyInfo.get(file.payload.tty_info_id);
+      return info ? ttyKey(info.rdev, info.dev ?? 0) : undefined;
     }
     case FD_TYPE.MEMFD: {
-      const inode = p.inode_id === undefined
-        ? undefined
-        : cp.memfdInodes.get(BigInt(p.inode_id as bigint));
-      return inode ? memfdKey(String(inode.name)) : undefined;
+      const inode = cp.memfdInodes.get(BigInt(file.payload.inode_id)); // u32 here, u64 there
+      return inode ? memfdKey(inode.name) : undefined;
     }
     default:
       return undefined;

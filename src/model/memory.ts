@@ -3,7 +3,8 @@
  * the address ranges, pagemap-PID.img says which pages of pages-N.img hold
  * which addresses.
  */
-import type { Entry, ImageSource } from "./source.ts";
+import type { MmEntry, PagemapEntry, PagemapHead } from "../image/mod.ts";
+import type { ImageSource } from "./source.ts";
 
 const PAGE = 4096;
 /** pagemap_entry.flags: the page is in the parent snapshot, not in this dump. */
@@ -29,24 +30,35 @@ function splitStrings(bytes: Uint8Array): string[] {
   return parts;
 }
 
-export function readProcessArgs(src: ImageSource, pid: number, mm: Entry): ProcessArgs {
-  const pagemap = src.entries("pagemap", pid);
-  if (pagemap.length === 0) return {};
-  const pagesId = Number(pagemap[0].pages_id);
+/** A pagemap image as its head and its entries; undefined when it is missing. */
+function pagemapOf(
+  src: ImageSource,
+  image: "pagemap" | "pagemap-shmem",
+  id: number,
+): { head: PagemapHead; entries: PagemapEntry[] } | undefined {
+  const [head, ...entries] = src.entries(image, id);
+  // The image table's "pagemap" layout: a pagemap_head, then pagemap_entry's.
+  return head && { head: head as PagemapHead, entries: entries as PagemapEntry[] };
+}
+
+export function readProcessArgs(src: ImageSource, pid: number, mm: MmEntry): ProcessArgs {
+  const pagemap = pagemapOf(src, "pagemap", pid);
+  if (!pagemap) return {};
+  const pagesId = pagemap.head.pages_id;
   // Where each present run of pages starts in the pages image.
   const runs: { start: bigint; end: bigint; fileOffset: number }[] = [];
   let offset = 0;
-  for (const e of pagemap.slice(1)) {
-    const flags = Number(e.flags ?? PE_PRESENT);
-    const nr = Number(e.nr_pages);
+  for (const e of pagemap.entries) {
+    const flags = e.flags ?? PE_PRESENT;
+    const nr = e.nr_pages;
     const inParent = (flags & PE_PARENT) !== 0 || e.in_parent === true;
     if ((flags & PE_PRESENT) === 0 || inParent) continue;
-    const start = BigInt(e.vaddr as bigint);
+    const start = e.vaddr;
     runs.push({ start, end: start + BigInt(nr * PAGE), fileOffset: offset });
     offset += nr * PAGE;
   }
-  const read = (from: unknown, to: unknown): Uint8Array | undefined => {
-    if (typeof from !== "bigint" || typeof to !== "bigint" || to <= from) return undefined;
+  const read = (from: bigint, to: bigint): Uint8Array | undefined => {
+    if (to <= from) return undefined;
     if (to - from > 1n << 20n) return undefined; // not a plausible argv
     // The range may cross several pagemap entries: copy it run by run.
     const out = new Uint8Array(Number(to - from));
@@ -87,17 +99,17 @@ export interface ShmemRun {
  * vaddr is the offset in the object), cut at `size`. Pages not in the dump are zero.
  */
 export function readShmem(src: ImageSource, shmid: number, size: number): ShmemRun[] {
-  const pagemap = src.entries("pagemap-shmem", shmid);
-  if (pagemap.length === 0) return [];
-  const pagesFile = `pages-${Number(pagemap[0].pages_id)}.img`;
+  const pagemap = pagemapOf(src, "pagemap-shmem", shmid);
+  if (!pagemap) return [];
+  const pagesFile = `pages-${pagemap.head.pages_id}.img`;
   const runs: ShmemRun[] = [];
   let fileOffset = 0;
-  for (const e of pagemap.slice(1)) {
-    const flags = Number(e.flags ?? PE_PRESENT);
-    const len = Number(e.nr_pages) * PAGE;
+  for (const e of pagemap.entries) {
+    const flags = e.flags ?? PE_PRESENT;
+    const len = e.nr_pages * PAGE;
     const inParent = (flags & PE_PARENT) !== 0 || e.in_parent === true;
     if ((flags & PE_PRESENT) === 0 || inParent) continue;
-    const offset = Number(e.vaddr as bigint);
+    const offset = Number(e.vaddr);
     const want = Math.min(len, size - offset);
     if (want > 0) {
       const bytes = src.readRaw(pagesFile, fileOffset, want);

@@ -10,15 +10,21 @@
 import { buildCheckpoint, type BuildOptions } from "./build.ts";
 import { directorySource } from "./source.ts";
 import type { Checkpoint } from "./types.ts";
+import type { ImageSource } from "./source.ts";
 
 export { buildCheckpoint, type BuildOptions, readNrOpen } from "./build.ts";
-export { directorySource, type Entry, type ImageSource } from "./source.ts";
+export { directorySource, type ImageSource } from "./source.ts";
 export { readShmem, type ShmemRun } from "./memory.ts";
+export { NS_CLONE_FLAG, nsKindOf, nsKindOfFlag } from "./namespaces.ts";
 export * from "./types.ts";
 
 /** Reads and models the checkpoint in `dir`. Throws ImageError on bad images. */
 export function loadCheckpoint(dir: string, opts?: BuildOptions): Checkpoint {
   return buildCheckpoint(directorySource(dir), opts);
+}
+/** Where `cp`'s images are read from: -D may be an archive, whose path is no folder. */
+export function sourceOf(cp: Checkpoint): ImageSource {
+  return cp.source ?? directorySource(cp.dir);
 }
 export {
   devMajor,
@@ -27,6 +33,7 @@ export {
   TTY_TYPE,
   type TtyFile,
   ttyFile,
+  type TtyFileDesc,
   ttyFiles,
   type TtyRole,
 } from "./tty.ts";

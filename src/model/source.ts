@@ -7,6 +7,7 @@ import { join } from "../sys/path.ts";
 import {
   eachEntry,
   type EntryCallback,
+  type EntryTypes,
   ImageError,
   imageFileName,
   type ImageName,
@@ -16,9 +17,6 @@ import {
 import { close, lseek, read } from "../sys/fd.ts";
 import { SEEK } from "../sys/consts.ts";
 
-/** A decoded entry: snake_case fields, enums as numbers, 64-bit as bigint. */
-export type Entry = Record<string, unknown>;
-
 export interface ImageSource {
   readonly dir: string;
   /**
@@ -26,12 +24,20 @@ export interface ImageSource {
    * exist. With `first`, at most the first entry is decoded (core, ids, fs, mm:
    * the only one CRIU reads).
    */
-  entries(image: ImageName, id?: number, opts?: { required?: boolean; first?: boolean }): Entry[];
+  entries<K extends ImageName>(
+    image: K,
+    id?: number,
+    opts?: { required?: boolean; first?: boolean },
+  ): EntryTypes[K][];
   /**
    * The entries of an image one by one, kept nowhere (files.img, fdinfo: one per
    * fd), with the bounds of each entry's message in the image bytes when known.
    */
-  each(image: ImageName, id: number | undefined, fn: EntryCallback<Entry>): void;
+  each<K extends ImageName>(
+    image: K,
+    id: number | undefined,
+    fn: EntryCallback<EntryTypes[K]>,
+  ): void;
   /** True when the image file exists. */
   has(image: ImageName, id?: number): boolean;
   /** Up to `length` bytes of a raw image file (pages-N.img) from `offset`. */
@@ -40,9 +46,23 @@ export interface ImageSource {
   error(fileName: string, message: string, entry?: number): ImageError;
 }
 
+/** Decoded images by file name ("#first" when only the first entry was read). */
+export class EntryCache {
+  private readonly lists = new Map<string, unknown[]>();
+
+  /** The entries of `image` kept under `key`; the key names the image, so the type holds. */
+  get<K extends ImageName>(_image: K, key: string): EntryTypes[K][] | undefined {
+    return this.lists.get(key) as EntryTypes[K][] | undefined;
+  }
+
+  set(key: string, list: unknown[]): void {
+    this.lists.set(key, list);
+  }
+}
+
 /** An {@link ImageSource} over a directory; each image is decoded once. */
 export function directorySource(dir: string): ImageSource {
-  const cache = new Map<string, Entry[]>();
+  const cache = new EntryCache();
   const exists = (name: string) => {
     try {
       // Anything at the name counts: reading it says what is wrong with a FIFO or a symlink.
@@ -59,19 +79,19 @@ export function directorySource(dir: string): ImageSource {
       const name = imageFileName(image, id);
       const limit = opts?.first ? 1 : undefined;
       const key = limit ? `${name}#first` : name;
-      let list = cache.get(key) ?? (limit ? cache.get(name)?.slice(0, 1) : undefined);
+      let list = cache.get(image, key) ?? (limit ? cache.get(image, name)?.slice(0, 1) : undefined);
       if (list) return list;
       if (opts?.required && !exists(name)) {
         throw source.error(name, `no such image in ${dir}`);
       }
-      list = readEntries(dir, image, id, limit) as unknown as Entry[];
+      list = readEntries(dir, image, id, limit);
       cache.set(key, list);
       return list;
     },
     each(image, id, fn) {
-      const list = cache.get(imageFileName(image, id));
+      const list = cache.get(image, imageFileName(image, id));
       if (list) list.forEach((e, i) => fn(e, i));
-      else eachEntry(dir, image, id, fn as EntryCallback<unknown>);
+      else eachEntry(dir, image, id, fn);
     },
     readRaw(fileName, offset, length) {
       // A symlink, FIFO or device in place of pages-N.img is refused like any image.

@@ -4,12 +4,15 @@
  * a session's controlling one. criu numbers tty-info ids `index * 2` for a
  * slave and `index * 2 + 1` for its master.
  */
-import { type Checkpoint, FD_TYPE, type FileDesc, fileKey } from "./types.ts";
+import { TTY_TYPE, type TtyInfoEntry } from "../image/mod.ts";
+import { type Checkpoint, FD_TYPE, type FileOf, fileOf } from "./types.ts";
 
 export type TtyRole = "pty-master" | "pty-slave" | "ctty" | "console" | "vt" | "serial" | "other";
 
-/** tty_info_entry.type values. */
-export const TTY_TYPE = { PTY: 1, CONSOLE: 2, VT: 3, CTTY: 4, EXT_TTY: 5, SERIAL: 6 } as const;
+/** tty_info_entry.type values (proto's TtyType). */
+export { TTY_TYPE };
+
+export type TtyFileDesc = FileOf<typeof FD_TYPE.TTY>;
 
 /** glibc's dev_t encoding. */
 export function devMajor(dev: number): number {
@@ -21,8 +24,8 @@ export function devMinor(dev: number): number {
 }
 
 export interface TtyFile {
-  readonly file: FileDesc;
-  readonly info: Record<string, unknown>;
+  readonly file: TtyFileDesc;
+  readonly info: TtyInfoEntry;
   readonly role: TtyRole;
   /** The pty index in the dump (pty-master, pty-slave). */
   readonly index?: number;
@@ -33,9 +36,8 @@ export interface TtyFile {
   readonly pgrp: number;
 }
 
-function roleOf(info: Record<string, unknown>): TtyRole {
-  const type = Number(info.type ?? 0);
-  const rdev = Number(info.rdev ?? 0);
+function roleOf(info: TtyInfoEntry): TtyRole {
+  const { type, rdev } = info;
   const major = devMajor(rdev);
   if (type === TTY_TYPE.PTY) {
     return (major === 5 && devMinor(rdev) === 2) || (major >= 128 && major <= 135)
@@ -50,19 +52,18 @@ function roleOf(info: Record<string, unknown>): TtyRole {
 }
 
 /** The terminal facts of a TTY file; undefined when tty-info.img lacks its entry. */
-export function ttyFile(cp: Checkpoint, file: FileDesc): TtyFile | undefined {
-  const info = cp.ttyInfo.get(Number(file.payload.tty_info_id));
+export function ttyFile(cp: Checkpoint, file: TtyFileDesc): TtyFile | undefined {
+  const info = cp.ttyInfo.get(file.payload.tty_info_id);
   if (!info) return undefined;
-  const reg = cp.files.get(fileKey(FD_TYPE.REG, Number(file.payload.regf_id ?? file.id)));
-  const pty = info.pty as { index?: number } | undefined;
+  const reg = fileOf(cp, FD_TYPE.REG, file.payload.regf_id ?? file.id);
   return {
     file,
     info,
     role: roleOf(info),
-    index: pty?.index === undefined ? undefined : Number(pty.index),
-    path: reg ? String(reg.payload.name) : undefined,
-    sid: Number(info.sid ?? 0),
-    pgrp: Number(info.pgrp ?? 0),
+    index: info.pty?.index,
+    path: reg?.payload.name,
+    sid: info.sid,
+    pgrp: info.pgrp,
   };
 }
 

@@ -4,11 +4,49 @@
  * {@link FdEntry}, master = the first fd entry of a file).
  */
 
-import { FD_TYPE, type FileLockEntry, TASK_STATE } from "../image/mod.ts";
+import {
+  FD_TYPE,
+  type FileEntry,
+  type FileLockEntry,
+  type MemfdInodeEntry,
+  type RemapFilePathEntry,
+  TASK_STATE,
+  type TtyInfoEntry,
+} from "../image/mod.ts";
 import type { ImageSource } from "./source.ts";
 
 /** CRIU's fd_types enum and task states, as the image reader defines them. */
 export { FD_TYPE, TASK_STATE };
+
+/** file_entry's payload field for each fd type (the one fact; payload types follow from it). */
+export const PAYLOAD_FIELD = {
+  [FD_TYPE.REG]: "reg",
+  [FD_TYPE.INETSK]: "isk",
+  [FD_TYPE.NS]: "nsf",
+  [FD_TYPE.PACKETSK]: "psk",
+  [FD_TYPE.NETLINKSK]: "nlsk",
+  [FD_TYPE.EVENTFD]: "efd",
+  [FD_TYPE.EVENTPOLL]: "epfd",
+  [FD_TYPE.SIGNALFD]: "sgfd",
+  [FD_TYPE.TUNF]: "tunf",
+  [FD_TYPE.TIMERFD]: "tfd",
+  [FD_TYPE.INOTIFY]: "ify",
+  [FD_TYPE.FANOTIFY]: "ffy",
+  [FD_TYPE.EXT]: "ext",
+  [FD_TYPE.UNIXSK]: "usk",
+  [FD_TYPE.FIFO]: "fifo",
+  [FD_TYPE.PIPE]: "pipe",
+  [FD_TYPE.TTY]: "tty",
+  [FD_TYPE.MEMFD]: "memfd",
+  [FD_TYPE.BPFMAP]: "bpf",
+  [FD_TYPE.PIDFD]: "pidfd",
+} as const satisfies Readonly<Record<number, keyof FileEntry>>;
+
+/** An fd type a file can have: one with a payload field in file_entry. */
+export type FileType = keyof typeof PAYLOAD_FIELD;
+
+/** The payload of a file of type `T`: a generated entry type (RegFileEntry for REG...). */
+export type Payload<T extends FileType> = NonNullable<FileEntry[(typeof PAYLOAD_FIELD)[T]]>;
 
 export type FdTypeName = keyof typeof FD_TYPE;
 
@@ -21,16 +59,44 @@ export function fdTypeName(type: number): string {
   return TYPE_NAMES.get(type) ?? `TYPE${type}`;
 }
 
-/** One open file description of the dump (an entry of files.img). */
-export interface FileDesc {
+/** One open file description of the dump of type `T` (an entry of files.img). */
+export interface FileOf<T extends FileType> {
   /** file_entry.id, unique per type (and across types in files.img). */
   readonly id: number;
   /** FD_TYPE number. */
-  readonly type: number;
+  readonly type: T;
   /** The per-type payload (file_entry.reg, .pipe, ...) as decoded. */
-  readonly payload: Record<string, unknown>;
+  readonly payload: Payload<T>;
   /** Every fd entry of this file, ordered by task pid, then insertion. */
   readonly fds: FdEntry[];
+}
+
+/** Any file of the dump: a union discriminated by `type`, so `payload` is typed once narrowed. */
+export type FileDesc = { [T in FileType]: FileOf<T> }[FileType];
+
+/** True when `file` is of type `type` (narrows its payload). */
+export function isType<T extends FileType>(file: FileDesc, type: T): file is FileDesc & FileOf<T> {
+  return file.type === type;
+}
+
+/** The file of type `type` and id `id` (a REG entry named by regf_id...), if there is one. */
+export function fileOf<T extends FileType>(
+  cp: Pick<Checkpoint, "files">,
+  type: T,
+  id: number,
+): FileOf<T> | undefined {
+  const f = cp.files.get(fileKey(type, id));
+  return f && isType(f, type) ? f : undefined;
+}
+
+export type RegFile = FileOf<typeof FD_TYPE.REG>;
+
+/**
+ * A file made by hand from a partial payload (tests, fixtures): the caller
+ * vouches that the fields its code reads are there.
+ */
+export function fakeFile(id: number, type: number, payload: object, fds: FdEntry[] = []): FileDesc {
+  return { id, type, payload, fds } as FileDesc;
 }
 
 /** One descriptor of one task (CRIU's fdinfo_list_entry). */
@@ -55,6 +121,8 @@ export interface Task {
   readonly comm: string;
   /** ids.files_id; undefined for tasks without ids (zombies). */
   readonly filesId?: number;
+  /** ids' namespace ids by kind (`net`, `pid`, `mnt`...), for namespace files. */
+  readonly nsIds?: Readonly<Record<string, number>>;
   /**
    * The task that restores this task's fd table: itself, or its parent when
    * the child shares the parent's table (CLONE_FILES, equal files_id).
@@ -94,15 +162,15 @@ export interface Checkpoint {
   /** Queued packets of unix sockets by receiving file id (sk-queues.img). */
   readonly socketQueues: Map<number, SocketPacket[]>;
   /** tty_info_entry by id (tty-info.img). */
-  readonly ttyInfo: Map<number, Record<string, unknown>>;
+  readonly ttyInfo: Map<number, TtyInfoEntry>;
   /** Queued bytes read from a terminal at dump time, by tty_info id (tty-data.img). */
   readonly ttyData?: Map<number, Uint8Array>;
   /** remap_file_path_entry by orig_id: files unlinked or renamed at dump time. */
-  readonly remaps: Map<number, Record<string, unknown>>;
+  readonly remaps: Map<number, RemapFilePathEntry>;
   /** Locks held at dump time (filelocks.img, criu --file-locks). */
   readonly fileLocks?: readonly FileLockEntry[];
   /** memfd_inode_entry by inode_id (memfd.img). */
-  readonly memfdInodes: Map<bigint, Record<string, unknown>>;
+  readonly memfdInodes: Map<bigint, MemfdInodeEntry>;
 }
 
 export interface PipeData {

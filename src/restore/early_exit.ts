@@ -8,18 +8,26 @@
  * reaped by its parent (or whose pid was reused: field 22, the start time,
  * changed) has ended with a status nobody can read any more.
  *
+ * A detached restore stops watching before the grace period ends once every
+ * task has ended or waits idle: asleep in its own program (not our helper)
+ * with no CPU time used (/proc/PID/schedstat, in ns) for {@link IDLE_POLLS}
+ * looks in a row. A server waiting for its first client is there within a
+ * few ms; a program that fails at once runs until it ends.
+ *
  * @module
  */
 import { describeFile } from "../show/describe.ts";
 import type { Checkpoint } from "../model/mod.ts";
 import type { Logger } from "../log.ts";
 import { RestoreError } from "../restore_error.ts";
-import { readSmallFile } from "../sys/mod.ts";
+import { readlink, readSmallFile } from "../sys/mod.ts";
 import type { TaskPlan } from "./plan.ts";
 
 /** How long a started task must live not to count as ending at once. */
 export const GRACE_MS = 200;
 const POLL_MS = 10;
+/** Looks in a row, POLL_MS apart, that a task must be seen idle. */
+const IDLE_POLLS = 2;
 
 /** A task that ended within the grace period, other than by exiting 0. */
 export interface EarlyEnd {
@@ -73,19 +81,62 @@ export class StartWatch {
   }
 }
 
+/** Tells when every task has ended or has been seen idle IDLE_POLLS times in a row. */
+export class IdleWatch {
+  readonly #last = new Map<number, string>(); // pid → CPU time at the last look
+  readonly #quiet = new Map<number, number>(); // pid → idle looks in a row
+  readonly #self = ownExe();
+
+  constructor(readonly pids: Iterable<number>) {}
+
+  /** Takes one look at every task; true once all have settled. */
+  settled(): boolean {
+    let all = true;
+    for (const pid of this.pids) {
+      const st = readStat(pid);
+      if (st === undefined || st.state === "Z") continue; // ended: the report tells
+      const cpu = readSmallFile(`/proc/${pid}/schedstat`)?.split(" ")[0];
+      const idle = st.state === "S" && cpu !== undefined && cpu === this.#last.get(pid) &&
+        exeOf(pid) !== this.#self;
+      if (cpu !== undefined) this.#last.set(pid, cpu);
+      const quiet = idle ? (this.#quiet.get(pid) ?? 0) + 1 : 0;
+      this.#quiet.set(pid, quiet);
+      if (quiet < IDLE_POLLS) all = false;
+    }
+    return all;
+  }
+}
+
+function exeOf(pid: number): string | undefined {
+  try {
+    return readlink(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+function ownExe(): string | undefined {
+  return exeOf(Deno.pid);
+}
+
 /**
- * Watches `pids` (dump pid → new pid) for `ms`, or until `stop()` says so;
- * returns the tasks that ended other than by exiting 0. Reaps nothing.
+ * Watches `pids` (dump pid → new pid) for `ms`, or until `stop()` says so, or
+ * (`untilIdle`) until every task ended or waits idle; returns the tasks that
+ * ended other than by exiting 0. Reaps nothing.
  */
 export async function watchFirstMoments(
   pids: ReadonlyMap<number, number>,
   stop: () => boolean,
   ms = GRACE_MS,
+  untilIdle = false,
 ): Promise<EarlyEnd[]> {
   const watch = new StartWatch(pids);
+  const idle = untilIdle ? new IdleWatch([...pids.values()]) : undefined;
   const deadline = performance.now() + ms;
+  idle?.settled();
   while (performance.now() < deadline && !stop()) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (idle?.settled()) break;
   }
   return watch.ended();
 }
@@ -103,11 +154,13 @@ export class FirstMoments {
   }
 
   /**
-   * Detached: watches every task for the grace period; a task that ended at
-   * once fails the restore (nothing would be left to say so later).
+   * Detached: watches every task for the grace period, or until all ended or
+   * wait idle; a task that ended at once fails the restore (nothing would be
+   * left to say so later).
    */
   async detached(pids: ReadonlyMap<number, number>, rootPid: number): Promise<void> {
-    const ended = await watchFirstMoments(pids, () => readStat(rootPid)?.state === "Z");
+    const rootEnded = () => readStat(rootPid)?.state === "Z";
+    const ended = await watchFirstMoments(pids, rootEnded, GRACE_MS, true);
     const lines = this.#report(ended, true);
     if (lines.length > 0) throw new RestoreError(lines[0], { pid: ended[0].old });
   }

@@ -1,6 +1,8 @@
 /**
- * RLIMIT_NOFILE against the fd tables: every target number and the staging
- * area above them must fit. The limit is raised where allowed (the soft limit
+ * RLIMIT_NOFILE against the fd tables: every target number must fit, and so
+ * must every file held open here (they sit at the lowest free numbers, below
+ * the count of fds open now plus the files; spawn moves them to their targets
+ * in the child). The limit is raised where allowed (the soft limit
  * up to the hard one, the hard one with CAP_SYS_RESOURCE); otherwise the
  * restore stops before opening anything, naming the highest fd.
  *
@@ -24,7 +26,7 @@ import {
   setrlimit,
 } from "../sys/mod.ts";
 
-/** Headroom above the staged files for the runtime's and the openers' own fds. */
+/** Headroom for the openers' passing fds and the child's spare numbers. */
 const SPARE = 64;
 /** The kernel's first fd table: restores that fit never wait for a growth. */
 const FIRST_TABLE = 64;
@@ -62,12 +64,12 @@ export function growFdTableEarly(): FdTableGrowth | undefined {
 }
 
 /**
- * Makes sure fds up to the staging area fit; throws naming the fd that cannot.
- * With an early growth that covers them, waits for it instead of growing here.
+ * Makes sure every target number and every staged file fit; throws naming the
+ * highest fd when they cannot. With an early growth that covers them, waits
+ * for it instead of growing here.
  */
 export async function ensureFdLimit(
   tasks: readonly Task[],
-  stageBase: number,
   early?: FdTableGrowth,
 ): Promise<void> {
   let top: { fd: number; pid: number } | undefined;
@@ -79,7 +81,7 @@ export async function ensureFdLimit(
     }
   }
   if (!top) return;
-  const need = BigInt(stageBase + files.size + SPARE);
+  const need = BigInt(Math.max(top.fd + 1, openFdCount() + files.size) + SPARE);
   const now = getrlimit(RLIMIT_NOFILE);
   if (now.cur < need) raise(need, now, top);
   if (early && Number(need) - 1 <= early.top) {
@@ -96,7 +98,8 @@ function raise(need: bigint, now: { cur: bigint; max: bigint }, top: { fd: numbe
     const why = e instanceof Error ? e.message : String(e);
     throw new RestoreError(
       `fd ${top.fd} of task ${top.pid}: RLIMIT_NOFILE is ${now.cur} (hard ${now.max}) and ` +
-        `${need} are needed for the fd table and its staging; can't bump rlimit: ${why}`,
+        `${need} are needed for the fd table and the files held to restore it; ` +
+        `can't bump rlimit: ${why}`,
       { pid: top.pid, fd: top.fd },
       { cause: e },
     );
@@ -117,5 +120,16 @@ function growFdTable(top: number): void {
     }
   } catch {
     // the table grows as fds are opened instead
+  }
+}
+
+/** How many fds this process holds now (the runtime's, inherited ones). */
+function openFdCount(): number {
+  try {
+    let n = 0;
+    for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
+    return n;
+  } catch {
+    return SPARE; // no /proc listing: assume a runtime's worth
   }
 }

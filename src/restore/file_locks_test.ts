@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { LOG_LEVEL, Logger } from "../log.ts";
 import { FD_TYPE, type FileLockEntry } from "../image/mod.ts";
-import { type Checkpoint, fileKey } from "../model/mod.ts";
+import { type Checkpoint, fileOf } from "../model/mod.ts";
 import { close, conflictingLock, F_LOCK, flockNow, getLease, LOCK, O, open } from "../sys/mod.ts";
 import { oneTask } from "../files/_test_utils.ts";
 import { RestoreError } from "../restore_error.ts";
@@ -15,7 +15,7 @@ function take(path: string, fd: number, locks: Partial<FileLockEntry>[], run = t
     ...oneTask([{ id: 1, type: FD_TYPE.REG, payload: { id: 1, name: path }, fds: [3] }]),
     fileLocks: locks.map((l) => ({ flag: 1, type: 1, pid: 100, fd: 3, ...WHOLE, ...l })),
   };
-  const file = cp.files.get(fileKey(FD_TYPE.REG, 1))!;
+  const file = fileOf(cp, FD_TYPE.REG, 1)!;
   const lines: string[] = [];
   const log = new Logger(LOG_LEVEL.DEBUG, (l) => lines.push(l));
   const staged = {

@@ -8,8 +8,8 @@
  * its parent's fd and only while empty, when the restore lets go of its files.
  */
 import type { Logger } from "../log.ts";
-import { readEntries, REMAP_TYPE } from "../image/mod.ts";
-import type { Checkpoint, Task } from "../model/mod.ts";
+import { REMAP_TYPE } from "../image/mod.ts";
+import { type Checkpoint, sourceOf, type Task } from "../model/mod.ts";
 import {
   closeQuietly,
   ERRNO,
@@ -46,7 +46,7 @@ export function makeGhostCwds(
     if (Number(remap.remap_type ?? REMAP_TYPE.LINKED) !== REMAP_TYPE.GHOST) {
       throw fail("was deleted and kept as a linked remap, which is not supported for a cwd");
     }
-    const head = readEntries(cp.dir, "ghost-file", Number(remap.remap_id))[0];
+    const head = sourceOf(cp).entries("ghost-file", Number(remap.remap_id), { first: true })[0];
     const mode = Number(head && "mode" in head ? head.mode : 0);
     if ((mode & S_IFMT) !== S_IFDIR) throw fail("was deleted and its ghost is not a folder");
     const { dir, name } = openParentInRoot(root, task.cwd ?? "/");

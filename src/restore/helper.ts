@@ -15,6 +15,7 @@ import {
   kill,
   O,
   open,
+  pidfdOpen,
   setControllingTerminal,
   setForegroundGroup,
   SOCK,
@@ -54,6 +55,7 @@ export function runHelper(transport: number): number {
     for (const finish of pending) finish?.();
     const fds = tableOf(plan, got.fds);
     if (plan.tty) applyTty(plan, ctty, known, fds);
+    if (plan.pidfds) openPidfds(plan, known, fds);
     execWithFds({
       path: plan.path,
       argv: plan.argv,
@@ -120,6 +122,38 @@ function applyTty(
   }
 }
 
+/**
+ * The task's pidfds, opened on the pids its targets got in this restore:
+ * ancestors were known when it started, its subtree has reported by now.
+ */
+function openPidfds(
+  plan: TaskPlan,
+  known: ReadonlyMap<number, number>,
+  fds: Map<number, number>,
+): void {
+  for (const [targets, old, flags] of plan.pidfds ?? []) {
+    const pid = known.get(old);
+    const name = `fd ${targets[0]} of task ${plan.pid}`;
+    if (pid === undefined) {
+      throw new RestoreError(`${name}: pidfd of task ${old}, which this restore did not start`, {
+        pid: plan.pid,
+        fd: targets[0],
+      });
+    }
+    let fd: number;
+    try {
+      fd = pidfdOpen(pid, flags);
+    } catch (e) {
+      const why = e instanceof SysError ? errnoText(e.errno) : String(e);
+      throw new RestoreError(`${name}: Could not open pidfd for ${old} (now ${pid}): ${why}`, {
+        pid: plan.pid,
+        fd: targets[0],
+      });
+    }
+    for (const t of targets) fds.set(t, fd);
+  }
+}
+
 /** A plan's fd table: target → descriptor of the batch. */
 function tableOf(plan: TaskPlan, batch: readonly number[]): Map<number, number> {
   const table = new Map<number, number>();
@@ -155,7 +189,7 @@ export function startChild(
   };
   // posix_spawn cannot chroot nor fchdir: a task entering a root starts through a helper.
   if (
-    plan.children.length === 0 && !plan.tty && !plan.listenPid && !plan.locks &&
+    plan.children.length === 0 && !plan.tty && !plan.pidfds && !plan.listenPid && !plan.locks &&
     plan.rootDir === undefined && plan.cwdDir === undefined
   ) {
     // posix_spawn has no umask action: the child inherits ours at the call.

@@ -2,8 +2,10 @@
  * The prepare_fds scheduler for tasks restored by this process: opens every
  * file once, through its master (the first fd entry: lowest pid, lowest fd),
  * in passes until every file is open or a pass makes no progress. Every
- * descriptor is staged above the highest target number with close-on-exec;
- * fd entries that share a file share its staged descriptor.
+ * descriptor stays at the number it was opened at (the lowest free one):
+ * spawn moves it to its targets in the child, so a table of N fds needs about
+ * N numbers here, not N above its highest target. Fd entries that share a
+ * file share its staged descriptor.
  */
 import type { Logger } from "../log.ts";
 import { InheritFdError, type InheritFdTable } from "../inherit/mod.ts";
@@ -17,14 +19,12 @@ import {
 import { AGAIN, IN_TASK, type OpenContext, type StateSlot } from "../files/opener.ts";
 import { RestoreError } from "../restore_error.ts";
 import { openerFor, openerOf } from "../files/registry.ts";
-import { close, closeAll, dupAbove, SysError } from "../sys/mod.ts";
+import { close, closeAll, SysError } from "../sys/mod.ts";
 
 export interface OpenOptions {
   readonly root: string;
   readonly inherit: InheritFdTable;
   readonly log: Logger;
-  /** Staged descriptors go at or above this number (above every target). */
-  readonly stageBase: number;
   /** --shell-job. */
   readonly shellJob?: boolean;
   /** `check`: touch no name on disk (see OpenContext.dryRun). */
@@ -33,11 +33,13 @@ export interface OpenOptions {
   readonly untrusted?: boolean;
 }
 
-/** A file the started task opens itself, after its controlling terminal is set. */
-export interface TaskOpen {
-  readonly path: string;
-  readonly flags: number;
-}
+/**
+ * A file the started task opens itself: a path, after its controlling
+ * terminal is set, or a pidfd of task `pid` (pid in the dump) once it runs.
+ */
+export type TaskOpen =
+  | { readonly path: string; readonly flags: number }
+  | { readonly pid: number; readonly flags: number };
 
 /**
  * Everything one restore owns: the staged descriptors, the state each fd type
@@ -52,7 +54,7 @@ export class RestoreSession {
   readonly #inTask = new Map<FileDesc, TaskOpen>();
   readonly #held: number[] = [];
 
-  constructor(readonly cp: Checkpoint, readonly stageBase: number) {}
+  constructor(readonly cp: Checkpoint) {}
 
   /** This restore's value of `slot`, made on first use. */
   state<T>(slot: StateSlot<T>): T {
@@ -86,19 +88,13 @@ export class RestoreSession {
     return out;
   }
 
-  /** Takes ownership of `fd`, no file's but kept for a later step (see OpenContext.hold). */
+  /** Takes ownership of `fd`, no file's but kept for a later step (see OpenContext.hold), where it is. */
   hold(fd: number): number {
-    let staged = fd;
-    try {
-      staged = dupAbove(fd, this.stageBase);
-    } finally {
-      close(fd);
-    }
-    this.#held.push(staged);
-    return staged;
+    this.#held.push(fd);
+    return fd;
   }
 
-  /** Takes ownership of `fd` for `file`, moving it above the stage base. */
+  /** Takes ownership of `fd` for `file`, where it is. */
   adopt(file: FileDesc, fd: number): number {
     if (this.#fds.has(file)) {
       close(fd);
@@ -113,18 +109,8 @@ export class RestoreSession {
         { pid: m?.task.pid, fd: m?.fd, fileId: file.id },
       );
     }
-    let staged = fd;
-    try {
-      staged = dupAbove(fd, this.stageBase);
-    } finally {
-      try {
-        close(fd);
-      } catch {
-        // Linux released it anyway; the staged copy is what counts
-      }
-    }
-    this.#fds.set(file, staged);
-    return staged;
+    this.#fds.set(file, fd);
+    return fd;
   }
 
   onCleanup(fn: () => void): void {
@@ -165,7 +151,7 @@ export class RestoreSession {
 
 /** Opens every file of the fd tables of `tasks` (table owners). */
 export function openFiles(cp: Checkpoint, tasks: Task[], opts: OpenOptions): RestoreSession {
-  const staged = new RestoreSession(cp, opts.stageBase);
+  const staged = new RestoreSession(cp);
   try {
     // Files in master order: by the master's task (pid order), then fd.
     const masters: FdEntry[] = [];
@@ -274,6 +260,7 @@ function openContext(
     shellJob: opts.shellJob,
     openInTask: (file, path, flags) => staged.openInTask(file, { path, flags }),
     hold: (fd) => staged.hold(fd),
+    pidfdInTask: (file, pid, flags) => staged.openInTask(file, { pid, flags }),
   };
 }
 

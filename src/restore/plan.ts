@@ -3,7 +3,7 @@
  * program, directory, umask, session and group, and its fd table as indexes
  * into one batch of descriptors sent with the plan.
  */
-import type { Task } from "../model/mod.ts";
+import type { FileDesc, Task } from "../model/mod.ts";
 import { programOf, type StartOptions, taskFs } from "./start_task.ts";
 import { userProgram } from "../program/mod.ts";
 import type { RestoreSession } from "./open_files.ts";
@@ -30,6 +30,8 @@ export interface TaskPlan {
   fds: number[];
   /** Terminal steps, done by a helper before its program starts. */
   tty?: TaskTty;
+  /** pidfds the task opens itself once its children run: targets, target's pid in the dump, flags. */
+  pidfds?: [number[], number, number][];
   /** POSIX locks the task takes on its fds (it starts through a helper). */
   locks?: PosixLock[];
   /** --shell-job: stays in fdrestore's process group (and session). */
@@ -79,6 +81,7 @@ export function planTree(
     opts.log.info(`task ${task.pid}: fds ${cleared.join(",")} were close-on-exec; kept open`);
   }
   const tty = planTty(task, owner, staged, opts, batch, index);
+  const pidfds = planPidfds(owner, staged, opts);
   const extraEnv = userProgram(task.pid, opts) ? [`FDRESTORE_PID=${task.pid}`] : [];
   const { path: program, argv, env } = programOf(task, { ...opts, extraEnv });
   const fs = taskFs(task, opts, program);
@@ -103,6 +106,7 @@ export function planTree(
     pgid: task.pgid,
     fds,
     ...(tty ? { tty } : {}),
+    ...(pidfds.length > 0 ? { pidfds } : {}),
     ...(locks ? { locks } : {}),
     ...(opts.keepIgnored?.length ? { keepIgnored: [...opts.keepIgnored] } : {}),
     children: opts.noChildren
@@ -122,6 +126,7 @@ function planTty(
   const ctty = task.pid === task.sid ? staged.state(CTTYS).get(task.sid) : undefined;
   const byOpen = new Map<string, [number[], string, number]>();
   for (const [target, o] of staged.taskOpens(owner)) {
+    if (!("path" in o)) continue;
     const e = owner.fds.find((x) => x.fd === target)!;
     if ((e.fdFlags & 1) !== 0 && opts.cloexec === "honor") continue;
     const key = `${e.file.type}:${e.file.id}`;
@@ -142,6 +147,24 @@ function planTty(
     ...(at === undefined ? {} : { ctty: at, pgrp: ctty!.pgrp }),
     opens: [...byOpen.values()],
   };
+}
+
+/** The pidfds a task opens itself, one open per file (its fds share it). */
+function planPidfds(
+  owner: Task,
+  staged: RestoreSession,
+  opts: StartOptions,
+): [number[], number, number][] {
+  const byFile = new Map<FileDesc, [number[], number, number]>();
+  for (const [target, o] of staged.taskOpens(owner)) {
+    if (!("pid" in o)) continue;
+    const e = owner.fds.find((x) => x.fd === target)!;
+    if ((e.fdFlags & 1) !== 0 && opts.cloexec === "honor") continue;
+    const entry = byFile.get(e.file) ?? [[], o.pid, o.flags];
+    entry[0].push(target);
+    byFile.set(e.file, entry);
+  }
+  return [...byFile.values()];
 }
 
 /** Dead (zombie) tasks are not started: there is nothing to run. */

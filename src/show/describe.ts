@@ -2,15 +2,19 @@
  * What one file of the dump is, in words and fields: the per-type part of
  * `show`. Each type is a small function; unknown types still get a line.
  */
+import type { InetSkEntry, UnixSkEntry } from "../image/mod.ts";
 import {
   type Checkpoint,
-  type Entry,
   FD_TYPE,
   fdTypeName,
   type FileDesc,
-  fileKey,
+  fileOf,
+  nsKindOfFlag,
+  type Payload,
   ptyPair,
+  type RegFile,
   ttyFile,
+  type TtyFileDesc,
 } from "../model/mod.ts";
 
 export interface FileDescription {
@@ -66,44 +70,44 @@ const TCP_STATE: Record<number, string> = {
 };
 const CLOCKS: Record<number, string> = { 0: "realtime", 1: "monotonic", 7: "boottime" };
 
-const num = (v: unknown) => Number(v ?? 0);
-
 export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
-  const p = file.payload;
-  const flags = p.flags === undefined ? undefined : num(p.flags);
+  const flags = "flags" in file.payload ? file.payload.flags : undefined;
   switch (file.type) {
     case FD_TYPE.REG:
       return describeReg(cp, file, flags);
-    case FD_TYPE.PIPE:
+    case FD_TYPE.PIPE: {
+      const p = file.payload;
       return {
         kind: "pipe",
-        what: `pipe:[${num(p.pipe_id) >>> 0}] ${(num(p.flags) & 3) ? "write" : "read"} end`,
+        what: `pipe:[${p.pipe_id}] ${(p.flags & 3) ? "write" : "read"} end`,
         flags,
-        details: { pipe_id: num(p.pipe_id) >>> 0 },
+        details: { pipe_id: p.pipe_id },
       };
+    }
     case FD_TYPE.FIFO: {
-      const reg = cp.files.get(fileKey(FD_TYPE.REG, num(p.regf_id ?? file.id)));
-      const path = reg ? String(reg.payload.name) : "?";
+      const p = file.payload;
+      const reg = fileOf(cp, FD_TYPE.REG, p.regf_id ?? file.id);
+      const path = reg ? reg.payload.name : "?";
       return {
         kind: "fifo",
         what: `${path} (fifo)`,
-        flags: reg ? num(reg.payload.flags) : undefined,
-        details: { pipe_id: num(p.pipe_id) >>> 0, path },
+        flags: reg?.payload.flags,
+        details: { pipe_id: p.pipe_id, path },
       };
     }
     case FD_TYPE.UNIXSK:
-      return describeUnix(p, flags);
+      return describeUnix(file.payload, flags);
     case FD_TYPE.INETSK:
-      return describeInet(p, flags);
+      return describeInet(file.payload, flags);
     case FD_TYPE.EVENTFD:
       return {
         kind: "eventfd",
-        what: `eventfd, count ${String(p.counter ?? 0)}`,
+        what: `eventfd, count ${file.payload.counter}`,
         flags,
-        details: { counter: String(p.counter ?? 0) },
+        details: { counter: String(file.payload.counter) },
       };
     case FD_TYPE.SIGNALFD: {
-      const signals = maskSignals(BigInt((p.sigmask as bigint | undefined) ?? 0n));
+      const signals = maskSignals(file.payload.sigmask);
       return {
         kind: "signalfd",
         what: `signalfd [${signals.join(",")}]`,
@@ -112,17 +116,18 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
       };
     }
     case FD_TYPE.TIMERFD: {
-      const clock = CLOCKS[num(p.clockid)] ?? `clock ${num(p.clockid)}`;
-      const interval = `${String(p.isec ?? 0)}s${String(p.insec ?? 0)}ns`;
+      const p = file.payload;
+      const clock = CLOCKS[p.clockid] ?? `clock ${p.clockid}`;
+      const interval = `${p.isec}s${p.insec}ns`;
       return {
         kind: "timerfd",
-        what: `timerfd ${clock}, interval ${interval}, ticks ${String(p.ticks ?? 0)}`,
+        what: `timerfd ${clock}, interval ${interval}, ticks ${p.ticks}`,
         flags,
-        details: { clock, ticks: String(p.ticks ?? 0), interval },
+        details: { clock, ticks: String(p.ticks), interval },
       };
     }
     case FD_TYPE.EVENTPOLL: {
-      const targets = ((p.tfd as Entry[] | undefined) ?? []).map((t) => num(t.tfd));
+      const targets = (file.payload.tfd ?? []).map((t) => t.tfd);
       return {
         kind: "epoll",
         what: `epoll on fds ${targets.join(",") || "none"}`,
@@ -131,7 +136,7 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
       };
     }
     case FD_TYPE.INOTIFY: {
-      const watches = (p.wd as Entry[] | undefined) ?? [];
+      const watches = file.payload.wd ?? [];
       return {
         kind: "inotify",
         what: `inotify, ${watches.length} watch${watches.length === 1 ? "" : "es"}`,
@@ -140,20 +145,31 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
       };
     }
     case FD_TYPE.MEMFD: {
-      const inode = p.inode_id === undefined
-        ? undefined
-        : cp.memfdInodes.get(BigInt(p.inode_id as bigint));
-      const name = inode ? String(inode.name) : "?";
+      const p = file.payload;
+      const inode = cp.memfdInodes.get(BigInt(p.inode_id)); // u32 here, u64 in memfd.img
+      const name = inode ? inode.name : "?";
       return {
         kind: "memfd",
-        what: `memfd:${name}${inode ? `, ${String(inode.size ?? 0)} bytes` : ""}`,
+        what: `memfd:${name}${inode ? `, ${inode.size} bytes` : ""}`,
         flags,
-        pos: String(p.pos ?? 0),
+        pos: String(p.pos),
         details: { name },
       };
     }
     case FD_TYPE.TTY:
       return describeTty(cp, file, flags);
+    case FD_TYPE.PIDFD:
+      return describePidfd(cp, file.payload, flags);
+    case FD_TYPE.NS: {
+      const p = file.payload;
+      const kind = nsKindOfFlag(p.ns_cflag) ?? `clone flag 0x${p.ns_cflag.toString(16)}`;
+      return {
+        kind: "ns",
+        what: `${kind} namespace (ns id ${p.ns_id})`,
+        flags,
+        details: { namespace: kind, ns_id: p.ns_id },
+      };
+    }
     default:
       return {
         kind: fdTypeName(file.type).toLowerCase(),
@@ -164,47 +180,65 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
   }
 }
 
-function describeReg(cp: Checkpoint, file: FileDesc, flags?: number): FileDescription {
+/** criu records a pidfd's flags without O_RDWR, which every pidfd has. */
+function describePidfd(
+  cp: Checkpoint,
+  p: Payload<typeof FD_TYPE.PIDFD>,
+  recorded?: number,
+): FileDescription {
+  const flags = (recorded ?? 0) | 2;
+  const pid = p.nspid;
+  const details = { pid, ino: p.ino };
+  if (pid === -1) {
+    const what = `pidfd of an ended process (inode ${p.ino})`;
+    return { kind: "pidfd", what, flags, details };
+  }
+  const known = cp.tasks.some((t) => t.pid === pid);
+  const what = `pidfd of task ${pid}${known ? "" : " (not in the images)"}`;
+  return { kind: "pidfd", what, flags, details };
+}
+
+function describeReg(cp: Checkpoint, file: RegFile, flags?: number): FileDescription {
   const p = file.payload;
-  const name = String(p.name);
-  const kind = p.mode === undefined ? "file" : MODE_KIND[num(p.mode) & S_IFMT] ?? "file";
+  const name = p.name;
+  const kind = p.mode === undefined ? "file" : MODE_KIND[p.mode & S_IFMT] ?? "file";
   const details: FileDescription["details"] = { path: name };
   let what = kind === "file" || kind === "dir" ? name : `${name} (${kind})`;
   const remap = cp.remaps.get(file.id);
   if (remap) {
-    const type = ["linked", "ghost", "procfs"][num(remap.remap_type)] ?? "remapped";
+    const type = ["linked", "ghost", "procfs"][remap.remap_type ?? 0] ?? "remapped";
     what += ` (deleted; ${type} copy in the images)`;
     details.remap = type;
   }
   if (p.size !== undefined) details.size = String(p.size);
-  if (p.mode !== undefined) details.mode = "0" + num(p.mode).toString(8);
+  if (p.mode !== undefined) details.mode = "0" + p.mode.toString(8);
   if (p.ext === true) details.external = true;
-  return { kind, what, flags, pos: String(p.pos ?? 0), details };
+  return { kind, what, flags, pos: String(p.pos), details };
 }
 
-function unixName(p: Entry): string {
-  const raw = p.name as Uint8Array | undefined;
-  if (!raw || raw.length === 0) return "";
+function unixName(p: UnixSkEntry): string {
+  const raw = p.name;
+  if (raw.length === 0) return "";
   if (raw[0] === 0) return "@" + new TextDecoder().decode(raw.subarray(1)).replaceAll("\0", "@");
   return new TextDecoder().decode(raw);
 }
 
-function describeUnix(p: Entry, flags?: number): FileDescription {
-  const type = SOCK_TYPE[num(p.type)] ?? `type ${num(p.type)}`;
-  const state = TCP_STATE[num(p.state)] ?? `state ${num(p.state)}`;
+function describeUnix(p: UnixSkEntry, flags?: number): FileDescription {
+  const type = SOCK_TYPE[p.type] ?? `type ${p.type}`;
+  const state = TCP_STATE[p.state] ?? `state ${p.state}`;
   const name = unixName(p);
-  const details: FileDescription["details"] = { ino: num(p.ino) >>> 0, type, state };
+  const details: FileDescription["details"] = { ino: p.ino, type, state };
   if (name) details.address = name;
-  if (num(p.peer)) details.peer_ino = num(p.peer) >>> 0;
-  let what = `unix ${type} socket:[${num(p.ino) >>> 0}]`;
+  if (p.peer) details.peer_ino = p.peer;
+  let what = `unix ${type} socket:[${p.ino}]`;
   if (state === "listen") what += `, listening on ${name || "(unnamed)"}`;
   else if (name) what += `, bound to ${name}`;
-  if (num(p.shutdown)) what += `, shut down ${["", "read", "write", "both"][num(p.shutdown)]}`;
+  if (p.shutdown) what += `, shut down ${["", "read", "write", "both"][p.shutdown]}`;
   return { kind: "unix", what, flags, details };
 }
 
-function ipAddress(family: number, words: unknown): string {
-  const list = (words as number[] | undefined) ?? [];
+function ipAddress(family: number, words: number[] | undefined): string {
+  const list = words ?? [];
   if (family === 2) {
     const w = list[0] ?? 0;
     return [w & 255, (w >>> 8) & 255, (w >>> 16) & 255, w >>> 24].join(".");
@@ -229,14 +263,14 @@ function ipAddress(family: number, words: unknown): string {
   return `[${text}]`;
 }
 
-function describeInet(p: Entry, flags?: number): FileDescription {
-  const family = num(p.family);
-  const proto = num(p.proto) === 17 ? "udp" : num(p.proto) === 6 ? "tcp" : `proto ${num(p.proto)}`;
-  const state = TCP_STATE[num(p.state)] ?? `state ${num(p.state)}`;
-  const src = `${ipAddress(family, p.src_addr)}:${num(p.src_port)}`;
-  const dst = `${ipAddress(family, p.dst_addr)}:${num(p.dst_port)}`;
+function describeInet(p: InetSkEntry, flags?: number): FileDescription {
+  const family = p.family;
+  const proto = p.proto === 17 ? "udp" : p.proto === 6 ? "tcp" : `proto ${p.proto}`;
+  const state = TCP_STATE[p.state] ?? `state ${p.state}`;
+  const src = `${ipAddress(family, p.src_addr)}:${p.src_port}`;
+  const dst = `${ipAddress(family, p.dst_addr)}:${p.dst_port}`;
   let what = `${proto}${family === 10 ? "6" : ""} ${src}`;
-  if (num(p.dst_port)) what += ` -> ${dst}`;
+  if (p.dst_port) what += ` -> ${dst}`;
   what += ` (${state})`;
   return {
     kind: proto,
@@ -263,31 +297,35 @@ const TTY_ROLE: Record<string, string> = {
   other: "terminal",
 };
 
-function describeTty(cp: Checkpoint, file: FileDesc, flags: number | undefined): FileDescription {
+function describeTty(
+  cp: Checkpoint,
+  file: TtyFileDesc,
+  flags: number | undefined,
+): FileDescription {
   const t = ttyFile(cp, file);
   if (!t) {
     return { kind: "tty", what: "tty (no tty-info entry)", flags, details: {} };
   }
   const notes: string[] = [TTY_ROLE[t.role]];
   if (t.index !== undefined) notes.push(`index ${t.index}`);
-  if (t.info.packet_mode === true) notes.push("packet mode");
-  if (t.info.locked === true) notes.push("locked");
+  if (t.info.packet_mode) notes.push("packet mode");
+  if (t.info.locked) notes.push("locked");
   if (t.role === "pty-slave" && t.index !== undefined && !ptyPair(cp, t.index).master) {
     notes.push("master outside the dump");
   }
   if (t.sid) notes.push(`controlling terminal of session ${t.sid}, foreground group ${t.pgrp}`);
-  const w = t.info.winsize as Entry | undefined;
+  const w = t.info.winsize;
   const details: FileDescription["details"] = {
     tty: t.role,
     path: t.path ?? "",
     sid: t.sid,
     pgrp: t.pgrp,
-    rdev: num(t.info.rdev),
-    dev: num(t.info.dev),
+    rdev: t.info.rdev,
+    dev: t.info.dev ?? 0,
   };
   if (t.index !== undefined) details.pty_index = t.index;
-  if (w) details.winsize = `${num(w.ws_row)}x${num(w.ws_col)}`;
-  if (t.info.packet_mode === true) details.packet_mode = true;
-  if (t.info.locked === true) details.locked = true;
+  if (w) details.winsize = `${w.ws_row}x${w.ws_col}`;
+  if (t.info.packet_mode) details.packet_mode = true;
+  if (t.info.locked) details.locked = true;
   return { kind: "tty", what: `${t.path ?? "tty"} (${notes.join(", ")})`, flags, details };
 }

@@ -9,4 +9,5 @@ export {
 } from "./report.ts";
 export { type ContainerFacts, containerFacts } from "./container.ts";
 export { filterReport, type ShowFilter } from "./filter.ts";
-export { type RenderOptions, renderReport } from "./render.ts";
+export { type RenderOptions, renderReport, renderReportTo } from "./render.ts";
+export { writeShowText } from "./stream.ts";

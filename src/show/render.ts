@@ -5,7 +5,7 @@
  * does not fit (a path, a key) overflows the line instead of being cut or
  * pushing the row apart. Colour only when asked (a terminal without NO_COLOR).
  */
-import type { ShowFd, ShowReport, ShowTask } from "./report.ts";
+import type { ShowFd, ShowNeed, ShowReport, ShowTask } from "./report.ts";
 import type { ContainerFacts } from "./container.ts";
 
 const WIDTH = 80;
@@ -24,28 +24,77 @@ const SGR = { bold: "1", dim: "2", red: "31", yellow: "33", cyan: "36" } as cons
 type Paint = (style: keyof typeof SGR, s: string) => string;
 
 export function renderReport(report: ShowReport, opts: RenderOptions = {}): string {
-  const paint: Paint = (style, s) => opts.color && s ? `\x1b[${SGR[style]}m${s}\x1b[0m` : s;
-  const out: string[] = [];
-  if (report.container) out.push(...renderContainer(report.container, paint), "");
-  for (const task of report.tasks) {
-    for (const line of renderTask(task, paint)) out.push(line);
-    out.push("");
-  }
-  const hidden = report.needs_not_shown ?? 0;
-  if (report.needs.length === 0 && hidden === 0) {
-    out.push("A restore needs nothing from the caller.");
-  } else {
-    out.push(paint("bold", "What a restore needs from the caller:"));
-    for (const n of report.needs) {
-      const fd = n.fd === undefined ? "" : ` fd ${n.fd}`;
-      out.push(...wrap(`task ${n.pid}${fd}: ${paint("yellow", n.reason)}`, "  ", "    "));
-      const pass = n.inherit_arg ?? n.exec_arg;
-      if (pass) out.push(...wrap(`pass ${pass}`, "      ", "        "));
-    }
-    if (hidden) out.push(`  and ${hidden} more for fds not shown (without --fd/--kind/--pid)`);
-  }
-  return out.join("\n") + "\n";
+  const parts: string[] = [];
+  renderReportTo(report, opts, (text) => void parts.push(text));
+  return parts.join("");
 }
+
+/**
+ * What the text form walks, in order: the container, each task with its fds
+ * (which may be made one by one as they are read: src/show/stream.ts), then
+ * the needs, asked for only once every fd was read.
+ */
+export interface TextSource {
+  container?: ContainerFacts;
+  /** `task.fds` is not read: `fds` is. */
+  tasks: Iterable<{ task: ShowTask; fds: Iterable<ShowFd> }>;
+  needs(): { needs: readonly ShowNeed[]; hidden: number };
+}
+
+/** {@link renderReport} in pieces of about 64 KiB handed to `write`. */
+export function renderReportTo(
+  report: ShowReport,
+  opts: RenderOptions,
+  write: (text: string) => void,
+): void {
+  renderTextTo(
+    {
+      container: report.container,
+      tasks: report.tasks.map((task) => ({ task, fds: task.fds })),
+      needs: () => ({ needs: report.needs, hidden: report.needs_not_shown ?? 0 }),
+    },
+    opts,
+    write,
+  );
+}
+
+/** The text form of `src`, handed to `write` in pieces as it is made (never whole). */
+export function renderTextTo(
+  src: TextSource,
+  opts: RenderOptions,
+  write: (text: string) => void,
+): void {
+  const paint: Paint = (style, s) => opts.color && s ? `\x1b[${SGR[style]}m${s}\x1b[0m` : s;
+  let buf = "";
+  const out = (...lines: string[]) => {
+    for (const line of lines) buf += line + "\n";
+    if (buf.length >= CHUNK) {
+      write(buf);
+      buf = "";
+    }
+  };
+  if (src.container) out(...renderContainer(src.container, paint), "");
+  for (const { task, fds } of src.tasks) {
+    renderTask(task, fds, paint, out);
+    out("");
+  }
+  const { needs, hidden } = src.needs();
+  if (needs.length === 0 && hidden === 0) {
+    out("A restore needs nothing from the caller.");
+  } else {
+    out(paint("bold", "What a restore needs from the caller:"));
+    for (const n of needs) {
+      const fd = n.fd === undefined ? "" : ` fd ${n.fd}`;
+      out(...wrap(`task ${n.pid}${fd}: ${paint("yellow", n.reason)}`, "  ", "    "));
+      const pass = n.inherit_arg ?? n.exec_arg;
+      if (pass) out(...wrap(`pass ${pass}`, "      ", "        "));
+    }
+    if (hidden) out(`  and ${hidden} more for fds not shown (without --fd/--kind/--pid)`);
+  }
+  if (buf) write(buf);
+}
+
+const CHUNK = 64 * 1024;
 
 function renderContainer(c: ContainerFacts, paint: Paint): string[] {
   const what = [c.engine, c.runtime && `runtime ${c.runtime}`].filter((s) => s).join(", ");
@@ -68,7 +117,12 @@ function renderContainer(c: ContainerFacts, paint: Paint): string[] {
   return lines;
 }
 
-function renderTask(t: ShowTask, paint: Paint): string[] {
+function renderTask(
+  t: ShowTask,
+  fds: Iterable<ShowFd>,
+  paint: Paint,
+  out: (...lines: string[]) => void,
+): void {
   const lines = [
     paint("bold", `task ${t.pid} ${t.comm}`) +
     `  parent ${t.ppid}  pgid ${t.pgid}  sid ${t.sid}  ${t.state}`,
@@ -82,15 +136,16 @@ function renderTask(t: ShowTask, paint: Paint): string[] {
   lines.push(...wrap(fs.join("   "), "  ", "  "));
   if (t.fd_table !== t.pid) {
     lines.push(`  shares the fd table of task ${t.fd_table} (listed there)`);
-    return lines;
+    return out(...lines);
   }
-  if (t.fds.length === 0) {
-    lines.push(t.fds_total ? `  no fds of ${t.fds_total} match` : "  no fds");
-    return lines;
+  out(...lines);
+  let none = true;
+  for (const fd of fds) {
+    if (none) out(paint("bold", TABLE_HEADER));
+    none = false;
+    out(...renderFd(fd, paint));
   }
-  lines.push(paint("bold", TABLE_HEADER));
-  for (const fd of t.fds) lines.push(...renderFd(fd, paint));
-  return lines;
+  if (none) out(t.fds_total ? `  no fds of ${t.fds_total} match` : "  no fds");
 }
 
 function renderFd(fd: ShowFd, paint: Paint): string[] {
@@ -159,8 +214,12 @@ const glue = (s: string) => s.replaceAll(" ", "\0");
 /** Columns a string takes on a terminal: SGR codes take none. */
 function visible(s: string): number {
   // deno-lint-ignore no-control-regex
-  return [...s.replace(/\x1b\[[0-9;]*m/g, "")].length;
+  if (s.includes("\x1b")) s = s.replace(/\x1b\[[0-9;]*m/g, "");
+  return SURROGATE.test(s) ? [...s].length : s.length;
 }
+
+/** Only a surrogate pair makes code points differ from UTF-16 units. */
+const SURROGATE = /[\ud800-\udfff]/;
 
 function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
@@ -170,18 +229,22 @@ function quote(arg: string): string {
 export function wrapWords(words: string[], first: string, rest: string): string[] {
   const lines: string[] = [];
   let line = first;
+  let width = visible(first);
   let empty = true;
   for (const word of words) {
-    if (!empty && visible(line) + 1 + visible(word) > WIDTH) {
-      lines.push(line);
+    const w = visible(word);
+    if (!empty && width + 1 + w > WIDTH) {
+      lines.push(line.replaceAll("\0", " "));
       line = rest;
+      width = visible(rest);
       empty = true;
     }
     line += (empty ? "" : " ") + word;
+    width += (empty ? 0 : 1) + w;
     empty = false;
   }
-  lines.push(line);
-  return lines.map((l) => l.replaceAll("\0", " "));
+  lines.push(line.replaceAll("\0", " "));
+  return lines;
 }
 
 /** Word-wraps `text` after `first` (then `rest`) to 80 columns; a long word overflows. */

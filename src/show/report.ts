@@ -4,14 +4,16 @@
  * JSON form (`show --json`) is this structure; its fields are documented in
  * the README and kept stable.
  */
-import { join } from "../sys/path.ts";
+import { close, fstat, O, openInRoot, S_IF, type Stat } from "../sys/mod.ts";
 import {
   type Checkpoint,
   FD_TYPE,
   type FdEntry,
   fdTypeName,
   type FileDesc,
+  type FileOf,
   ptyPair,
+  type RegFile,
   type Task,
   TASK_STATE,
 } from "../model/mod.ts";
@@ -93,16 +95,19 @@ export interface ReportOptions {
 }
 
 export function buildReport(cp: Checkpoint, opts: ReportOptions = {}): ShowReport {
-  const ctx = new Context(cp, opts.root ?? "/");
+  const ctx = new ReportContext(cp, opts.root ?? "/");
   const tasks = cp.tasks.map((t) => ctx.task(t));
   return { images: cp.dir, tasks, needs: ctx.needs };
 }
 
+const isRegular = (st: Stat) => (st.mode & S_IF.MT) === S_IF.REG;
+
 const where = (from: Task, e: FdEntry) => e.task === from ? `fd ${e.fd}` : `${e.task.pid}:${e.fd}`;
 
-class Context {
+/** Builds the report's parts; needs collect as tasks and fds are made. */
+export class ReportContext {
   needs: ShowNeed[] = [];
-  #pipes = new Map<number, FileDesc[]>();
+  #pipes = new Map<number, FileOf<typeof FD_TYPE.PIPE>[]>();
   #sockets = new Map<number, FileDesc>();
   #checked = new Set<FileDesc>();
 
@@ -110,17 +115,18 @@ class Context {
     // One pass over the files: pipe ends by pipe_id, unix sockets by inode.
     for (const f of cp.files.values()) {
       if (f.type === FD_TYPE.PIPE) {
-        const id = Number(f.payload.pipe_id) >>> 0;
+        const id = f.payload.pipe_id;
         const list = this.#pipes.get(id);
         if (list) list.push(f);
         else this.#pipes.set(id, [f]);
       } else if (f.type === FD_TYPE.UNIXSK) {
-        this.#sockets.set(Number(f.payload.ino) >>> 0, f);
+        this.#sockets.set(f.payload.ino, f);
       }
     }
   }
 
-  task(t: Task): ShowTask {
+  /** `withFds` false: `fds` stays empty, for a caller that makes them with {@link fd}. */
+  task(t: Task, withFds = true): ShowTask {
     const owner = t.tableOwner ?? t;
     const verdict = t.state === TASK_STATE.DEAD ? undefined : judgeTask(t, this.root);
     const doubt = verdict && refused(verdict) ? doubtText(t, verdict, false) : undefined;
@@ -146,7 +152,7 @@ class Context {
       root: t.root,
       umask: t.umask === undefined ? undefined : "0" + t.umask.toString(8).padStart(3, "0"),
       fd_table: owner.pid,
-      fds: owner === t ? t.fds.map((e) => this.fd(t, e)) : [],
+      fds: owner === t && withFds ? t.fds.map((e) => this.fd(t, e)) : [],
     };
   }
 
@@ -201,15 +207,15 @@ class Context {
 
   /** The fds holding the other end of a pipe or the peer of a unix socket. */
   peer(t: Task, e: FdEntry): string[] | undefined {
-    const p = e.file.payload;
-    if (e.file.type === FD_TYPE.PIPE) {
-      const write = (Number(p.flags) & 3) !== 0;
-      const ends = this.#pipes.get(Number(p.pipe_id) >>> 0) ?? [];
-      const other = ends.filter((f) => ((Number(f.payload.flags) & 3) !== 0) !== write);
+    const file = e.file;
+    if (file.type === FD_TYPE.PIPE) {
+      const write = (file.payload.flags & 3) !== 0;
+      const ends = this.#pipes.get(file.payload.pipe_id) ?? [];
+      const other = ends.filter((f) => ((f.payload.flags & 3) !== 0) !== write);
       return other.flatMap((f) => f.fds.map((o) => where(t, o)));
     }
-    if (e.file.type === FD_TYPE.UNIXSK && Number(p.peer)) {
-      const peer = this.#sockets.get(Number(p.peer) >>> 0);
+    if (file.type === FD_TYPE.UNIXSK && file.payload.peer) {
+      const peer = this.#sockets.get(file.payload.peer);
       if (!peer) return [];
       return peer.fds.map((o) => where(t, o));
     }
@@ -226,23 +232,20 @@ class Context {
   }
 
   checkNeeds(e: FdEntry, out: ShowFd): void {
-    const p = e.file.payload;
+    const file = e.file;
     const key = out.inherit_key;
-    if (e.file.type === FD_TYPE.PIPE && out.peer?.length === 0) {
-      const missing = (Number(p.flags) & 3) ? "read" : "write";
+    if (file.type === FD_TYPE.PIPE && out.peer?.length === 0) {
+      const missing = (file.payload.flags & 3) ? "read" : "write";
       this.need(e, `${key}: its ${missing} end is outside the dumped tree`, key);
-    } else if (e.file.type === FD_TYPE.UNIXSK) {
-      const external = (Number(p.uflags) & 1) !== 0;
-      if (external || (Number(p.peer) && out.peer?.length === 0)) {
-        this.need(
-          e,
-          `${key}: its peer socket:[${Number(p.peer) >>> 0}] is outside the dumped tree`,
-          key,
-        );
+    } else if (file.type === FD_TYPE.UNIXSK) {
+      const p = file.payload;
+      const external = (p.uflags & 1) !== 0; // USK_EXTERN
+      if (external || (p.peer && out.peer?.length === 0)) {
+        this.need(e, `${key}: its peer socket:[${p.peer}] is outside the dumped tree`, key);
       }
-    } else if (e.file.type === FD_TYPE.REG) {
-      this.checkRegFile(e, key);
-    } else if (e.file.type === FD_TYPE.TTY && out.details.tty === "pty-slave") {
+    } else if (file.type === FD_TYPE.REG) {
+      this.checkRegFile(e, file, key);
+    } else if (file.type === FD_TYPE.TTY && out.details.tty === "pty-slave") {
       const index = Number(out.details.pty_index);
       if (!ptyPair(this.cp, index).master) {
         this.need(e, `${key}: its terminal's master is outside the dump (use --shell-job)`, key);
@@ -250,14 +253,23 @@ class Context {
     }
   }
 
-  #stats = new Map<string, Deno.FileInfo | null>();
+  #stats = new Map<string, Stat | null>();
 
-  /** stat once per path: a table may open one path thousands of times. */
-  stat(path: string): Deno.FileInfo | null {
+  /**
+   * stat once per path: a table may open one path thousands of times. Looked
+   * up inside the root through a descriptor, as a restore opens it: a symlink
+   * in a container's rootfs never reaches the host.
+   */
+  stat(path: string): Stat | null {
     let st = this.#stats.get(path);
     if (st === undefined) {
       try {
-        st = Deno.statSync(path);
+        const fd = openInRoot(this.root, path, O.PATH | O.CLOEXEC);
+        try {
+          st = fstat(fd);
+        } finally {
+          close(fd);
+        }
       } catch {
         st = null;
       }
@@ -266,24 +278,24 @@ class Context {
     return st;
   }
 
-  checkRegFile(e: FdEntry, key?: string): void {
-    const p = e.file.payload;
-    const name = String(p.name);
+  checkRegFile(e: FdEntry, file: RegFile, key?: string): void {
+    const p = file.payload;
+    const name = p.name;
     if (p.ext === true) {
       this.need(e, `${name} was dumped as external: it must be passed in`, key);
       return;
     }
     if (this.cp.remaps.has(e.file.id)) return; // recreated from the images
-    const st = this.stat(join(this.root, name));
+    const st = this.stat(name);
     if (!st) {
       this.need(e, `${name} does not exist`, key);
       return;
     }
-    if (p.mode !== undefined && st.mode !== null && st.mode !== Number(p.mode)) {
-      const now = "0" + st.mode.toString(8), was = "0" + Number(p.mode).toString(8);
+    if (p.mode !== undefined && st.mode !== p.mode) {
+      const now = "0" + st.mode.toString(8), was = "0" + p.mode.toString(8);
       this.need(e, `File ${name} has bad mode ${now} (expect ${was})`, key);
-    } else if (p.size !== undefined && st.isFile && BigInt(st.size) !== BigInt(p.size as bigint)) {
-      this.need(e, `File ${name} has bad size ${st.size} (expect ${String(p.size)})`, key);
+    } else if (p.size !== undefined && isRegular(st) && st.size !== p.size) {
+      this.need(e, `File ${name} has bad size ${st.size} (expect ${p.size})`, key);
     }
   }
 }

@@ -14,12 +14,11 @@
  */
 import { check, errnoText } from "./errno.ts";
 import { dupAbove } from "./fd.ts";
-import { stageSources } from "./placement.ts";
 import { cloexecFrom, closeRange } from "./kinds.ts";
-import { CLOSE_RANGE } from "./consts.ts";
+import { CLOSE_RANGE, F } from "./consts.ts";
 import { libc } from "./libc.ts";
 import { F_LOCK } from "./locks.ts";
-import { cArray, envStrings } from "./spawn.ts";
+import { cArray, childMoves, envStrings } from "./spawn.ts";
 import { cstr, encodeFlock, type RecordLock, sigset } from "./structs.ts";
 
 export interface ExecOptions {
@@ -77,11 +76,13 @@ export function execWithFds(o: ExecOptions): never {
   else if (o.setpgid !== undefined) {
     check("setpgid", () => c.setpgid(0, o.setpgid!), `pgid ${o.setpgid}`);
   }
-  // Sources and the report channel move above every target first.
-  const { targets, max, copies: staged } = stageSources(o.fds);
+  const targets = [...o.fds.keys()].sort((a, b) => a - b);
+  const max = targets.length ? targets[targets.length - 1] : -1;
+  // The report channel moves above every target; sources are placed where they are.
   const report = o.reportFd > max ? o.reportFd : dupAbove(o.reportFd, max + 1);
+  const moves = childMoves(o.fds, [report]);
   const locks = (o.locks ?? []).map((l) => ({ fd: l.fd, buf: encodeFlock({ ...l, pid: 0 }) }));
-  const copies = new Set([...o.fds.values(), ...staged.values(), ...(o.received ?? [])]);
+  const copies = new Set([...o.fds.values(), ...moves.spares, ...(o.received ?? [])]);
   for (const t of targets) copies.delete(t);
   copies.delete(report);
 
@@ -99,9 +100,10 @@ export function execWithFds(o: ExecOptions): never {
   const keep = new Set(o.keepIgnored ?? []);
   for (let n = 1; n <= 64; n++) if (n !== 9 && n !== 19) c.signal(n, keep.has(n) ? 1n : 0n);
   c.sigprocmask(SIG_SETMASK, empty, null);
-  for (const t of targets) {
-    const src = staged.get(o.fds.get(t)!) ?? o.fds.get(t)!;
-    if (c.dup2(src, t) < 0) fail(`dup2(fd ${src}, fd ${t})`, errno());
+  for (const [from, to] of moves.dup2) {
+    if (from === to) {
+      if (c.fcntl_int(to, F.SETFD, 0n) < 0) fail(`fcntl(fd ${to}, F_SETFD)`, errno());
+    } else if (c.dup2(from, to) < 0) fail(`dup2(fd ${from}, fd ${to})`, errno());
   }
   try {
     // Every other fd closes at exec: the gaps between targets and all above.

@@ -71,6 +71,8 @@ export const SYMBOLS = {
   // long syscall(SYS_openat2, int dirfd, const char *path, struct open_how *how, size_t size):
   // glibc 2.36 has no openat2 wrapper
   openat2: { name: "syscall", parameters: [I64, I64, BUF, BUF, U64], result: I64 },
+  // long syscall(SYS_pidfd_open, pid_t pid, unsigned flags): glibc 2.36 has no pidfd_open wrapper
+  pidfd_open: { name: "syscall", parameters: [I64, I64, I64], result: I64 },
   // int close_range(unsigned first, unsigned last, int flags) -- glibc >= 2.34
   close_range: { parameters: [U32, U32, I32], result: I32, optional: true },
 

@@ -31,7 +31,7 @@ export * from "./kinds.ts";
 export * from "./proc.ts";
 export * from "./signals.ts";
 export * from "./socket.ts";
-export * from "./placement.ts";
+export * from "./move.ts";
 export * from "./at_number.ts";
 export * from "./spawn.ts";
 export { type ExecOptions, execWithFds } from "./exec.ts";

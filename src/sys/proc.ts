@@ -1,5 +1,6 @@
 /**
- * Process-wide calls: umask, chdir, chroot, rlimits, prctl, getpid, geteuid, kill, waitpid.
+ * Process-wide calls: umask, chdir, chroot, rlimits, prctl, getpid, geteuid, pidfd_open, kill,
+ * waitpid.
  *
  * @module
  */
@@ -63,6 +64,19 @@ export function getpid(): number {
 /** geteuid(2): the effective uid, the owner of the files this process creates. */
 export function geteuid(): number {
   return libc().geteuid();
+}
+
+/** The number of pidfd_open(2) (one number on every architecture since Linux 5.3). */
+const SYS_PIDFD_OPEN = 434n;
+
+/** pidfd_open(2): a new description referring to process `pid` (O_CLOEXEC is implied). */
+export function pidfdOpen(pid: number, flags: number): number {
+  const c = libc();
+  return check(
+    "pidfd_open",
+    () => c.pidfd_open(SYS_PIDFD_OPEN, BigInt(pid), BigInt(flags >>> 0)),
+    `pid ${pid}`,
+  );
 }
 
 /** kill(2). */

@@ -7,10 +7,9 @@
 
 import { POSIX_SPAWN } from "./consts.ts";
 import { checkRc, SysError } from "./errno.ts";
-import { close } from "./fd.ts";
-import { stageSources } from "./placement.ts";
 import { cloexecFrom } from "./kinds.ts";
 import { libc } from "./libc.ts";
+import { planPlacement } from "./move.ts";
 import { addressOf, alloc, cstr, sigset, sigsetAll, SIZEOF, view } from "./structs.ts";
 
 /** What {@link spawn} starts and on which fds. */
@@ -54,12 +53,15 @@ export function envStrings(env: SpawnOptions["env"]): readonly string[] {
 
 /**
  * posix_spawn with exactly `fds` open in the child and nothing else:
- * 1. sources at or below the highest target are first copied above it
- *    (F_DUPFD_CLOEXEC) so no dup2 in the child can overwrite a later source;
- * 2. in the child: dup2 source → target for each target (dup2 clears
- *    close-on-exec, so every target survives the exec), close each gap,
- *    close everything above the highest target (addclosefrom_np; where glibc
- *    lacks it, every fd above is marked close-on-exec here in the parent);
+ * 1. in the child, each target gets its source by dup2, in an order that never
+ *    overwrites a source still needed (sources may sit at target numbers: the
+ *    staged files live wherever they were opened, so a table needs about as
+ *    many fds as it has, not twice as many); a cycle goes through one spare
+ *    number of the child, and a source already at its target only loses
+ *    close-on-exec (adddup2 onto itself);
+ * 2. close each gap, close everything above the highest target
+ *    (addclosefrom_np; where glibc lacks it, every fd above is marked
+ *    close-on-exec here in the parent);
  * 3. signal mask emptied, dispositions reset, optional setsid / setpgroup, cwd.
  *
  * A target cannot be both placed and close-on-exec: exec would drop it. Callers
@@ -72,22 +74,34 @@ export function spawn(o: SpawnOptions): number {
     throw new TypeError("spawn: setsid and setpgroup exclude each other");
   }
   const c = libc();
-  const { targets, max: maxTarget, copies: staged } = stageSources(o.fds);
+  const targets = [...o.fds.keys()].sort((a, b) => a - b);
+  for (const t of targets) {
+    if (!Number.isInteger(t) || t < 0) throw new RangeError(`spawn: bad target fd ${t}`);
+  }
+  const maxTarget = targets.length > 0 ? targets[targets.length - 1] : -1;
   const fa = alloc(SIZEOF.posix_spawn_file_actions_t);
   const attr = alloc(SIZEOF.posix_spawnattr_t);
   let faReady = false;
   let attrReady = false;
   try {
+    const moves = childMoves(o.fds);
     checkRc("posix_spawn_file_actions_init", () => c.posix_spawn_file_actions_init(fa));
     faReady = true;
-    for (const t of targets) {
-      const src = o.fds.get(t)!;
-      const from = staged.get(src) ?? src;
+    for (const [from, to] of moves.dup2) {
       checkRc(
         "posix_spawn_file_actions_adddup2",
-        () => c.posix_spawn_file_actions_adddup2(fa, from, t),
+        () => c.posix_spawn_file_actions_adddup2(fa, from, to),
         from,
-        t,
+        to,
+      );
+    }
+    // Spares above every target: closefrom covers them, unless glibc lacks it.
+    for (const fd of moves.spares) {
+      if (fd < maxTarget || c.posix_spawn_file_actions_addclosefrom_np) continue;
+      checkRc(
+        "posix_spawn_file_actions_addclose",
+        () => c.posix_spawn_file_actions_addclose(fa, fd),
+        fd,
       );
     }
     // The gaps below the highest target: targets are sorted, so walk them along.
@@ -153,6 +167,50 @@ export function spawn(o: SpawnOptions): number {
   } finally {
     if (attrReady) c.posix_spawnattr_destroy(attr);
     if (faReady) c.posix_spawn_file_actions_destroy(fa);
-    for (const copy of staged.values()) close(copy);
   }
+}
+
+/**
+ * The child's dup2s (source, target) that give every target its source, in
+ * an order where no dup2 overwrites a source still needed, and the spare
+ * numbers that carry a source out of a cycle (the lowest numbers that are
+ * neither a target, a source nor in `avoid`; one spare serves every cycle in
+ * turn). A pair of equal numbers only clears close-on-exec.
+ */
+export function childMoves(
+  fds: ReadonlyMap<number, number>,
+  avoid: Iterable<number> = [],
+): { dup2: [number, number][]; spares: number[] } {
+  const used = new Set<number>([...fds.keys(), ...fds.values(), ...avoid]);
+  const free: number[] = []; // spares given back
+  const spares: number[] = [];
+  let next = 0;
+  const spare = (): number => {
+    const back = free.pop();
+    if (back !== undefined) return back;
+    while (used.has(next)) next++;
+    spares.push(next);
+    return next++;
+  };
+  const steps = planPlacement(fds);
+  const uses = new Map<number, number>(); // placeholder → dup2s still reading it
+  for (const s of steps) {
+    if (s.op === "dup2" && s.from < 0) uses.set(s.from, (uses.get(s.from) ?? 0) + 1);
+  }
+  const at = new Map<number, number>(); // placeholder → its spare number
+  const dup2: [number, number][] = [];
+  steps.forEach((s, i) => {
+    if (s.op === "flags") return void dup2.push([s.fd, s.fd]);
+    if (s.op === "stage") {
+      const to = spare();
+      at.set(-2 - i, to);
+      return void dup2.push([at.get(s.from) ?? s.from, to]);
+    }
+    dup2.push([at.get(s.from) ?? s.from, s.to]);
+    if (s.from >= 0) return;
+    const left = uses.get(s.from)! - 1;
+    uses.set(s.from, left);
+    if (left === 0) free.push(at.get(s.from)!);
+  });
+  return { dup2, spares };
 }

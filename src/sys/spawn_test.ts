@@ -3,7 +3,7 @@ import { MFD, O, SIG } from "./consts.ts";
 import { close, fstat, open, pipe2, read } from "./fd.ts";
 import { memfdCreate } from "./kinds.ts";
 import { kill, waitpid } from "./proc.ts";
-import { spawn } from "./spawn.ts";
+import { childMoves, spawn } from "./spawn.ts";
 import { leakChecked } from "./_testing.ts";
 
 const ENV = ["PATH=/usr/bin:/bin"];
@@ -82,6 +82,46 @@ Deno.test(
       for (const f of files) close(f);
     }
   }),
+);
+
+Deno.test(
+  "spawn places sources that sit at target numbers: swapped, shared and chained",
+  leakChecked(async () => {
+    const [a, b, c] = ["a", "b", "c"].map((n) => memfdCreate(n, MFD.CLOEXEC));
+    const top = Math.max(a, b, c) + 1;
+    // a and b swap (a cycle), c takes a's file too, and c's own file moves up to `top`.
+    const map = new Map([[a, b], [b, a], [c, a], [top, c]]);
+    try {
+      const pid = sleeper(map);
+      try {
+        assert.deepEqual(await childFds(pid, 4), [...map.keys()].sort((x, y) => x - y));
+        const name = (t: number) => Deno.readLinkSync(`/proc/${pid}/fd/${t}`);
+        assert.deepEqual([name(a), name(b), name(c), name(top)], [
+          "/memfd:b (deleted)",
+          "/memfd:a (deleted)",
+          "/memfd:a (deleted)",
+          "/memfd:c (deleted)",
+        ]);
+      } finally {
+        reap(pid);
+      }
+    } finally {
+      for (const f of [a, b, c]) close(f);
+    }
+  }),
+);
+
+Deno.test(
+  "childMoves orders dup2s so no needed source is overwritten, through one spare per cycle",
+  () => {
+    // Two disjoint swaps: each cycle borrows the same spare in turn.
+    const { dup2, spares } = childMoves(new Map([[3, 4], [4, 3], [6, 7], [7, 6], [5, 5]]));
+    assert.deepEqual(spares, [0]);
+    const table = new Map([[3, "x"], [4, "y"], [5, "z"], [6, "u"], [7, "v"]]);
+    for (const [from, to] of dup2) table.set(to, table.get(from)!);
+    assert.deepEqual([3, 4, 5, 6, 7].map((t) => table.get(t)), ["y", "x", "z", "v", "u"]);
+    assert.deepEqual(dup2[0], [5, 5], "a source at its target only loses close-on-exec");
+  },
 );
 
 Deno.test(

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeBody, readHeader } from "../../src/image/framing.ts";
 import { imageKind } from "../../src/image/image_kinds.ts";
-import { encodeImage } from "../../src/image/writer.ts";
+import { encodeImage } from "./image_writer.ts";
 import { CORPUS } from "./corpus.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));

@@ -10,7 +10,7 @@ import { FdrestoreError } from "../../src/errors.ts";
 import { LOG_LEVEL, Logger } from "../../src/log.ts";
 import { readImageBytes, writeImageJsonText } from "../../src/image/mod.ts";
 import { InheritFdTable } from "../../src/inherit/mod.ts";
-import { loadCheckpoint, TASK_STATE } from "../../src/model/mod.ts";
+import { type Checkpoint, loadCheckpoint, TASK_STATE } from "../../src/model/mod.ts";
 import { openFiles } from "../../src/restore/open_files.ts";
 import { buildReport, renderReport } from "../../src/show/mod.ts";
 import { openFds } from "../../src/sys/_testing.ts";
@@ -68,14 +68,16 @@ export class Workspace {
 const quiet = new Logger(LOG_LEVEL.MSG, () => {});
 
 function checkInProcess(dir: string, root: string): void {
-  const cp = loadCheckpoint(dir);
+  checkModel(loadCheckpoint(dir), root);
+}
+
+/** check's path on a model: every file of the live tables opened under `root`, then released. */
+export function checkModel(cp: Checkpoint, root: string): void {
   const live = cp.tasks.filter((t) => t.state !== TASK_STATE.DEAD);
   const owners = live.filter((t) => t.tableOwner === t);
-  let max = 0;
-  for (const t of owners) for (const e of t.fds) max = Math.max(max, e.fd);
   const inherit = new InheritFdTable({ stageBase: 600, callerFdsOnly: false, logger: quiet });
   try {
-    openFiles(cp, owners, { root, inherit, log: quiet, stageBase: max + 1 }).release();
+    openFiles(cp, owners, { root, inherit, log: quiet }).release();
   } finally {
     inherit.finish();
   }
@@ -91,37 +93,49 @@ const TARGETS: Record<string, (c: FuzzCase, dir: string, root: string) => void> 
 };
 
 /** Runs decode, show and check on one case in this process. */
-export function runInProcess(c: FuzzCase, ws: Workspace): Finding[] {
+export async function runInProcess(c: FuzzCase, ws: Workspace): Promise<Finding[]> {
   const found: Finding[] = [];
   const dir = ws.apply(c);
   try {
     for (const [target, fn] of Object.entries(TARGETS)) {
-      const fds = openFds();
-      const rss = Deno.memoryUsage().rss;
-      const t0 = performance.now();
-      let problem: string | undefined;
-      try {
-        fn(c, dir, ws.root);
-      } catch (e) {
-        if (!(e instanceof FdrestoreError)) {
-          problem = `uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
-        } else if (e.message.includes("\n")) problem = `two-line message: ${e.message}`;
-      }
-      const ms = performance.now() - t0;
-      if (problem === undefined && ms > TIME_LIMIT_MS) problem = `took ${ms.toFixed(0)} ms`;
-      if (problem === undefined && Deno.memoryUsage().rss - rss > RSS_LIMIT) {
-        problem = `RSS grew by ${((Deno.memoryUsage().rss - rss) / 1048576).toFixed(0)} MiB`;
-      }
-      if (problem === undefined && openFds().join() !== fds.join()) problem = "fds leaked";
-      const left = ws.leftovers();
-      if (problem === undefined && left.length > 0) problem = `left ${left.join(", ")} in --root`;
+      const problem = await probe(() => fn(c, dir, ws.root), ws);
       if (problem !== undefined) found.push({ case: c, target, problem });
     }
   } finally {
     ws.undo(c);
-    for (const name of ws.leftovers()) Deno.removeSync(join(ws.root, name), { recursive: true });
   }
   return found;
+}
+
+/**
+ * Runs one target and says what broke the invariant, if anything; empties
+ * `ws.root` afterwards.
+ */
+export async function probe(
+  fn: () => void | Promise<void>,
+  ws: { root: string; leftovers(): string[] },
+): Promise<string | undefined> {
+  const fds = openFds();
+  const rss = Deno.memoryUsage().rss;
+  const t0 = performance.now();
+  let problem: string | undefined;
+  try {
+    await fn();
+  } catch (e) {
+    if (!(e instanceof FdrestoreError)) {
+      problem = `uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    } else if (e.message.includes("\n")) problem = `two-line message: ${e.message}`;
+  }
+  const ms = performance.now() - t0;
+  if (problem === undefined && ms > TIME_LIMIT_MS) problem = `took ${ms.toFixed(0)} ms`;
+  if (problem === undefined && Deno.memoryUsage().rss - rss > RSS_LIMIT) {
+    problem = `RSS grew by ${((Deno.memoryUsage().rss - rss) / 1048576).toFixed(0)} MiB`;
+  }
+  if (problem === undefined && openFds().join() !== fds.join()) problem = "fds leaked";
+  const left = ws.leftovers();
+  if (problem === undefined && left.length > 0) problem = `left ${left.join(", ")} in --root`;
+  for (const name of left) Deno.removeSync(join(ws.root, name), { recursive: true });
+  return problem;
 }
 
 const EXIT_CODES = new Set([0, 1, 2, 3, 4, 5]);
@@ -137,23 +151,28 @@ export async function runThroughCli(c: FuzzCase, ws: Workspace): Promise<Finding
       check: ["check", "-D", dir, "--root", ws.root],
     };
     for (const [target, args] of Object.entries(commands)) {
-      const t0 = performance.now();
-      const r = await runCli(args, { env: { RUST_BACKTRACE: "0" } });
-      const ms = performance.now() - t0;
-      const err = r.stderr.trimEnd();
-      let problem: string | undefined;
-      if (!EXIT_CODES.has(r.code)) problem = `exit code ${r.code}`;
-      else if (err.includes("\n")) problem = `stderr has ${err.split("\n").length} lines`;
-      else if (/Stack backtrace|\n? {4}at /.test(err)) problem = "stack trace";
-      else if (r.code !== 0 && !err.startsWith("fdrestore: error: ")) problem = `stderr: ${err}`;
-      // A subprocess adds its start-up (~0.2 s) to the in-process limit.
-      else if (ms > TIME_LIMIT_MS + 1000) problem = `took ${ms.toFixed(0)} ms`;
+      const problem = await cliProblem(args);
       if (problem !== undefined) found.push({ case: c, target: `cli ${target}`, problem });
     }
   } finally {
     ws.undo(c);
   }
   return found;
+}
+
+/** What is wrong with one run of the real command, if anything. */
+export async function cliProblem(args: string[]): Promise<string | undefined> {
+  const t0 = performance.now();
+  const r = await runCli(args, { env: { RUST_BACKTRACE: "0" } });
+  const ms = performance.now() - t0;
+  const err = r.stderr.trimEnd();
+  if (!EXIT_CODES.has(r.code)) return `exit code ${r.code}`;
+  if (err.includes("\n")) return `stderr has ${err.split("\n").length} lines`;
+  if (/Stack backtrace|\n? {4}at /.test(err)) return "stack trace";
+  if (r.code !== 0 && !err.startsWith("fdrestore: error: ")) return `stderr: ${err}`;
+  // A subprocess adds its start-up (~0.2 s) to the in-process limit.
+  if (ms > TIME_LIMIT_MS + 1000) return `took ${ms.toFixed(0)} ms`;
+  return undefined;
 }
 
 /** One line per finding, enough to rebuild the case. */

@@ -3,6 +3,7 @@
  * hostile ones no tar tool would make on purpose: absolute and `..` names,
  * links, sparse members, lying sizes. Written from the format's field table.
  */
+import { imagesOf } from "./corpus.ts";
 export interface TarMember {
   name: string;
   data?: Uint8Array;
@@ -65,6 +66,21 @@ export function tarBytes(members: TarMember[], end = true): Uint8Array {
 export function membersOf(dir: string, prefix: string): TarMember[] {
   const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name).sort();
   return names.map((n) => ({ name: prefix + n, data: Deno.readFileSync(`${dir}/${n}`) }));
+}
+
+const json = (v: unknown) => enc.encode(JSON.stringify(v));
+
+/** Podman's export of a corpus scenario: facts as its documentation describes the archive. */
+export function podmanMembers(scenario: string): TarMember[] {
+  const images = imagesOf(scenario);
+  return [
+    { name: "checkpoint/", type: "5" },
+    ...membersOf(images, "checkpoint/"),
+    { name: "config.dump", data: json({ id: "c0ffee", name: scenario }) },
+    { name: "spec.dump", data: json({ ociVersion: "1.0.2", annotations: {} }) },
+    { name: "stats-dump", data: Deno.readFileSync(`${images}/stats-dump`) },
+    { name: "network.status", data: json([]) },
+  ];
 }
 
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {

@@ -6,14 +6,22 @@
  */
 import { join } from "node:path";
 import { readEntries } from "../../src/image/mod.ts";
-import { encodeImage } from "../../src/image/writer.ts";
+import { encodeImage } from "./image_writer.ts";
 import { REPO_ROOT } from "./corpus.ts";
+import { runCli } from "./cli.ts";
 
 const SAMPLE = join(REPO_ROOT, "samples", "sleeper", "images");
 const SAMPLE_PID = 4848;
 
-/** A file of the fixture: /dev/null (read or write) or one end of pipe N. */
-export type FileSpec = { null: "r" | "w" } | { pipe: number; end: "r" | "w" };
+/**
+ * A file of the fixture: /dev/null (read or write), one end of pipe N, or a
+ * pidfd of the task whose dumped pid is `pidfd` (-1: a process that ended;
+ * `ino`, its pidfs inode at dump time, tells such processes apart).
+ */
+export type FileSpec =
+  | { null: "r" | "w" }
+  | { pipe: number; end: "r" | "w" }
+  | { pidfd: number; ino?: number; flags?: number };
 
 export interface TaskSpec {
   pid: number;
@@ -58,6 +66,9 @@ export function writeTreeCheckpoint(
         id,
         reg: { id, flags, pos: 0n, fown, name: "/dev/null", mode: devNullMode },
       });
+    } else if ("pidfd" in spec) {
+      const pidfd = { id, ino: spec.ino ?? 0, flags: spec.flags ?? 0, nspid: spec.pidfd, fown };
+      out.push({ type: 20, id, pidfd });
     } else {
       out.push({
         type: 2,
@@ -93,7 +104,7 @@ export function writeTreeCheckpoint(
       .map(([fd, name]) => ({
         id: ids.get(name)!,
         flags: 0,
-        type: "null" in files[name] ? 1 : 2,
+        type: fdType(files[name]),
         fd: Number(fd),
       }))
       .sort((a, b) => a.fd - b.fd);
@@ -108,6 +119,10 @@ export function writeTreeCheckpoint(
   }));
   write(dir, "pstree.img", "PSTREE", pstree);
   write(dir, "files.img", "FILES", out);
+}
+
+function fdType(spec: FileSpec): number {
+  return "null" in spec ? 1 : "pipe" in spec ? 2 : 20;
 }
 
 function write(dir: string, name: string, kind: string, entries: Record<string, unknown>[]): void {
@@ -143,4 +158,45 @@ export function processesWith(marker: string): number[] {
     }
   }
   return found;
+}
+
+/** A unique sleep so the started tasks can be found (and killed) by command line. */
+export function marker(): string[] {
+  return ["/bin/sleep", `1000.${crypto.getRandomValues(new Uint32Array(1))[0]}`];
+}
+
+export function killAll(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export async function restoreTree(
+  tasks: TaskSpec[],
+  files: Parameters<typeof writeTreeCheckpoint>[2],
+  program: string[],
+): Promise<{ code: number; stderr: string; pids: Map<number, number> }> {
+  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-tree-" });
+  try {
+    writeTreeCheckpoint(dir, tasks, files);
+    const map = join(dir, "pids.json");
+    const r = await runCli(["restore", "-D", dir, "-d", "--pid-map", map, "--", ...program]);
+    let pids = new Map<number, number>();
+    try {
+      pids = new Map(
+        Object.entries(JSON.parse(Deno.readTextFileSync(map))).map((
+          [k, v],
+        ) => [Number(k), Number(v)]),
+      );
+    } catch {
+      // no map: the restore failed
+    }
+    return { code: r.code, stderr: r.stderr, pids };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 }

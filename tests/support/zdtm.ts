@@ -20,14 +20,8 @@ const CHECKER = join(ZDTM_CORPUS, "..", "tools", "corpus-check");
  * fix elsewhere never breaks it; `deno task zdtm` reports any that pass.
  */
 export const KNOWN_FAILING: Record<string, string> = {
-  "zdtm-fd_from_pidfd": "pidfd files are not supported yet",
-  "zdtm-pidfd_child": "pidfd files are not supported yet",
-  "zdtm-pidfd_dead": "pidfd files are not supported yet",
-  "zdtm-pidfd_kill": "pidfd files are not supported yet",
-  "zdtm-pidfd_self": "pidfd files are not supported yet",
   "zdtm-packet_sock": "packet sockets are not supported yet",
   "zdtm-sk-netlink": "netlink sockets are not supported yet",
-  "zdtm-proc-self": "namespace fds are not supported yet",
   "zdtm-socket-tcp-unconn": "--tcp-established is not supported yet",
 };
 
