@@ -161,6 +161,71 @@ export interface InetSkEntry {
   tcp_opts?: Record<string, unknown>;
 }
 
+export interface NetlinkSkEntry {
+  id: number;
+  ino: number;
+  /** NETLINK_ROUTE 0, NETLINK_KOBJECT_UEVENT 15, ... */
+  protocol: number;
+  /** 1 connected; anything else (0, 7) not. */
+  state: number;
+  flags: number;
+  /** 0: never bound. */
+  portid: number;
+  /** Multicast groups as 32-bit bitmask words, lowest groups first. */
+  groups?: number[];
+  dst_portid: number;
+  /** Group number (1-based) the socket sends to, 0 none. */
+  dst_group: number;
+  fown: FownEntry;
+  opts: SkOptsEntry;
+  ns_id?: number;
+}
+
+export interface PacketMclist {
+  index: number;
+  /** PACKET_MR_MULTICAST 0, _PROMISC 1, _ALLMULTI 2, _UNICAST 3. */
+  type: number;
+  addr: Uint8Array;
+}
+
+export interface PacketRing {
+  block_size: number;
+  block_nr: number;
+  frame_size: number;
+  frame_nr: number;
+  retire_tmo: number;
+  sizeof_priv: number;
+  features: number;
+}
+
+export interface PacketSockEntry {
+  id: number;
+  /** 2 dgram, 3 raw, 10 the obsolete SOCK_PACKET. */
+  type: number;
+  /** Ethernet protocol in network byte order, as socket() takes it. */
+  protocol: number;
+  flags: number;
+  /** Bound interface, 0 all. */
+  ifindex: number;
+  fown: FownEntry;
+  opts: SkOptsEntry;
+  /** TPACKET_V1 0, V2 1, V3 2. */
+  version: number;
+  reserve: number;
+  aux_data: boolean;
+  orig_dev: boolean;
+  vnet_hdr: boolean;
+  loss: boolean;
+  timestamp: number;
+  copy_thresh: number;
+  mclist?: PacketMclist[];
+  /** PACKET_FANOUT's value (group id | mode << 16); 0xffffffff none. */
+  fanout?: number;
+  rx_ring?: PacketRing;
+  tx_ring?: PacketRing;
+  ns_id?: number;
+}
+
 export interface EventfdFileEntry {
   id: number;
   flags: number;
@@ -249,8 +314,8 @@ export interface FileEntry {
   reg?: RegFileEntry;
   isk?: InetSkEntry;
   nsf?: Record<string, unknown>;
-  psk?: Record<string, unknown>;
-  nlsk?: Record<string, unknown>;
+  psk?: PacketSockEntry;
+  nlsk?: NetlinkSkEntry;
   efd?: EventfdFileEntry;
   epfd?: EventpollFileEntry;
   sgfd?: SignalfdEntry;
