@@ -1,8 +1,10 @@
 /**
  * Inet sockets (CRIU's sk-inet.c without TCP repair): TCP and UDP over IPv4
  * and IPv6, made anew and bound to the dumped address and port, listening
- * or connected (UDP) as they were. Established TCP connections need the
- * kernel's repair mode (criu --tcp-established) and are refused by name.
+ * or connected (UDP) as they were. A connected TCP socket (established or
+ * closing) would need the kernel's repair mode: it is refused by name, or
+ * with --tcp-close / --tcp-established made a new socket in the CLOSE state,
+ * neither bound nor connected, as criu --tcp-close restores it.
  */
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import {
@@ -141,15 +143,24 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     throw new RestoreError(`${where(file)}: inet socket of family ${sk.family}`, info);
   }
   const tcp = sk.type === SOCK.STREAM;
-  if (tcp && sk.state !== TCP_LISTEN && sk.state !== TCP_CLOSE) {
+  const connection = tcp && sk.state !== TCP_LISTEN && sk.state !== TCP_CLOSE;
+  if (connection) {
     const state = sk.state === TCP_ESTABLISHED
       ? "established TCP connection"
       : `TCP connection in state ${TCP_STATES[sk.state] ?? sk.state}`;
-    throw new RestoreError(
-      `${where(file)}: ${state} ${local} -> ${remote}: cannot be restored ` +
-        `(criu needs --tcp-established)`,
-      info,
-    );
+    const what = `${where(file)}: ${state} ${local} -> ${remote}`;
+    const mode = ctx.tcp ?? "refuse";
+    if (mode === "refuse") {
+      throw new RestoreError(
+        `${what}: cannot be restored (pass --tcp-close, or --tcp-established as criu needs; ` +
+          `either way it comes back closed)`,
+        info,
+      );
+    }
+    const note = `${what} comes back as a new closed socket`;
+    if (mode === "established") ctx.log.warn(`${note}: fdrestore has no TCP repair`);
+    else ctx.log.info(`${note} (--tcp-close)`);
+    return openClosedTcp(ctx, file, sk);
   }
   const fd = socket(sk.family, sk.type | SOCK.CLOEXEC, sk.proto);
   try {
@@ -182,6 +193,27 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     restoreSocketOpts(ctx, fd, sk.opts, where(file));
     restoreTcpOpts(fd, sk);
     restoreShutdown(fd, sk.shutdown);
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/**
+ * A connection restored as criu --tcp-close does: a new socket of the same
+ * family, neither bound nor connected, with the description's flags, owner
+ * and socket options (the connection's own TCP state is gone).
+ */
+function openClosedTcp(ctx: OpenContext, file: FileDesc, sk: InetSk): number {
+  const fd = socket(sk.family, sk.type | SOCK.CLOEXEC, sk.proto);
+  try {
+    if (sk.family === AF.INET6 && sk.v6only) {
+      setsockoptInt(fd, IPPROTO.IPV6, IPV6_V6ONLY, 1);
+    }
+    setStatusFlags(fd, sk.flags);
+    restoreOwner(ctx, fd, sk.fown);
+    restoreSocketOpts(ctx, fd, sk.opts, where(file));
   } catch (e) {
     closeQuietly(fd);
     throw e;

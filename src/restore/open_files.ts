@@ -16,7 +16,7 @@ import {
   type FileDesc,
   type Task,
 } from "../model/mod.ts";
-import { AGAIN, IN_TASK, type OpenContext } from "../files/opener.ts";
+import { AGAIN, IN_TASK, type OpenContext, type TcpMode } from "../files/opener.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openerFor } from "../files/registry.ts";
 import { close, closeAll, dupAbove, SysError } from "../sys/mod.ts";
@@ -29,6 +29,8 @@ export interface OpenOptions {
   readonly stageBase: number;
   /** --shell-job. */
   readonly shellJob?: boolean;
+  /** --tcp-established / --tcp-close (see OpenContext.tcp). */
+  readonly tcp?: TcpMode;
   /** `check`: touch no name on disk (see OpenContext.dryRun). */
   readonly dryRun?: boolean;
   /** --untrusted (see OpenContext.untrusted). */
@@ -278,6 +280,7 @@ function openContext(
     onCleanup: (fn) => staged.onCleanup(fn),
     afterStart: (fn) => staged.afterStart(fn),
     shellJob: opts.shellJob,
+    tcp: opts.tcp,
     openInTask: (file, path, flags) => staged.openInTask(file, { path, flags }),
     pidfdInTask: (file, pid, flags) => staged.openInTask(file, { pid, flags }),
     controllingTerminal: (sid, fd, pgrp) => staged.setCtty(sid, fd, pgrp),

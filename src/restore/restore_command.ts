@@ -74,6 +74,7 @@ export async function runRestore(
       log,
       stageBase,
       shellJob: opts.shellJob,
+      tcp: opts.tcp,
       dryRun: opts.command === "check",
       untrusted: opts.untrusted,
     });

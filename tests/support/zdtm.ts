@@ -20,9 +20,6 @@ const CHECKER = join(ZDTM_CORPUS, "..", "tools", "corpus-check");
  * fix elsewhere never breaks it; `deno task zdtm` reports any that pass.
  */
 export const KNOWN_FAILING: Record<string, string> = {
-  "zdtm-packet_sock": "packet sockets are not supported yet",
-  "zdtm-sk-netlink": "netlink sockets are not supported yet",
-  "zdtm-socket-tcp-unconn": "--tcp-established is not supported yet",
 };
 
 /** Fields a scenario does not compare, and the README sentence that says why. */
