@@ -46,7 +46,7 @@ export const SHOW_KINDS: readonly string[] = [
   ...new Set([
     ...Object.values(MODE_KIND),
     ...["pipe", "fifo", "eventfd", "signalfd", "timerfd", "epoll", "inotify", "memfd"],
-    ...["unix", "tcp", "udp", "tty"],
+    ...["unix", "tcp", "udp", "netlink", "packet", "tty"],
     ...Object.keys(FD_TYPE).map((n) => n.toLowerCase()),
   ]),
 ];
@@ -96,6 +96,10 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
       return describeUnix(p, flags);
     case FD_TYPE.INETSK:
       return describeInet(p, flags);
+    case FD_TYPE.NETLINKSK:
+      return describeNetlink(p, flags);
+    case FD_TYPE.PACKETSK:
+      return describePacket(p, flags);
     case FD_TYPE.EVENTFD:
       return {
         kind: "eventfd",
@@ -270,6 +274,27 @@ function describeInet(p: Entry, flags?: number): FileDescription {
     flags,
     details: { family: family === 10 ? "inet6" : "inet", state, src, dst },
   };
+}
+
+function describeNetlink(p: Entry, flags?: number): FileDescription {
+  const groups = ((p.groups as number[] | undefined) ?? [])[0] ?? 0;
+  const portid = num(p.portid) >>> 0;
+  let what = `netlink protocol ${num(p.protocol)}`;
+  what += portid ? `, port id ${portid}` : ", unbound";
+  if (groups) what += `, groups 0x${(groups >>> 0).toString(16)}`;
+  // sk_state 1 is NETLINK_CONNECTED.
+  if (num(p.state) === 1) what += ` -> port id ${num(p.dst_portid)} group ${num(p.dst_group)}`;
+  return { kind: "netlink", what, flags, details: { protocol: num(p.protocol), portid } };
+}
+
+function describePacket(p: Entry, flags?: number): FileDescription {
+  const type = num(p.type) === 10 ? "SOCK_PACKET" : SOCK_TYPE[num(p.type)] ?? `type ${num(p.type)}`;
+  // The image keeps the protocol in network byte order.
+  const proto = ((num(p.protocol) & 0xff) << 8) | ((num(p.protocol) >> 8) & 0xff);
+  const ifindex = num(p.ifindex);
+  const what = `packet ${type}, protocol 0x${proto.toString(16).padStart(4, "0")}, ` +
+    (ifindex ? `interface ${ifindex}` : "every interface");
+  return { kind: "packet", what, flags, details: { type, protocol: proto, ifindex } };
 }
 
 /** Signal numbers set in a sigmask (bit n-1 = signal n). */
