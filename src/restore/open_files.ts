@@ -153,11 +153,20 @@ export class StagedFiles {
     throw new RestoreError(`fd ${e.fd} of task ${task.pid} was never opened`);
   }
 
-  /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */
-  release(): void {
+  /**
+   * Closes every staged descriptor, keeping the cleanups for {@link release}:
+   * once the tasks hold their files, our copies would only keep their
+   * addresses busy (a program that closes what it inherited and binds again).
+   */
+  closeDescriptors(): void {
     closeAll([...this.#fds.values(), ...[...this.#ctty.values()].map((c) => c.fd)]);
     this.#fds.clear();
     this.#ctty.clear();
+  }
+
+  /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */
+  release(): void {
+    this.closeDescriptors();
     for (const fn of this.#cleanups.splice(0).reverse()) {
       try {
         fn();
