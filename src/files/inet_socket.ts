@@ -10,7 +10,6 @@ import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import {
   AF,
   bind,
-  closeQuietly,
   connect,
   encodeSockaddrIn,
   encodeSockaddrIn6,
@@ -31,9 +30,9 @@ import {
   TCP,
 } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import type { Fown } from "./params.ts";
 import { RestoreError, why } from "./restore_error.ts";
-import { restoreShutdown, restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
+import { buildSocket, restoreShutdown, type SkOpts, socketParams } from "./socket_opts.ts";
 import type { InetSkEntry } from "../image/mod.ts";
 
 /**
@@ -163,7 +162,7 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     return openClosedTcp(ctx, file, sk);
   }
   const fd = socket(sk.family, sk.type | SOCK.CLOEXEC, sk.proto);
-  try {
+  return buildSocket(fd, () => {
     if (sk.family === AF.INET6 && sk.v6only) {
       setsockoptInt(fd, IPPROTO.IPV6, IPV6_V6ONLY, 1);
     }
@@ -188,16 +187,10 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
     if (!tcp && sk.state === TCP_ESTABLISHED) {
       connect(fd, sockaddr(sk.family, sk.dst_addr, sk.dst_port));
     }
-    setStatusFlags(fd, sk.flags);
-    restoreOwner(ctx, fd, sk.fown);
-    restoreSocketOpts(ctx, fd, sk.opts, where(file));
+    socketParams(ctx, fd, sk, where(file));
     restoreTcpOpts(fd, sk);
     restoreShutdown(fd, sk.shutdown);
-  } catch (e) {
-    closeQuietly(fd);
-    throw e;
-  }
-  return fd;
+  });
 }
 
 /**
@@ -207,18 +200,12 @@ export function openInetSocket(ctx: OpenContext, file: FileDesc): OpenResult {
  */
 function openClosedTcp(ctx: OpenContext, file: FileDesc, sk: InetSk): number {
   const fd = socket(sk.family, sk.type | SOCK.CLOEXEC, sk.proto);
-  try {
+  return buildSocket(fd, () => {
     if (sk.family === AF.INET6 && sk.v6only) {
       setsockoptInt(fd, IPPROTO.IPV6, IPV6_V6ONLY, 1);
     }
-    setStatusFlags(fd, sk.flags);
-    restoreOwner(ctx, fd, sk.fown);
-    restoreSocketOpts(ctx, fd, sk.opts, where(file));
-  } catch (e) {
-    closeQuietly(fd);
-    throw e;
-  }
-  return fd;
+    socketParams(ctx, fd, sk, where(file));
+  });
 }
 
 /** The IP-level options the image carries: IP_FREEBIND/IPV6_FREEBIND, IP_TTL. */

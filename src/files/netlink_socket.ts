@@ -6,22 +6,12 @@
  * to read, so the images never hold any).
  */
 import { FD_TYPE, type FileDesc } from "../model/mod.ts";
-import {
-  AF,
-  bind,
-  closeQuietly,
-  connect,
-  encodeSockaddrNl,
-  ERRNO,
-  SOCK,
-  socket,
-  SysError,
-} from "../sys/mod.ts";
+import { AF, bind, connect, encodeSockaddrNl, ERRNO, SOCK, socket, SysError } from "../sys/mod.ts";
 import type { NetlinkSkEntry } from "../image/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import type { Fown } from "./params.ts";
 import { RestoreError, why } from "./restore_error.ts";
-import { restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
+import { buildSocket, type SkOpts, socketParams } from "./socket_opts.ts";
 
 /** sk_state of a connected netlink socket; unconnected ones read 0 or TCP_CLOSE (7). */
 const NETLINK_CONNECTED = 1;
@@ -72,7 +62,7 @@ export function openNetlinkSocket(ctx: OpenContext, file: FileDesc): OpenResult 
     throw new RestoreError(`${label}: multicast groups above 32 cannot be restored`, info);
   }
   const fd = socket(AF.NETLINK, SOCK.RAW | SOCK.CLOEXEC, sk.protocol);
-  try {
+  return buildSocket(fd, () => {
     if (sk.portid !== 0) {
       try {
         bind(fd, encodeSockaddrNl({ portid: sk.portid, groups: sk.groups[0] ?? 0 }));
@@ -98,14 +88,8 @@ export function openNetlinkSocket(ctx: OpenContext, file: FileDesc): OpenResult 
         );
       }
     }
-    setStatusFlags(fd, sk.flags);
-    restoreOwner(ctx, fd, sk.fown);
-    restoreSocketOpts(ctx, fd, sk.opts, where(file));
-  } catch (e) {
-    closeQuietly(fd);
-    throw e;
-  }
-  return fd;
+    socketParams(ctx, fd, sk, where(file));
+  });
 }
 
 export const netlinkSocketOpener: FileOpener = {

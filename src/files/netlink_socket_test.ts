@@ -23,7 +23,7 @@ import { dstGroupMask, netlinkSocketOpener } from "./netlink_socket.ts";
 import { RestoreError } from "./restore_error.ts";
 
 const NL = FD_TYPE.NETLINKSK;
-/** NETLINK_USERSOCK: reserved for user-space protocols, so no kernel service reads the tests' messages. */
+/** NETLINK_USERSOCK: for user-space protocols; no kernel service reads the tests' messages. */
 const USERSOCK = 2;
 const CONNECTED = 1, UNCONNECTED = 7;
 

@@ -12,7 +12,6 @@ import { FD_TYPE, type FileDesc } from "../model/mod.ts";
 import {
   AF,
   bind,
-  closeQuietly,
   encodePacketMreq,
   encodeSockaddrLl,
   encodeSockaddrPkt,
@@ -28,9 +27,9 @@ import {
 } from "../sys/mod.ts";
 import type { PacketMclist, PacketSockEntry } from "../image/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { type Fown, restoreOwner, setStatusFlags } from "./params.ts";
+import type { Fown } from "./params.ts";
 import { RestoreError, why } from "./restore_error.ts";
-import { restoreSocketOpts, type SkOpts } from "./socket_opts.ts";
+import { buildSocket, type SkOpts, socketParams } from "./socket_opts.ts";
 
 /** PACKET_FANOUT's "none" in the image (the field's default). */
 const NO_FANOUT = 0xffff_ffff;
@@ -116,7 +115,7 @@ export function openPacketSocket(ctx: OpenContext, file: FileDesc): OpenResult {
   } catch (e) {
     throw new RestoreError(`${label}: cannot create it: ${why(e)}`, info, { cause: e });
   }
-  try {
+  return buildSocket(fd, () => {
     if (type === SOCK.PACKET) {
       if (ifindex > 0) {
         step(label, `the binding to interface ${ifindex}`, info, () => {
@@ -129,14 +128,8 @@ export function openPacketSocket(ctx: OpenContext, file: FileDesc): OpenResult {
       });
       restorePacketOpts(fd, sk, label, info);
     }
-    setStatusFlags(fd, Number(sk.flags ?? 0));
-    restoreOwner(ctx, fd, sk.fown);
-    restoreSocketOpts(ctx, fd, sk.opts, where(file));
-  } catch (e) {
-    closeQuietly(fd);
-    throw e;
-  }
-  return fd;
+    socketParams(ctx, fd, sk, where(file));
+  });
 }
 
 export const packetSocketOpener: FileOpener = {

@@ -112,30 +112,22 @@ export const TPACKET_REQ3_SIZE = 28;
 export const PACKET_MREQ_MAX_SIZE = 40;
 const MAX_ADDR_LEN = 32;
 
-/** A PACKET_RX_RING/PACKET_TX_RING request, in `struct tpacket_req3` order. */
-export interface PacketRingReq {
-  block_size: number;
-  block_nr: number;
-  frame_size: number;
-  frame_nr: number;
-  retire_tmo: number;
-  sizeof_priv: number;
-  features: number;
-}
+/** The fields of a PACKET_RX_RING/PACKET_TX_RING request, in `struct tpacket_req3` order. */
+const RING_FIELDS = [
+  "block_size",
+  "block_nr",
+  "frame_size",
+  "frame_nr",
+  "retire_tmo",
+  "sizeof_priv",
+  "features",
+] as const;
+export type PacketRingReq = Record<typeof RING_FIELDS[number], number>;
 
 export function encodeTpacketReq(r: PacketRingReq): Uint8Array<ArrayBuffer> {
   const buf = alloc(TPACKET_REQ3_SIZE);
   const v = view(buf);
-  const words = [
-    r.block_size,
-    r.block_nr,
-    r.frame_size,
-    r.frame_nr,
-    r.retire_tmo,
-    r.sizeof_priv,
-    r.features,
-  ];
-  words.forEach((w, i) => v.setUint32(i * 4, w >>> 0, true));
+  RING_FIELDS.forEach((f, i) => v.setUint32(i * 4, Number(r[f]) >>> 0, true));
   return buf;
 }
 
