@@ -18,7 +18,7 @@ import {
   type FileDesc,
   type Task,
 } from "../model/mod.ts";
-import { AGAIN, IN_TASK, type OpenContext } from "../files/opener.ts";
+import { AGAIN, IN_TASK, type OpenContext, type TcpMode } from "../files/opener.ts";
 import { RestoreError } from "../files/restore_error.ts";
 import { openerFor } from "../files/registry.ts";
 import { close, closeAll, SysError } from "../sys/mod.ts";
@@ -29,6 +29,8 @@ export interface OpenOptions {
   readonly log: Logger;
   /** --shell-job. */
   readonly shellJob?: boolean;
+  /** --tcp-established / --tcp-close (see OpenContext.tcp). */
+  readonly tcp?: TcpMode;
   /** `check`: touch no name on disk (see OpenContext.dryRun). */
   readonly dryRun?: boolean;
   /** --untrusted (see OpenContext.untrusted). */
@@ -133,11 +135,20 @@ export class StagedFiles {
     throw new RestoreError(`fd ${e.fd} of task ${task.pid} was never opened`);
   }
 
-  /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */
-  release(): void {
+  /**
+   * Closes every staged descriptor, keeping the cleanups for {@link release}:
+   * once the tasks hold their files, our copies would only keep their
+   * addresses busy (a program that closes what it inherited and binds again).
+   */
+  closeDescriptors(): void {
     closeAll([...this.#fds.values(), ...[...this.#ctty.values()].map((c) => c.fd)]);
     this.#fds.clear();
     this.#ctty.clear();
+  }
+
+  /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */
+  release(): void {
+    this.closeDescriptors();
     for (const fn of this.#cleanups.splice(0).reverse()) {
       try {
         fn();
@@ -260,6 +271,7 @@ function openContext(
     onCleanup: (fn) => staged.onCleanup(fn),
     afterStart: (fn) => staged.afterStart(fn),
     shellJob: opts.shellJob,
+    tcp: opts.tcp,
     openInTask: (file, path, flags) => staged.openInTask(file, { path, flags }),
     pidfdInTask: (file, pid, flags) => staged.openInTask(file, { pid, flags }),
     controllingTerminal: (sid, fd, pgrp) => staged.setCtty(sid, fd, pgrp),
