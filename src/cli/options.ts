@@ -27,9 +27,17 @@ import { ExecArgError, parseExecArg } from "../program/mod.ts";
 import { SHOW_KINDS } from "../show/describe.ts";
 import { isArchivePath } from "../archive/open.ts";
 import { dirname } from "../sys/path.ts";
+import type { TcpMode } from "../files/opener.ts";
 
 export type { Command };
 export type CloexecMode = "keep" | "honor";
+export type { TcpMode };
+
+/** --tcp-close wins: criu restores every connection closed with it, whatever else is given. */
+function tcpMode(flags: ReadonlySet<string>): TcpMode {
+  if (flags.has("tcp-close")) return "close";
+  return flags.has("tcp-established") ? "established" : "refuse";
+}
 
 interface LogOptions {
   /** criu level 0..4 (default 2). */
@@ -55,6 +63,8 @@ export interface RestoreOptions extends LogOptions {
   shellJob: boolean;
   /** --file-locks: take the locks of filelocks.img. */
   fileLocks: boolean;
+  /** --tcp-established / --tcp-close: what comes of connected TCP sockets (README). */
+  tcp: TcpMode;
   cloexec: CloexecMode;
   pid?: number;
   /** `--no-children`: only the selected task starts. */
@@ -82,6 +92,8 @@ export interface CheckOptions extends LogOptions {
   shellJob: boolean;
   /** --file-locks: take the locks of filelocks.img. */
   fileLocks: boolean;
+  /** --tcp-established / --tcp-close: what comes of connected TCP sockets (README). */
+  tcp: TcpMode;
   cloexec: CloexecMode;
   pid?: number;
   noChildren: boolean;
@@ -358,6 +370,7 @@ function build(
         untrusted: flags.has("untrusted"),
         shellJob: flags.has("shell-job"),
         fileLocks: flags.has("file-locks"),
+        tcp: tcpMode(flags),
         cloexec: cloexec as CloexecMode,
         pid,
         noChildren: flags.has("no-children"),

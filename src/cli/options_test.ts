@@ -54,6 +54,7 @@ Deno.test("restore defaults follow criu", () => {
     untrusted: false,
     shellJob: false,
     fileLocks: false,
+    tcp: "refuse",
     cloexec: "keep",
     pid: undefined,
     noChildren: false,
@@ -86,6 +87,7 @@ Deno.test("every restore option parses", () => {
     "--untrusted",
     "-j",
     "-l",
+    "--tcp-established",
     "--cloexec=honor",
     "--pid",
     "7287",
@@ -114,6 +116,7 @@ Deno.test("every restore option parses", () => {
     untrusted: true,
     shellJob: true,
     fileLocks: true,
+    tcp: "established",
     cloexec: "honor",
     pid: 7287,
     noChildren: true,
@@ -324,7 +327,6 @@ const ERRORS: [string[], string, string?][] = [
     RESTORE_HINT,
   ],
   [["restore", "-x"], "option --ext-unix-sk is not supported yet", RESTORE_HINT],
-  [["restore", "--tcp-close"], "option --tcp-close is not supported yet", RESTORE_HINT],
   [["restore", "--external", "unix[1]"], "option --external is not supported yet", RESTORE_HINT],
 ];
 
@@ -333,6 +335,22 @@ for (const [argv, message, hint] of ERRORS) {
     assert.throws(() => parse(...argv), usageError(message, hint));
   });
 }
+
+Deno.test("--tcp-close wins over --tcp-established, as criu restores every connection closed", () => {
+  const mode = (...args: string[]) => {
+    const o = parse("check", ...args);
+    return o.command === "check" ? o.tcp : undefined;
+  };
+  assert.deepEqual(
+    [
+      mode(),
+      mode("--tcp-established"),
+      mode("--tcp-close"),
+      mode("--tcp-close", "--tcp-established"),
+    ],
+    ["refuse", "established", "close", "close"],
+  );
+});
 
 for (const name of Object.keys(UNSUPPORTED_OPTIONS)) {
   Deno.test(`criu's --${name} is refused by name`, () => {

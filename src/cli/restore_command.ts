@@ -73,6 +73,7 @@ export async function runRestore(
       inherit: opts.inherit,
       log,
       shellJob: opts.shellJob,
+      tcp: opts.tcp,
       dryRun: opts.command === "check",
       untrusted: opts.untrusted,
     });
@@ -108,6 +109,7 @@ export async function runRestore(
     log.info(`starting ${live.length} task(s)`);
     startChild(plan, batch, pids, undefined, started)?.();
     const rootPid = pids.get(plan.pid)!;
+    staged.closeDescriptors(); // the tasks hold them now
     await testPause(interrupts);
     await interrupts.checkpoint();
     for (const [old, now] of pids) log.info(`task ${old} restored as pid ${now}`);

@@ -150,6 +150,20 @@ export const OPTIONS: readonly OptionDoc[] = [
     example: "--file-locks",
   },
   {
+    long: "tcp-established",
+    commands: RESTORE_CHECK,
+    help: "accept established TCP connections (criu dumps them with this option); " +
+      "fdrestore has no TCP repair: each comes back as a new closed socket, with a warning",
+    example: "--tcp-established",
+  },
+  {
+    long: "tcp-close",
+    commands: RESTORE_CHECK,
+    help: "connected TCP sockets come back as new sockets in the CLOSE state, " +
+      "unbound and unconnected, as criu --tcp-close restores them",
+    example: "--tcp-close",
+  },
+  {
     long: "cloexec",
     value: "keep|honor",
     commands: RESTORE_CHECK,
@@ -269,8 +283,6 @@ export const OPTIONS: readonly OptionDoc[] = [
 
 /** criu options we refuse by name rather than ignore (short forms as in criu). */
 export const UNSUPPORTED_OPTIONS: Readonly<Record<string, string | undefined>> = {
-  "tcp-established": "",
-  "tcp-close": "",
   "ext-unix-sk": "x",
   "external": "",
   "manage-cgroups": "",
@@ -435,8 +447,8 @@ export function usageText(command?: string): string {
   }
   out.push(
     "",
-    "criu options not supported yet are refused by name, e.g. --tcp-established,",
-    "--ext-unix-sk, --external, --manage-cgroups, --link-remap.",
+    "criu options not supported yet are refused by name, e.g. --ext-unix-sk,",
+    "--external, --manage-cgroups, --link-remap.",
     "",
     "Exit codes:",
     ...exitLines(),

@@ -1,14 +1,15 @@
 /**
  * Inet sockets (CRIU's sk-inet.c without TCP repair): TCP and UDP over IPv4
  * and IPv6, made anew and bound to the dumped address and port, listening
- * or connected (UDP) as they were. Established TCP connections need the
- * kernel's repair mode (criu --tcp-established) and are refused by name.
+ * or connected (UDP) as they were. A connected TCP socket (established or
+ * closing) would need the kernel's repair mode: it is refused by name, or
+ * with --tcp-close / --tcp-established made a new socket in the CLOSE state,
+ * neither bound nor connected, as criu --tcp-close restores it.
  */
 import { FD_TYPE, type FileDesc, type FileOf } from "../model/mod.ts";
 import {
   AF,
   bind,
-  closeQuietly,
   connect,
   encodeSockaddrIn,
   encodeSockaddrIn6,
@@ -29,9 +30,8 @@ import {
   TCP,
 } from "../sys/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
-import { restoreOwner, setStatusFlags } from "./params.ts";
 import { RestoreError, why } from "../restore_error.ts";
-import { restoreShutdown, restoreSocketOpts } from "./socket_opts.ts";
+import { buildSocket, restoreShutdown, socketParams } from "./socket_opts.ts";
 import type { InetSkEntry } from "../image/mod.ts";
 
 const TCP_ESTABLISHED = 1;
@@ -98,18 +98,27 @@ export function openInetSocket(ctx: OpenContext, file: FileOf<typeof FD_TYPE.INE
     throw new RestoreError(`${where(file)}: inet socket of family ${sk.family}`, info);
   }
   const tcp = sk.type === SOCK.STREAM;
-  if (tcp && sk.state !== TCP_LISTEN && sk.state !== TCP_CLOSE) {
+  const connection = tcp && sk.state !== TCP_LISTEN && sk.state !== TCP_CLOSE;
+  if (connection) {
     const state = sk.state === TCP_ESTABLISHED
       ? "established TCP connection"
       : `TCP connection in state ${TCP_STATES[sk.state] ?? sk.state}`;
-    throw new RestoreError(
-      `${where(file)}: ${state} ${local} -> ${remote}: cannot be restored ` +
-        `(criu needs --tcp-established)`,
-      info,
-    );
+    const what = `${where(file)}: ${state} ${local} -> ${remote}`;
+    const mode = ctx.tcp ?? "refuse";
+    if (mode === "refuse") {
+      throw new RestoreError(
+        `${what}: cannot be restored (pass --tcp-close, or --tcp-established as criu needs; ` +
+          `either way it comes back closed)`,
+        info,
+      );
+    }
+    const note = `${what} comes back as a new closed socket`;
+    if (mode === "established") ctx.log.warn(`${note}: fdrestore has no TCP repair`);
+    else ctx.log.info(`${note} (--tcp-close)`);
+    return openClosedTcp(ctx, file, sk);
   }
   const fd = socket(sk.family, sk.type | SOCK.CLOEXEC, sk.proto);
-  try {
+  return buildSocket(fd, () => {
     if (sk.family === AF.INET6 && sk.v6only) {
       setsockoptInt(fd, IPPROTO.IPV6, IPV6_V6ONLY, 1);
     }
@@ -134,16 +143,25 @@ export function openInetSocket(ctx: OpenContext, file: FileOf<typeof FD_TYPE.INE
     if (!tcp && sk.state === TCP_ESTABLISHED) {
       connect(fd, sockaddr(sk.family, dstAddr, sk.dst_port));
     }
-    setStatusFlags(fd, sk.flags);
-    restoreOwner(ctx, fd, sk.fown);
-    restoreSocketOpts(ctx, fd, sk.opts, where(file));
+    socketParams(ctx, fd, sk, where(file));
     restoreTcpOpts(fd, sk);
     restoreShutdown(fd, sk.shutdown);
-  } catch (e) {
-    closeQuietly(fd);
-    throw e;
-  }
-  return fd;
+  });
+}
+
+/**
+ * A connection restored as criu --tcp-close does: a new socket of the same
+ * family, neither bound nor connected, with the description's flags, owner
+ * and socket options (the connection's own TCP state is gone).
+ */
+function openClosedTcp(ctx: OpenContext, file: FileDesc, sk: InetSkEntry): number {
+  const fd = socket(sk.family, sk.type | SOCK.CLOEXEC, sk.proto);
+  return buildSocket(fd, () => {
+    if (sk.family === AF.INET6 && sk.v6only) {
+      setsockoptInt(fd, IPPROTO.IPV6, IPV6_V6ONLY, 1);
+    }
+    socketParams(ctx, fd, sk, where(file));
+  });
 }
 
 /** The IP-level options the image carries: IP_FREEBIND/IPV6_FREEBIND, IP_TTL. */

@@ -5,6 +5,7 @@ import {
   bind,
   close,
   encodeSockaddrIn,
+  ERRNO,
   getFlags,
   getpeernameInet,
   getsocknameInet,
@@ -209,10 +210,48 @@ Deno.test("an established TCP connection is refused with its addresses", () => {
   assert.throws(() => inetSocketOpener.open(testContext(cp).ctx, fileOf(cp, INET, 11)), {
     name: "RestoreError",
     message: "fd 12 of task 1: established TCP connection 127.0.0.1:40000 -> " +
-      "127.0.0.1:47001: cannot be restored (criu needs --tcp-established)",
+      "127.0.0.1:47001: cannot be restored (pass --tcp-close, or --tcp-established as criu " +
+      "needs; either way it comes back closed)",
   });
   assert.deepEqual(openFds(), before);
 });
+
+for (const mode of ["close", "established"] as const) {
+  Deno.test(`with tcp mode ${mode} an established connection comes back new and closed`, () => {
+    const cp = model({
+      files: [
+        isk({
+          id: 11,
+          state: ESTABLISHED,
+          src: LOOP4,
+          sport: freePort(),
+          dport: 47001,
+          dst: LOOP4,
+          flags: O.RDWR | O.NONBLOCK,
+          opts: { so_rcvbuf: 65536 },
+          fd: 12,
+        }),
+      ],
+    });
+    const fake = testContext(cp);
+    const fd = inetSocketOpener.open({ ...fake.ctx, tcp: mode }, fileOf(cp, INET, 11)) as number;
+    try {
+      assert.deepEqual(getsocknameInet(fd), { family: AF.INET, addr: new Uint8Array(4), port: 0 });
+      assert.throws(() => getpeernameInet(fd), { name: "SysError", errno: ERRNO.ENOTCONN });
+      assert.equal(getsockoptInt(fd, SOL_SOCKET, SO_ACCEPTCONN), 0);
+      assert.equal(getFlags(fd) & O.NONBLOCK, O.NONBLOCK);
+      assert.equal(getsockoptInt(fd, SOL_SOCKET, SO.RCVBUF), 65536);
+      const sport = fileOf(cp, INET, 11).payload.src_port;
+      const note = `fd 12 of task 1: established TCP connection 127.0.0.1:${sport} -> ` +
+        "127.0.0.1:47001 comes back as a new closed socket";
+      const said = fake.lines.filter((l) => l.includes(note));
+      assert.equal(said.length, 1, fake.lines.join("\n"));
+      assert.equal(said[0].includes("fdrestore has no TCP repair"), mode === "established");
+    } finally {
+      close(fd);
+    }
+  });
+}
 
 Deno.test("a port in use fails naming the fd, the address and the reason", () => {
   const busy = socket(AF.INET, SOCK.STREAM | SOCK.CLOEXEC);

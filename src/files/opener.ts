@@ -33,6 +33,13 @@ export function stateSlot<T>(make: (cp: Checkpoint) => T): StateSlot<T> {
   return { make };
 }
 
+/**
+ * Connected TCP sockets: "refuse" them (no option), or make each a new
+ * unbound socket in the CLOSE state: "close" (--tcp-close, silently) and
+ * "established" (--tcp-established: fdrestore has no TCP repair; warns).
+ */
+export type TcpMode = "refuse" | "established" | "close";
+
 export interface OpenContext {
   readonly cp: Checkpoint;
   /** The task whose master entry is being opened. */
@@ -67,6 +74,8 @@ export interface OpenContext {
   onCleanup(fn: () => void): void;
   /** Runs once every task started, with old pid → new pid (fd owners). */
   afterStart(fn: (pids: ReadonlyMap<number, number>) => void): void;
+  /** What comes of a connected TCP socket: refused, or a new closed socket (README). */
+  readonly tcp?: TcpMode;
   /** `--shell-job`: a terminal whose other end is outside the dump is fdrestore's stdin. */
   readonly shellJob?: boolean;
   /**

@@ -12,6 +12,8 @@ import { epollOpener } from "./epoll.ts";
 import { inotifyOpener } from "./inotify.ts";
 import { unixSocketOpener } from "./unix_socket.ts";
 import { inetSocketOpener } from "./inet_socket.ts";
+import { netlinkSocketOpener } from "./netlink_socket.ts";
+import { packetSocketOpener } from "./packet_socket.ts";
 import { memfdOpener } from "./memfd.ts";
 import { ttyOpener } from "./tty.ts";
 import { pidfdOpener } from "./pidfd.ts";
@@ -35,6 +37,8 @@ for (
     inotifyOpener,
     unixSocketOpener,
     inetSocketOpener,
+    netlinkSocketOpener,
+    packetSocketOpener,
     memfdOpener,
     ttyOpener,
     pidfdOpener,

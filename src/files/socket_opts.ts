@@ -6,6 +6,7 @@
  */
 import {
   attachFilter,
+  closeQuietly,
   ERRNO,
   setsockoptBytes,
   setsockoptInt,
@@ -17,8 +18,9 @@ import {
   SOL_SOCKET,
   SysError,
 } from "../sys/mod.ts";
-import type { SkOptsEntry } from "../image/mod.ts";
+import type { FownEntry, SkOptsEntry } from "../image/mod.ts";
 import type { OpenContext } from "./opener.ts";
+import { restoreOwner, setStatusFlags } from "./params.ts";
 import { restoreBufferSize } from "./socket_bufs.ts";
 
 /** sk_opts_entry as decoded; any field may be absent in what an opener is handed. */
@@ -113,4 +115,32 @@ export function restoreShutdown(fd: number, how: number | undefined): void {
   const map: Record<number, number> = { 1: SHUT.RD, 2: SHUT.WR, 3: SHUT.RDWR };
   const mode = map[how ?? 0];
   if (mode !== undefined) shutdown(fd, mode);
+}
+
+/** What every socket entry carries for {@link socketParams}. */
+export interface SocketParams {
+  flags: number;
+  fown?: FownEntry;
+  opts?: SkOpts;
+}
+
+/**
+ * Runs `build` on the new socket `fd` and returns `fd`, or closes it and
+ * rethrows: every socket opener's open ends this way.
+ */
+export function buildSocket(fd: number, build: () => void): number {
+  try {
+    build();
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Status flags and owner, then socket options, in criu's order (rst_file_params first). */
+export function socketParams(ctx: OpenContext, fd: number, sk: SocketParams, what: string): void {
+  setStatusFlags(fd, Number(sk.flags ?? 0));
+  restoreOwner(ctx, fd, sk.fown);
+  restoreSocketOpts(ctx, fd, sk.opts, what);
 }

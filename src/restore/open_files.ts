@@ -16,7 +16,7 @@ import {
   type FileDesc,
   type Task,
 } from "../model/mod.ts";
-import { AGAIN, IN_TASK, type OpenContext, type StateSlot } from "../files/opener.ts";
+import { AGAIN, IN_TASK, type OpenContext, type StateSlot, type TcpMode } from "../files/opener.ts";
 import { RestoreError } from "../restore_error.ts";
 import { openerFor, openerOf } from "../files/registry.ts";
 import { close, closeAll, SysError } from "../sys/mod.ts";
@@ -27,6 +27,8 @@ export interface OpenOptions {
   readonly log: Logger;
   /** --shell-job. */
   readonly shellJob?: boolean;
+  /** --tcp-established / --tcp-close (see OpenContext.tcp). */
+  readonly tcp?: TcpMode;
   /** `check`: touch no name on disk (see OpenContext.dryRun). */
   readonly dryRun?: boolean;
   /** --untrusted (see OpenContext.untrusted). */
@@ -133,10 +135,20 @@ export class RestoreSession {
     throw new RestoreError(`fd ${e.fd} of task ${task.pid} was never opened`);
   }
 
-  /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */
-  release(): void {
+  /**
+   * Closes every staged and held descriptor, keeping the cleanups for
+   * {@link release}: once the tasks hold their files, our copies would only
+   * keep their addresses busy (a program that closes what it inherited and
+   * binds again).
+   */
+  closeDescriptors(): void {
     closeAll([...this.#fds.values(), ...this.#held.splice(0)]);
     this.#fds.clear();
+  }
+
+  /** Closes every staged descriptor and runs the cleanups. Safe to call twice. */
+  release(): void {
+    this.closeDescriptors();
     this.#inTask.clear();
     for (const fn of this.#cleanups.splice(0).reverse()) {
       try {
@@ -258,6 +270,7 @@ function openContext(
     onCleanup: (fn) => staged.onCleanup(fn),
     afterStart: (fn) => staged.afterStart(fn),
     shellJob: opts.shellJob,
+    tcp: opts.tcp,
     openInTask: (file, path, flags) => staged.openInTask(file, { path, flags }),
     hold: (fd) => staged.hold(fd),
     pidfdInTask: (file, pid, flags) => staged.openInTask(file, { pid, flags }),

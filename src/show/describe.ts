@@ -49,7 +49,7 @@ export const SHOW_KINDS: readonly string[] = [
   ...new Set([
     ...Object.values(MODE_KIND),
     ...["pipe", "fifo", "eventfd", "signalfd", "timerfd", "epoll", "inotify", "memfd"],
-    ...["unix", "tcp", "udp", "tty"],
+    ...["unix", "tcp", "udp", "netlink", "packet", "tty"],
     ...Object.keys(FD_TYPE).map((n) => n.toLowerCase()),
   ]),
 ];
@@ -99,6 +99,10 @@ export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
       return describeUnix(file.payload, flags);
     case FD_TYPE.INETSK:
       return describeInet(file.payload, flags);
+    case FD_TYPE.NETLINKSK:
+      return describeNetlink(file.payload, flags);
+    case FD_TYPE.PACKETSK:
+      return describePacket(file.payload, flags);
     case FD_TYPE.EVENTFD:
       return {
         kind: "eventfd",
@@ -278,6 +282,27 @@ function describeInet(p: InetSkEntry, flags?: number): FileDescription {
     flags,
     details: { family: family === 10 ? "inet6" : "inet", state, src, dst },
   };
+}
+
+function describeNetlink(p: Payload<typeof FD_TYPE.NETLINKSK>, flags?: number): FileDescription {
+  const groups = (p.groups ?? [])[0] ?? 0;
+  const portid = p.portid >>> 0;
+  let what = `netlink protocol ${p.protocol}`;
+  what += portid ? `, port id ${portid}` : ", unbound";
+  if (groups) what += `, groups 0x${(groups >>> 0).toString(16)}`;
+  // sk_state 1 is NETLINK_CONNECTED.
+  if (p.state === 1) what += ` -> port id ${p.dst_portid} group ${p.dst_group}`;
+  return { kind: "netlink", what, flags, details: { protocol: p.protocol, portid } };
+}
+
+function describePacket(p: Payload<typeof FD_TYPE.PACKETSK>, flags?: number): FileDescription {
+  const type = p.type === 10 ? "SOCK_PACKET" : SOCK_TYPE[p.type] ?? `type ${p.type}`;
+  // The image keeps the protocol in network byte order.
+  const proto = ((p.protocol & 0xff) << 8) | ((p.protocol >> 8) & 0xff);
+  const ifindex = p.ifindex;
+  const what = `packet ${type}, protocol 0x${proto.toString(16).padStart(4, "0")}, ` +
+    (ifindex ? `interface ${ifindex}` : "every interface");
+  return { kind: "packet", what, flags, details: { type, protocol: proto, ifindex } };
 }
 
 /** Signal numbers set in a sigmask (bit n-1 = signal n). */

@@ -75,13 +75,15 @@ export const S_IF = {
   FIFO: 0o010000,
 } as const;
 
-export const AF = { UNIX: 1, INET: 2, INET6: 10 } as const;
+export const AF = { UNIX: 1, INET: 2, INET6: 10, NETLINK: 16, PACKET: 17 } as const;
 
 export const SOCK = {
   STREAM: 1,
   DGRAM: 2,
   RAW: 3,
   SEQPACKET: 5,
+  /** The obsolete link-level type of AF_PACKET, bound by interface name. */
+  PACKET: 10,
   NONBLOCK: 0o4000,
   CLOEXEC: 0o2000000,
 } as const;
@@ -112,6 +114,7 @@ export const SO = {
   RCVBUFFORCE: 33,
   PASSSEC: 34,
   MARK: 36,
+  PROTOCOL: 38,
   PEEK_OFF: 42,
   BUF_LOCK: 72,
 } as const;
@@ -124,6 +127,22 @@ export const IPV6_V6ONLY = 26;
 export const IPV6_FREEBIND = 78;
 export const TCP = { NODELAY: 1, CORK: 3, KEEPIDLE: 4, KEEPINTVL: 5, KEEPCNT: 6 } as const;
 export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
+/** Option level of AF_PACKET sockets and its options (linux/if_packet.h). */
+export const SOL_PACKET = 263;
+export const PACKET = {
+  ADD_MEMBERSHIP: 1,
+  RX_RING: 5,
+  COPY_THRESH: 7,
+  AUXDATA: 8,
+  ORIGDEV: 9,
+  VERSION: 10,
+  RESERVE: 12,
+  TX_RING: 13,
+  LOSS: 14,
+  VNET_HDR: 15,
+  TIMESTAMP: 17,
+  FANOUT: 18,
+} as const;
 
 /** Option names by level and number, as a failed setsockopt/getsockopt names them. */
 const SOCKOPT_NAMES: ReadonlyMap<string, string> = new Map(
@@ -132,6 +151,7 @@ const SOCKOPT_NAMES: ReadonlyMap<string, string> = new Map(
     [IPPROTO.TCP, "TCP_", TCP],
     [IPPROTO.IP, "", { IP_TTL }],
     [IPPROTO.IPV6, "", { IPV6_V6ONLY }],
+    [SOL_PACKET, "PACKET_", PACKET],
   ] as const).flatMap(([level, prefix, names]) =>
     Object.entries(names).map(([key, n]) => [`${level}:${n}`, prefix + key] as const)
   ),

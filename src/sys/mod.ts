@@ -46,3 +46,4 @@ export {
   SIZEOF,
 } from "./structs.ts";
 export * from "./tty.ts";
+export * from "./link_socket.ts";

@@ -1,6 +1,6 @@
 /**
  * Real programs from Debian packages, dumped by real criu at test time with
- * the recipes in scripts/real/ (dump_nginx.sh, dump_lighttpd.sh, and
+ * the recipes in scripts/real/ (dump_nginx.sh, dump_lighttpd.sh, dump_dnsmasq.sh, and
  * dump_parent_child.sh for a small program of ours), and what
  * the tests look at afterwards: /proc/net/tcp, the processes' fds, HTTP.
  *
@@ -17,6 +17,7 @@ export const CRIU: string = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
 export const RECIPES = {
   nginx: ["/usr/sbin/nginx", "/usr/bin/curl"],
   lighttpd: ["/usr/sbin/lighttpd", "/usr/bin/curl"],
+  dnsmasq: ["/usr/sbin/dnsmasq"],
   parent_child: ["/usr/bin/python3"],
 } as const;
 export type Recipe = keyof typeof RECIPES;

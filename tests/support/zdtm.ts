@@ -19,11 +19,7 @@ const CHECKER = join(ZDTM_CORPUS, "..", "tools", "corpus-check");
  * Scenarios that fail today, skipped by the test (not asserted), so that a
  * fix elsewhere never breaks it; `deno task zdtm` reports any that pass.
  */
-export const KNOWN_FAILING: Record<string, string> = {
-  "zdtm-packet_sock": "packet sockets are not supported yet",
-  "zdtm-sk-netlink": "netlink sockets are not supported yet",
-  "zdtm-socket-tcp-unconn": "--tcp-established is not supported yet",
-};
+export const KNOWN_FAILING: Record<string, string> = {};
 
 /** Fields a scenario does not compare, and the README sentence that says why. */
 export interface ZdtmIgnore {
