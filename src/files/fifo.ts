@@ -7,7 +7,7 @@
  * caller's descriptor. A FIFO deleted before the dump is made again (a ghost,
  * see ghost_node.ts) and opened through its descriptor.
  */
-import { regFileKey } from "../inherit/mod.ts";
+import { externalMissing, inherited as inheritedFd } from "./inherited.ts";
 import type { RegFileEntry } from "../image/mod.ts";
 import { type Checkpoint, FD_TYPE, type FileOf, fileOf, type RegFile } from "../model/mod.ts";
 import { close, fstat, O, open, openInRoot, pipe2, S_IF } from "../sys/mod.ts";
@@ -49,8 +49,7 @@ export function fifoRegFile(cp: Checkpoint, file: FifoFile): RegFile {
 function openFifo(ctx: OpenContext, file: FifoFile): number {
   const regFile = fifoRegFile(ctx.cp, file);
   const reg = regFile.payload;
-  const key = regFileKey(reg.name, reg.ext === true);
-  const inherited = ctx.inherit.take(key);
+  const inherited = inheritedFd(ctx, file);
   // The caller's description as it is, without the FIFO's data.
   if (inherited && !reg.ext) return inherited.fd;
   let held: number;
@@ -59,12 +58,7 @@ function openFifo(ctx: OpenContext, file: FifoFile): number {
     if (ghost === undefined) return dryRunStandIn(); // a dry run made no FIFO
     held = ghost;
   } else if (reg.ext) {
-    if (!inherited) {
-      throw new RestoreError(
-        `File ${reg.name} was dumped as external; pass it with --inherit-fd fd[N]:${key}`,
-        { fileId: file.id },
-      );
-    }
+    if (!inherited) throw externalMissing(ctx, file, reg.name);
     held = inherited.fd;
   } else {
     held = probeFifo(ctx, file, reg);

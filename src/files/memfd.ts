@@ -18,7 +18,7 @@ import {
   SEEK,
   writeAll,
 } from "../sys/mod.ts";
-import { memfdKey } from "../inherit/mod.ts";
+import { inherited as inheritedFd } from "./inherited.ts";
 import { FD_TYPE, type FileOf, type ImageSource, readShmem, sourceOf } from "../model/mod.ts";
 import { type FileOpener, type OpenContext, type OpenResult, stateSlot } from "./opener.ts";
 import type { MemfdInodeEntry } from "../image/mod.ts";
@@ -88,7 +88,7 @@ export const memfdOpener: FileOpener<typeof FD_TYPE.MEMFD> = {
   open(ctx: OpenContext, file: MemfdFile): OpenResult {
     const p = file.payload;
     const inode = inodeEntry(ctx, file);
-    const inherited = ctx.inherit.take(memfdKey(inode.name));
+    const inherited = inheritedFd(ctx, file);
     if (inherited) return inherited.fd;
     const base = inodeFd(ctx, file, inode);
     const fd = open(`/proc/self/fd/${base}`, imageOpenFlags(p.flags));

@@ -7,9 +7,9 @@
  * An inherited pipe (`pipe:[ID]`) is reopened from the caller's descriptor
  * with the image's flags, without data or capacity.
  */
-import { InheritFdError, pipeKey } from "../inherit/mod.ts";
-import type { InheritFdTable } from "../inherit/mod.ts";
-import { type Checkpoint, FD_TYPE, type FileOf, type PipeData } from "../model/mod.ts";
+import { InheritFdError, type TakenFd } from "../inherit/mod.ts";
+import { inherited, isInherited, keyOf } from "./inherited.ts";
+import { FD_TYPE, type FileOf, type PipeData } from "../model/mod.ts";
 import {
   close,
   closeQuietly,
@@ -63,16 +63,16 @@ const PIPES = stateSlot(() => ({
 /** The pipe group of every non-inherited pipe file of `ctx`'s restore, by file. */
 export function pipeGroups(ctx: OpenContext): Map<PipeFile, PipeGroup> {
   const state = ctx.state(PIPES);
-  return state.groups ??= makeGroups(ctx.cp, ctx.inherit);
+  return state.groups ??= makeGroups(ctx);
 }
 
-function makeGroups(cp: Checkpoint, inherit: InheritFdTable): Map<PipeFile, PipeGroup> {
+function makeGroups(ctx: OpenContext): Map<PipeFile, PipeGroup> {
   const byId = new Map<number, PipeFile[]>();
-  for (const file of cp.files.values()) {
+  for (const file of ctx.cp.files.values()) {
     // Ends without fds are in flight in a socket queue: hidden files, still members.
     if (file.type !== FD_TYPE.PIPE) continue;
     const pipeId = pipeIdOf(file);
-    if (inherit.has(pipeKey(pipeId))) continue; // inherited ends never join a group
+    if (isInherited(ctx, file)) continue; // inherited ends never join a group
     const list = byId.get(pipeId);
     if (list) list.push(file);
     else byId.set(pipeId, [file]);
@@ -178,10 +178,9 @@ export function reopenPipe(fd: number, flags: number): number {
   }
 }
 
-function openInherited(ctx: OpenContext, file: PipeFile, key: string): number {
+function openInherited(ctx: OpenContext, file: PipeFile, taken: TakenFd): number {
   const flags = file.payload.flags;
-  const taken = ctx.inherit.take(key);
-  if (!taken) throw new RestoreError(`inherit key ${key} vanished`, { fileId: file.id });
+  const key = keyOf(ctx, file);
   let fd: number;
   try {
     // The caller's pipe may have no reader or writer left: a helper O_RDWR
@@ -246,8 +245,8 @@ function createPipe(ctx: OpenContext, group: PipeGroup): Map<PipeFile, number> {
 export const pipeOpener: FileOpener<typeof FD_TYPE.PIPE> = {
   type: FD_TYPE.PIPE,
   open(ctx: OpenContext, file: PipeFile): OpenResult {
-    const key = pipeKey(pipeIdOf(file));
-    if (ctx.inherit.has(key)) return openInherited(ctx, file, key);
+    const taken = inherited(ctx, file);
+    if (taken) return openInherited(ctx, file, taken);
     const group = pipeGroups(ctx).get(file);
     if (!group) throw new RestoreError(`pipe file ${file.id} has no group`, { fileId: file.id });
     const fds = createPipe(ctx, group);

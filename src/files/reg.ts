@@ -20,7 +20,7 @@ import {
   setFlags,
   type Stat,
 } from "../sys/mod.ts";
-import { regFileKey } from "../inherit/mod.ts";
+import { externalMissing, inherited as inheritedFd } from "./inherited.ts";
 import type { RegFileEntry } from "../image/mod.ts";
 import { FD_TYPE, type FileDesc, type RegFile } from "../model/mod.ts";
 import type { FileOpener, OpenContext, OpenResult } from "./opener.ts";
@@ -34,8 +34,7 @@ const POS_NONE = (1n << 64n) - 1n;
 /** Opens a REG file's description; also used by FIFOs and ttys for their paths. */
 export function openRegFile(ctx: OpenContext, file: RegFile): number {
   const reg = file.payload;
-  const key = regFileKey(reg.name, reg.ext === true);
-  const inherited = ctx.inherit.take(key);
+  const inherited = inheritedFd(ctx, file);
   if (inherited && !reg.ext) {
     // The caller's description as it is: its mode and offset replace the image's.
     return inherited.fd;
@@ -43,12 +42,7 @@ export function openRegFile(ctx: OpenContext, file: RegFile): number {
   let fd: number;
   let st: Stat | undefined; // known already when the open went through a probe
   if (reg.ext) {
-    if (!inherited) {
-      throw new RestoreError(
-        `File ${reg.name} was dumped as external; pass it with --inherit-fd fd[N]:${key}`,
-        { fileId: file.id },
-      );
-    }
+    if (!inherited) throw externalMissing(ctx, file, reg.name);
     try {
       fd = reopen(
         () => open(`/proc/self/fd/${inherited.fd}`, imageOpenFlags(reg.flags)),

@@ -26,7 +26,7 @@ import {
   type Termios,
   writeAll,
 } from "../sys/mod.ts";
-import { ttyKey } from "../inherit/mod.ts";
+import { inherited, keyOf } from "./inherited.ts";
 import { FD_TYPE, ptyPair, type TtyFile, ttyFile, type TtyFileDesc } from "../model/mod.ts";
 import type { TermiosEntry, TtyInfoEntry } from "../image/mod.ts";
 import {
@@ -78,10 +78,6 @@ export function restoreTtyParams(fd: number, info: TtyInfoEntry): void {
 
 function flagsOf(file: TtyFileDesc): number {
   return imageOpenFlags(file.payload.flags);
-}
-
-function keyOf(t: TtyFile): string {
-  return ttyKey(t.info.rdev, t.info.dev ?? 0);
 }
 
 /** Runs `fn` on `fd`, closing it when `fn` throws. */
@@ -228,7 +224,7 @@ function openUnpairedSlave(ctx: OpenContext, t: TtyFile): number {
     throw new RestoreError(
       `Found slave peer index ${t.index} without correspond master peer: the task ran on a ` +
         `terminal that is not in the images; restore it with --shell-job (it gets fdrestore's ` +
-        `terminal) or pass one with --inherit-fd 'fd[N]:${keyOf(t)}'`,
+        `terminal) or pass one with --inherit-fd 'fd[N]:${keyOf(ctx, t.file)}'`,
       { fileId: t.file.id },
     );
   }
@@ -271,8 +267,8 @@ export const ttyOpener: FileOpener<typeof FD_TYPE.TTY> = {
         fileId: file.id,
       });
     }
-    const inherited = ctx.inherit.take(keyOf(t));
-    if (inherited) return openExternal(ctx, t, inherited.fd);
+    const given = inherited(ctx, file);
+    if (given) return openExternal(ctx, t, given.fd);
     switch (t.role) {
       case "ctty":
         if (!ctx.openInTask) throw new RestoreError("/dev/tty needs the scheduler");

@@ -7,7 +7,7 @@
  * that carries a file not open yet (an epoll watching this very socket)
  * follows in a post-open step, so the socket itself never waits for it.
  */
-import { socketKey } from "../inherit/mod.ts";
+import { inherited, isInherited, keyOf } from "./inherited.ts";
 import type { UnixSkEntry } from "../image/mod.ts";
 import { FD_TYPE, type FileOf } from "../model/mod.ts";
 import {
@@ -58,8 +58,8 @@ function label(sk: UnixSkEntry): string {
 /** Opens one unix socket file (see the module doc). */
 export function openUnixSocket(ctx: OpenContext, file: UnixFile): OpenResult {
   const sk = file.payload;
-  const inherited = ctx.inherit.take(socketKey(sk.ino));
-  if (inherited) return inherited.fd; // used as it is: no options, queue or owner
+  const given = inherited(ctx, file);
+  if (given) return given.fd; // used as it is: no options, queue or owner
   if (sk.uflags & USK_SERVICE) {
     throw new RestoreError(`${label(sk)} is connected to criu's service socket: not supported`);
   }
@@ -74,7 +74,7 @@ export function openUnixSocket(ctx: OpenContext, file: UnixFile): OpenResult {
         throw new RestoreError(
           "External socket found in image. Consider using the --ext-unix-sk option to " +
             `allow restoring it. (${label(sk)}, peer socket:[${sk.peer}]; pass the socket ` +
-            `with --inherit-fd fd[N]:${socketKey(sk.ino)})`,
+            `with --inherit-fd fd[N]:${keyOf(ctx, file)})`,
         );
       }
       throw new RestoreError(`${label(sk)}: peer socket:[${sk.peer}] is not in the images`);
@@ -86,7 +86,7 @@ export function openUnixSocket(ctx: OpenContext, file: UnixFile): OpenResult {
   if (peerFile) {
     const peer = peerFile.payload;
     if (peer.peer === sk.ino && peer.type === sk.type) {
-      if (ctx.inherit.has(socketKey(peer.ino))) {
+      if (isInherited(ctx, peerFile)) {
         throw new RestoreError(
           `${label(sk)}: its peer ${label(peer)} is inherited; ` +
             `the other end of an inherited pair cannot be restored`,
