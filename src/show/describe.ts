@@ -8,7 +8,9 @@ import {
   FD_TYPE,
   fdTypeName,
   type FileDesc,
+  type FileOf,
   fileOf,
+  type FileType,
   nsKindOfFlag,
   type Payload,
   ptyPair,
@@ -70,118 +72,127 @@ const TCP_STATE: Record<number, string> = {
 };
 const CLOCKS: Record<number, string> = { 0: "realtime", 1: "monotonic", 7: "boottime" };
 
+type Describe<T extends FileType> = (
+  cp: Checkpoint,
+  file: FileOf<T>,
+  flags?: number,
+) => FileDescription;
+
+/** One description per fd type; a type missing here gets the generic line. */
+const DESCRIBE: { readonly [T in FileType]?: Describe<T> } = {
+  [FD_TYPE.REG]: (cp, file, flags) => describeReg(cp, file, flags),
+  [FD_TYPE.PIPE]: (_cp, file, flags) => {
+    const p = file.payload;
+    return {
+      kind: "pipe",
+      what: `pipe:[${p.pipe_id}] ${(p.flags & 3) ? "write" : "read"} end`,
+      flags,
+      details: { pipe_id: p.pipe_id },
+    };
+  },
+  [FD_TYPE.FIFO]: (cp, file, flags) => {
+    const p = file.payload;
+    const reg = fileOf(cp, FD_TYPE.REG, p.regf_id ?? file.id);
+    const path = reg ? reg.payload.name : "?";
+    return {
+      kind: "fifo",
+      what: `${path} (fifo)`,
+      flags: reg?.payload.flags,
+      details: { pipe_id: p.pipe_id, path },
+    };
+  },
+  [FD_TYPE.UNIXSK]: (_cp, file, flags) => describeUnix(file.payload, flags),
+  [FD_TYPE.INETSK]: (_cp, file, flags) => describeInet(file.payload, flags),
+  [FD_TYPE.NETLINKSK]: (_cp, file, flags) => describeNetlink(file.payload, flags),
+  [FD_TYPE.PACKETSK]: (_cp, file, flags) => describePacket(file.payload, flags),
+  [FD_TYPE.EVENTFD]: (_cp, file, flags) => ({
+    kind: "eventfd",
+    what: `eventfd, count ${file.payload.counter}`,
+    flags,
+    details: { counter: String(file.payload.counter) },
+  }),
+  [FD_TYPE.SIGNALFD]: (_cp, file, flags) => {
+    const signals = maskSignals(file.payload.sigmask);
+    return {
+      kind: "signalfd",
+      what: `signalfd [${signals.join(",")}]`,
+      flags,
+      details: { signals: signals.map(String) },
+    };
+  },
+  [FD_TYPE.TIMERFD]: (_cp, file, flags) => {
+    const p = file.payload;
+    const clock = CLOCKS[p.clockid] ?? `clock ${p.clockid}`;
+    const interval = `${p.isec}s${p.insec}ns`;
+    return {
+      kind: "timerfd",
+      what: `timerfd ${clock}, interval ${interval}, ticks ${p.ticks}`,
+      flags,
+      details: { clock, ticks: String(p.ticks), interval },
+    };
+  },
+  [FD_TYPE.EVENTPOLL]: (_cp, file, flags) => {
+    const targets = (file.payload.tfd ?? []).map((t) => t.tfd);
+    return {
+      kind: "epoll",
+      what: `epoll on fds ${targets.join(",") || "none"}`,
+      flags,
+      details: { targets: targets.map(String) },
+    };
+  },
+  [FD_TYPE.INOTIFY]: (_cp, file, flags) => {
+    const watches = file.payload.wd ?? [];
+    return {
+      kind: "inotify",
+      what: `inotify, ${watches.length} watch${watches.length === 1 ? "" : "es"}`,
+      flags,
+      details: { watches: watches.length },
+    };
+  },
+  [FD_TYPE.MEMFD]: (cp, file, flags) => {
+    const p = file.payload;
+    const inode = cp.memfdInodes.get(BigInt(p.inode_id)); // u32 here, u64 in memfd.img
+    const name = inode ? inode.name : "?";
+    return {
+      kind: "memfd",
+      what: `memfd:${name}${inode ? `, ${inode.size} bytes` : ""}`,
+      flags,
+      pos: String(p.pos),
+      details: { name },
+    };
+  },
+  [FD_TYPE.TTY]: (cp, file, flags) => describeTty(cp, file, flags),
+  [FD_TYPE.PIDFD]: (cp, file, flags) => describePidfd(cp, file.payload, flags),
+  [FD_TYPE.NS]: (_cp, file, flags) => {
+    const p = file.payload;
+    const kind = nsKindOfFlag(p.ns_cflag) ?? `clone flag 0x${p.ns_cflag.toString(16)}`;
+    return {
+      kind: "ns",
+      what: `${kind} namespace (ns id ${p.ns_id})`,
+      flags,
+      details: { namespace: kind, ns_id: p.ns_id },
+    };
+  },
+};
+
 export function describeFile(cp: Checkpoint, file: FileDesc): FileDescription {
   const flags = "flags" in file.payload ? file.payload.flags : undefined;
-  switch (file.type) {
-    case FD_TYPE.REG:
-      return describeReg(cp, file, flags);
-    case FD_TYPE.PIPE: {
-      const p = file.payload;
-      return {
-        kind: "pipe",
-        what: `pipe:[${p.pipe_id}] ${(p.flags & 3) ? "write" : "read"} end`,
-        flags,
-        details: { pipe_id: p.pipe_id },
-      };
-    }
-    case FD_TYPE.FIFO: {
-      const p = file.payload;
-      const reg = fileOf(cp, FD_TYPE.REG, p.regf_id ?? file.id);
-      const path = reg ? reg.payload.name : "?";
-      return {
-        kind: "fifo",
-        what: `${path} (fifo)`,
-        flags: reg?.payload.flags,
-        details: { pipe_id: p.pipe_id, path },
-      };
-    }
-    case FD_TYPE.UNIXSK:
-      return describeUnix(file.payload, flags);
-    case FD_TYPE.INETSK:
-      return describeInet(file.payload, flags);
-    case FD_TYPE.NETLINKSK:
-      return describeNetlink(file.payload, flags);
-    case FD_TYPE.PACKETSK:
-      return describePacket(file.payload, flags);
-    case FD_TYPE.EVENTFD:
-      return {
-        kind: "eventfd",
-        what: `eventfd, count ${file.payload.counter}`,
-        flags,
-        details: { counter: String(file.payload.counter) },
-      };
-    case FD_TYPE.SIGNALFD: {
-      const signals = maskSignals(file.payload.sigmask);
-      return {
-        kind: "signalfd",
-        what: `signalfd [${signals.join(",")}]`,
-        flags,
-        details: { signals: signals.map(String) },
-      };
-    }
-    case FD_TYPE.TIMERFD: {
-      const p = file.payload;
-      const clock = CLOCKS[p.clockid] ?? `clock ${p.clockid}`;
-      const interval = `${p.isec}s${p.insec}ns`;
-      return {
-        kind: "timerfd",
-        what: `timerfd ${clock}, interval ${interval}, ticks ${p.ticks}`,
-        flags,
-        details: { clock, ticks: String(p.ticks), interval },
-      };
-    }
-    case FD_TYPE.EVENTPOLL: {
-      const targets = (file.payload.tfd ?? []).map((t) => t.tfd);
-      return {
-        kind: "epoll",
-        what: `epoll on fds ${targets.join(",") || "none"}`,
-        flags,
-        details: { targets: targets.map(String) },
-      };
-    }
-    case FD_TYPE.INOTIFY: {
-      const watches = file.payload.wd ?? [];
-      return {
-        kind: "inotify",
-        what: `inotify, ${watches.length} watch${watches.length === 1 ? "" : "es"}`,
-        flags,
-        details: { watches: watches.length },
-      };
-    }
-    case FD_TYPE.MEMFD: {
-      const p = file.payload;
-      const inode = cp.memfdInodes.get(BigInt(p.inode_id)); // u32 here, u64 in memfd.img
-      const name = inode ? inode.name : "?";
-      return {
-        kind: "memfd",
-        what: `memfd:${name}${inode ? `, ${inode.size} bytes` : ""}`,
-        flags,
-        pos: String(p.pos),
-        details: { name },
-      };
-    }
-    case FD_TYPE.TTY:
-      return describeTty(cp, file, flags);
-    case FD_TYPE.PIDFD:
-      return describePidfd(cp, file.payload, flags);
-    case FD_TYPE.NS: {
-      const p = file.payload;
-      const kind = nsKindOfFlag(p.ns_cflag) ?? `clone flag 0x${p.ns_cflag.toString(16)}`;
-      return {
-        kind: "ns",
-        what: `${kind} namespace (ns id ${p.ns_id})`,
-        flags,
-        details: { namespace: kind, ns_id: p.ns_id },
-      };
-    }
-    default:
-      return {
-        kind: fdTypeName(file.type).toLowerCase(),
-        what: `${fdTypeName(file.type)} file (not restorable by fdrestore)`,
-        flags,
-        details: {},
-      };
-  }
+  return describeAs(cp, file, flags);
+}
+
+function describeAs<T extends FileType>(
+  cp: Checkpoint,
+  file: FileOf<T>,
+  flags?: number,
+): FileDescription {
+  const describe: Describe<T> | undefined = DESCRIBE[file.type];
+  if (describe) return describe(cp, file, flags);
+  return {
+    kind: fdTypeName(file.type).toLowerCase(),
+    what: `${fdTypeName(file.type)} file (not restorable by fdrestore)`,
+    flags,
+    details: {},
+  };
 }
 
 /** criu records a pidfd's flags without O_RDWR, which every pidfd has. */
