@@ -90,7 +90,7 @@ const DESCRIBE: { readonly [T in FileType]?: Describe<T> } = {
       details: { pipe_id: p.pipe_id },
     };
   },
-  [FD_TYPE.FIFO]: (cp, file, flags) => {
+  [FD_TYPE.FIFO]: (cp, file) => {
     const p = file.payload;
     const reg = fileOf(cp, FD_TYPE.REG, p.regf_id ?? file.id);
     const path = reg ? reg.payload.name : "?";
