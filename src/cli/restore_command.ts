@@ -72,6 +72,7 @@ export async function runRestore(
         if (!startsEarly(all, source, opts)) return;
         setChildSubreaper();
         const top = opts.pid === undefined ? all[0] : all.find((t) => t.pid === opts.pid)!;
+        log.debug(`task ${top.pid}: its tree's helpers start before the files are read`);
         startEarly([planEarly(top, ignored.inherited)], pids, undefined, started, early);
       },
     });
