@@ -18,7 +18,7 @@ import {
   TASK_STATE,
 } from "../model/mod.ts";
 import { type OpenedImages, openImages } from "../archive/open.ts";
-import { inheritKeyOf } from "../model/inherit_key.ts";
+import { inheritKeyOf } from "../fdtypes/mod.ts";
 import { RestoreError } from "../restore_error.ts";
 import { openFiles, type RestoreSession } from "../restore/open_files.ts";
 import { joinCallerGroup, liveChildren, planEarly, planTree } from "../restore/plan.ts";
