@@ -73,6 +73,7 @@ export async function runRestore(
         setChildSubreaper();
         const top = opts.pid === undefined ? all[0] : all.find((t) => t.pid === opts.pid)!;
         log.debug(`task ${top.pid}: its tree's helpers start before the files are read`);
+        ignored.reassert(); // the event loop turned: a helper inherits what is ignored now
         startEarly([planEarly(top, ignored.inherited)], pids, undefined, started, early);
       },
     });

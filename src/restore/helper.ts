@@ -12,6 +12,7 @@ import {
   errnoText,
   execWithFds,
   getpgid,
+  ignoreSignal,
   kill,
   O,
   open,
@@ -57,6 +58,8 @@ export function runHelper(transport: number): number {
     // The terminal first: children started after it share it as theirs.
     const ctty = plan.tty?.ctty === undefined ? undefined : batch[plan.tty.ctty];
     if (ctty !== undefined) setControllingTerminal(ctty, true);
+    // A child inherits the caller's ignores from us: set them again (the runtime may have replaced them).
+    for (const sig of plan.keepIgnored ?? []) ignoreSignal(sig);
     // Every child first (nested helpers start in parallel), then their reports.
     const pending = plan.children.map((child) =>
       startChild(child, batch, known, transport, started, early)
