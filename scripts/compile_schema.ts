@@ -4,7 +4,8 @@
  * - src/image/schema_json.ts: the schema as JSON, from which our own decoder
  *   builds its plans at start (~0.5 ms; protobufjs at run time costs 16-21 ms);
  * - src/image/entry_types.ts: one TypeScript interface per message, shaped as
- *   the decoder hands entries out, and one constant object per enum.
+ *   the decoder hands entries out, one constant object per enum, and the
+ *   interface `Messages` that maps each message's proto name to its interface.
  * Every message of every proto/*.proto file appears; nothing is listed here.
  * Run it after changing a .proto file: `deno run -A scripts/compile_schema.ts`
  * (a test fails until then).
@@ -162,6 +163,13 @@ export function typesModuleText(root = protoRoot()): string {
     }
     out += "}\n";
   }
+  out += "\n/** Every message by its proto name (what src/image/image_table.ts names). */\n";
+  out += "export interface Messages {\n";
+  for (const t of types) {
+    const key = /^\w+$/.test(fullName(t)) ? fullName(t) : `"${fullName(t)}"`;
+    out += `  ${key}: ${typeName(fullName(t))};\n`;
+  }
+  out += "}\n";
   return out;
 }
 
