@@ -1,7 +1,11 @@
+/**
+ * src/ has no import cycle, not even through type-only imports: layers stay
+ * layers, and a module's imports are done before its own code runs.
+ */
 import assert from "node:assert/strict";
+import { infoModules } from "./support/import_graph.ts";
 
-const SRC = new URL("./", import.meta.url);
-const REPO = new URL("../", import.meta.url);
+const SRC = new URL("../src/", import.meta.url);
 
 /** The modules of src/, tests left out (nothing imports them). */
 function modules(dir: URL): URL[] {
@@ -15,27 +19,14 @@ function modules(dir: URL): URL[] {
   return out;
 }
 
-interface InfoModule {
-  specifier: string;
-  dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
-}
-
-/** src/'s import graph as Deno resolves it (`deno info`), type-only imports included. */
+/** src/'s import graph as Deno resolves it, type-only imports included. */
 function importGraph(mods: URL[]): Map<string, string[]> {
   const dir = Deno.makeTempDirSync({ prefix: "fdrestore-imports-" });
   try {
     const root = `${dir}/all.ts`;
     Deno.writeTextFileSync(root, mods.map((u) => `import "${u.href}";\n`).join(""));
-    const out = new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", root],
-      cwd: REPO,
-      stdout: "piped",
-      stderr: "piped",
-    }).outputSync();
-    assert.ok(out.success, new TextDecoder().decode(out.stderr));
-    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
     const graph = new Map<string, string[]>();
-    for (const m of info.modules) {
+    for (const m of infoModules(root).values()) {
       if (!m.specifier.startsWith(SRC.href)) continue;
       const deps = (m.dependencies ?? []).flatMap((d) => [d.code?.specifier, d.type?.specifier]);
       graph.set(m.specifier, [...new Set(deps)].filter((s) => s?.startsWith(SRC.href)) as string[]);
