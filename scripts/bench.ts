@@ -7,9 +7,11 @@
 import { join } from "node:path";
 import { makeCheckpoint } from "./bench/synthetic.ts";
 import { readEntries } from "../src/image/mod.ts";
+import { fdrestoreUnderTest } from "./bench/under_test.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
-const FDRESTORE = Deno.env.get("FDRESTORE_BIN") ?? join(REPO, "scripts", "fdrestore-dev");
+const UNDER_TEST = fdrestoreUnderTest();
+const FDRESTORE = UNDER_TEST.bin;
 const CRIT = Deno.env.get("CRIT") ?? "/opt/criu4/bin/crit";
 const CRIU = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
 const CORPUS = join(REPO, "..", "shared", "criu-corpus");
@@ -67,6 +69,7 @@ function synthetic(n: number): string {
 }
 
 const dirs: string[] = [];
+console.log(`fdrestore: ${UNDER_TEST.label}`);
 try {
   // Decode: a 100,000-entry files.img.
   const big = synthetic(100_000);
@@ -192,7 +195,8 @@ try {
     const ms = timeCmd(FDRESTORE, ["restore", "-D", join(many, "images"), "--", "/bin/true"]);
     row("restore corpus many-fds (3,003 fds) + start, foreground", `${fmt(ms)} ms`);
     if (exists(CRIU)) {
-      // Alternating pairs, both detached (-d): ours with a sleep as the program.
+      // Alternating pairs, both detached (-d) in a new pid namespace each, as the
+      // issue measured them: criu gets its pids back, and the tasks end with it.
       const ours: number[] = [];
       const criu: number[] = [];
       const ratios: number[] = [];
@@ -211,6 +215,7 @@ try {
         `ratio ${median(ratios).toFixed(2)}x`,
         rss === undefined ? "" : `peak RSS ${rss} MB`,
       );
+      phases(join(many, "images"), median(criu));
     } else {
       row("criu restore many-fds", `skipped: no criu at ${CRIU}`);
     }
@@ -218,6 +223,7 @@ try {
   }
 } finally {
   for (const d of dirs) Deno.removeSync(d, { recursive: true });
+  UNDER_TEST.dispose();
 }
 
 function median(xs: number[]): number {
@@ -225,23 +231,15 @@ function median(xs: number[]): number {
   return s.length === 0 ? NaN : s[s.length >> 1];
 }
 
-/** fdrestore restore -d with a sleep as the program, which is killed after. */
+const UNSHARE = ["--pid", "--fork", "--mount-proc"];
+
+/** fdrestore restore -d of a sleep, alone in a new pid namespace (the task ends with it). */
 function timeOursDetached(images: string): number {
-  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-d-" });
-  try {
-    const pidfile = join(dir, "pid");
-    const args = ["restore", "-D", images, "-d", "--pidfile", pidfile, "--", "/bin/sleep", "1000"];
-    const ms = timeCmd(FDRESTORE, args, 1);
-    const pid = Number(Deno.readTextFileSync(pidfile));
-    Deno.kill(pid, "SIGKILL");
-    waitGone(pid);
-    return ms;
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  const args = [...UNSHARE, FDRESTORE, "restore", "-D", images, "-d", "--", "/bin/sleep", "1000"];
+  return timeCmd("unshare", args, 1);
 }
 
-/** criu restore -d of a copy of the images; the restored task is killed after. */
+/** criu restore -d of a copy of the images, alone in a new pid namespace. */
 function timeCriu(scenario: string, runs = RUNS): number {
   let best = Infinity;
   for (let i = 0; i < runs; i++) {
@@ -250,34 +248,65 @@ function timeCriu(scenario: string, runs = RUNS): number {
       Deno.copyFileSync(join(scenario, "images", e.name), join(copy, e.name));
     }
     const t = performance.now();
-    const out = new Deno.Command(CRIU, {
-      args: ["restore", "-D", copy, "-d", "--pidfile", join(copy, "pid"), "-o", "restore.log"],
+    const out = new Deno.Command("unshare", {
+      args: [...UNSHARE, CRIU, "restore", "-D", copy, "-d", "-o", "restore.log"],
       // Without it criu 4.1.1 on this VM's kernel never returns from a -d restore either.
       env: { CRIU_FAULT: "130" },
       stdout: "null",
       stderr: "null",
     }).outputSync();
     const ms = performance.now() - t;
-    if (out.success) {
-      best = Math.min(best, ms);
-      const pid = Number(Deno.readTextFileSync(join(copy, "pid")));
-      Deno.kill(pid, "SIGKILL");
-      waitGone(pid);
-    }
+    if (out.success) best = Math.min(best, ms);
     Deno.removeSync(copy, { recursive: true });
   }
   return best;
 }
 
-/** Waits (at most 2 s) until a killed pid is gone or a zombie, so the next run can reuse it. */
-function waitGone(pid: number): void {
-  const until = performance.now() + 2000;
-  while (performance.now() < until) {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
-    } catch {
-      return;
-    }
+/**
+ * Where a -d restore of `images` spends its time (medians of PAIRS runs, from
+ * the timestamps of its -v4 log), next to the floors no restore goes under:
+ * Deno running an empty script, and the bundle printing its version.
+ */
+function phases(images: string, criuMs: number): void {
+  const empty = join(Deno.makeTempDirSync({ prefix: "fdrestore-bench-empty-" }), "empty.js");
+  Deno.writeTextFileSync(empty, "");
+  const steps: Record<string, number[]> = {
+    "start and read images": [],
+    "open files": [],
+    "start the task": [],
+    "first moments and exit": [],
+  };
+  const deno: number[] = [];
+  const version: number[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    deno.push(timeCmd(Deno.execPath(), ["run", "--quiet", "--no-config", empty], 1));
+    version.push(timeCmd(FDRESTORE, ["--version"], 1));
+    const logDir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-log-" });
+    const logFile = join(logDir, "log");
+    const args = [...UNSHARE, FDRESTORE, "restore", "-D", images, "-d", "-v4", "-o", logFile];
+    const total = timeCmd("unshare", [...args, "--", "/bin/sleep", "1000"], 1);
+    const at = (what: RegExp) => {
+      const line = Deno.readTextFileSync(logFile).split("\n").find((l) => what.test(l));
+      return line ? Number(/^\(\s*([0-9.]+)\)/.exec(line)?.[1]) * 1000 : NaN;
+    };
+    const read = at(/images read/);
+    const open = at(/is open/);
+    const started = at(/restored as pid/);
+    steps["start and read images"].push(read);
+    steps["open files"].push(open - read);
+    steps["start the task"].push(started - open);
+    steps["first moments and exit"].push(total - started);
+    Deno.removeSync(logDir, { recursive: true });
   }
+  Deno.removeSync(join(empty, ".."), { recursive: true });
+  const share = (ms: number) => `${fmt(ms)} ms (${(ms / criuMs).toFixed(2)}x criu)`;
+  row(
+    "  floors: Deno runs an empty script / the bundle prints --version",
+    share(median(deno)),
+    share(median(version)),
+  );
+  row(
+    "  -d many-fds by phase (-v4 log)",
+    ...Object.entries(steps).map(([what, ms]) => `${what} ${fmt(median(ms))} ms`),
+  );
 }
