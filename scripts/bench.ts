@@ -8,59 +8,12 @@ import { join } from "node:path";
 import { makeCheckpoint } from "./bench/synthetic.ts";
 import { readEntries } from "../src/image/mod.ts";
 import { fdrestoreUnderTest } from "./bench/under_test.ts";
+import { exists, fmt, peakRss, row, RUNS, timeCmd } from "./bench/measure.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const UNDER_TEST = fdrestoreUnderTest();
 const FDRESTORE = UNDER_TEST.bin;
 const CRIT = Deno.env.get("CRIT") ?? "/opt/criu4/bin/crit";
-const CRIU = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
-const CORPUS = join(REPO, "..", "shared", "criu-corpus");
-const RUNS = 3;
-const PAIRS = 7;
-
-const exists = (p: string) => {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Best wall time of RUNS runs of a command, in ms; stdout discarded. */
-function timeCmd(cmd: string, args: string[], runs = RUNS): number {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    const out = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).outputSync();
-    const ms = performance.now() - t;
-    if (!out.success) {
-      throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    best = Math.min(best, ms);
-  }
-  return best;
-}
-
-/** Peak RSS in MB of one run (GNU time). */
-function peakRss(cmd: string, args: string[]): number | undefined {
-  if (!exists("/usr/bin/time")) return undefined;
-  const out = new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%M", cmd, ...args],
-    stdout: "null",
-    stderr: "piped",
-  })
-    .outputSync();
-  const kb = Number(new TextDecoder().decode(out.stderr).trim().split("\n").pop());
-  return kb > 0 ? Math.round(kb / 1024) : undefined;
-}
-
-const fmt = (ms: number) => ms < 10 ? ms.toFixed(2) : ms.toFixed(0);
-const rows: string[][] = [];
-const row = (...cells: string[]) => {
-  rows.push(cells);
-  console.log(cells.join("  |  "));
-};
 
 function synthetic(n: number): string {
   const dir = Deno.makeTempDirSync({ prefix: `fdrestore-bench-${n}-` });
@@ -184,129 +137,7 @@ try {
       peak === undefined ? "" : `peak RSS ${peak} MB`,
     );
   }
-
-  // many-fds of the corpus: ours against real criu (root, criu installed).
-  const many = join(CORPUS, "many-fds");
-  if (exists(many) && Deno.uid() === 0) {
-    const prepare = () =>
-      new Deno.Command(join(CORPUS, "prepare"), { args: ["many-fds"], stdout: "null" })
-        .outputSync();
-    prepare();
-    const ms = timeCmd(FDRESTORE, ["restore", "-D", join(many, "images"), "--", "/bin/true"]);
-    row("restore corpus many-fds (3,003 fds) + start, foreground", `${fmt(ms)} ms`);
-    if (exists(CRIU)) {
-      // Alternating pairs, both detached (-d) in a new pid namespace each, as the
-      // issue measured them: criu gets its pids back, and the tasks end with it.
-      const ours: number[] = [];
-      const criu: number[] = [];
-      const ratios: number[] = [];
-      for (let i = 0; i < PAIRS; i++) {
-        const a = timeOursDetached(join(many, "images"));
-        const b = timeCriu(many, 1);
-        if (!Number.isFinite(b)) continue;
-        ours.push(a);
-        criu.push(b);
-        ratios.push(a / b);
-      }
-      const rss = peakRss(FDRESTORE, ["restore", "-D", join(many, "images"), "--", "/bin/true"]);
-      row(
-        "restore -d many-fds: fdrestore vs criu, median of A/B pairs",
-        `${fmt(median(ours))} ms vs ${fmt(median(criu))} ms`,
-        `ratio ${median(ratios).toFixed(2)}x`,
-        rss === undefined ? "" : `peak RSS ${rss} MB`,
-      );
-      phases(join(many, "images"), median(criu));
-    } else {
-      row("criu restore many-fds", `skipped: no criu at ${CRIU}`);
-    }
-    prepare();
-  }
 } finally {
   for (const d of dirs) Deno.removeSync(d, { recursive: true });
   UNDER_TEST.dispose();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[s.length >> 1];
-}
-
-const UNSHARE = ["--pid", "--fork", "--mount-proc"];
-
-/** fdrestore restore -d of a sleep, alone in a new pid namespace (the task ends with it). */
-function timeOursDetached(images: string): number {
-  const args = [...UNSHARE, FDRESTORE, "restore", "-D", images, "-d", "--", "/bin/sleep", "1000"];
-  return timeCmd("unshare", args, 1);
-}
-
-/** criu restore -d of a copy of the images, alone in a new pid namespace. */
-function timeCriu(scenario: string, runs = RUNS): number {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const copy = Deno.makeTempDirSync({ prefix: "fdrestore-bench-criu-" });
-    for (const e of Deno.readDirSync(join(scenario, "images"))) {
-      Deno.copyFileSync(join(scenario, "images", e.name), join(copy, e.name));
-    }
-    const t = performance.now();
-    const out = new Deno.Command("unshare", {
-      args: [...UNSHARE, CRIU, "restore", "-D", copy, "-d", "-o", "restore.log"],
-      // Without it criu 4.1.1 on this VM's kernel never returns from a -d restore either.
-      env: { CRIU_FAULT: "130" },
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    const ms = performance.now() - t;
-    if (out.success) best = Math.min(best, ms);
-    Deno.removeSync(copy, { recursive: true });
-  }
-  return best;
-}
-
-/**
- * Where a -d restore of `images` spends its time (medians of PAIRS runs, from
- * the timestamps of its -v4 log), next to the floors no restore goes under:
- * Deno running an empty script, and the bundle printing its version.
- */
-function phases(images: string, criuMs: number): void {
-  const empty = join(Deno.makeTempDirSync({ prefix: "fdrestore-bench-empty-" }), "empty.js");
-  Deno.writeTextFileSync(empty, "");
-  const steps: Record<string, number[]> = {
-    "start and read images": [],
-    "open files": [],
-    "start the task": [],
-    "first moments and exit": [],
-  };
-  const deno: number[] = [];
-  const version: number[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    deno.push(timeCmd(Deno.execPath(), ["run", "--quiet", "--no-config", empty], 1));
-    version.push(timeCmd(FDRESTORE, ["--version"], 1));
-    const logDir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-log-" });
-    const logFile = join(logDir, "log");
-    const args = [...UNSHARE, FDRESTORE, "restore", "-D", images, "-d", "-v4", "-o", logFile];
-    const total = timeCmd("unshare", [...args, "--", "/bin/sleep", "1000"], 1);
-    const at = (what: RegExp) => {
-      const line = Deno.readTextFileSync(logFile).split("\n").find((l) => what.test(l));
-      return line ? Number(/^\(\s*([0-9.]+)\)/.exec(line)?.[1]) * 1000 : NaN;
-    };
-    const read = at(/images read/);
-    const open = at(/is open/);
-    const started = at(/restored as pid/);
-    steps["start and read images"].push(read);
-    steps["open files"].push(open - read);
-    steps["start the task"].push(started - open);
-    steps["first moments and exit"].push(total - started);
-    Deno.removeSync(logDir, { recursive: true });
-  }
-  Deno.removeSync(join(empty, ".."), { recursive: true });
-  const share = (ms: number) => `${fmt(ms)} ms (${(ms / criuMs).toFixed(2)}x criu)`;
-  row(
-    "  floors: Deno runs an empty script / the bundle prints --version",
-    share(median(deno)),
-    share(median(version)),
-  );
-  row(
-    "  -d many-fds by phase (-v4 log)",
-    ...Object.entries(steps).map(([what, ms]) => `${what} ${fmt(median(ms))} ms`),
-  );
 }
