@@ -115,6 +115,9 @@ try {
     );
   }
 
+  // The floor of those µs per fd: the same syscalls from C, with no runtime and no model.
+  syscallFloor(limit);
+
   // What a 100,000-fd restore holds (model, staged numbers, plan, spawn table), in a fresh process.
   {
     const args = [
@@ -140,4 +143,28 @@ try {
 } finally {
   for (const d of dirs) Deno.removeSync(d, { recursive: true });
   UNDER_TEST.dispose();
+}
+
+/** Compiles scripts/bench/syscall_floor.c (gcc) and prints its µs per fd. */
+function syscallFloor(limit: number): void {
+  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-floor-" });
+  try {
+    const exe = join(dir, "syscall_floor");
+    const src = join(REPO, "scripts", "bench", "syscall_floor.c");
+    const cc = new Deno.Command("gcc", { args: ["-O2", "-o", exe, src], stderr: "null" });
+    let built = false;
+    try {
+      built = cc.outputSync().success;
+    } catch {
+      // no gcc
+    }
+    if (!built) return row("the same syscalls from C", "skipped: gcc could not build it");
+    const cells = [3_000, 9_000, 19_000].filter((n) => n + 200 <= limit).map((n) => {
+      const out = new Deno.Command(exe, { args: [String(n)], stdout: "piped" }).outputSync();
+      return `${n.toLocaleString("en")}: ${new TextDecoder().decode(out.stdout).trim()} µs/fd`;
+    });
+    row("the same syscalls from C (scripts/bench/syscall_floor.c)", ...cells);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 }
