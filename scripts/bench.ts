@@ -145,25 +145,43 @@ try {
   UNDER_TEST.dispose();
 }
 
-/** Compiles scripts/bench/syscall_floor.c (gcc) and prints its µs per fd. */
+/** Builds scripts/bench/NAME.c with gcc into `dir`; undefined when it cannot. */
+function buildC(name: string, dir: string): string | undefined {
+  const exe = join(dir, name);
+  const src = join(REPO, "scripts", "bench", `${name}.c`);
+  try {
+    const cc = new Deno.Command("gcc", { args: ["-O2", "-o", exe, src], stderr: "null" });
+    return cc.outputSync().success ? exe : undefined;
+  } catch {
+    return undefined; // no gcc
+  }
+}
+
+/** stdout of a command, trimmed. */
+function output(cmd: string, args: string[]): string {
+  const out = new Deno.Command(cmd, { args, stdout: "piped" }).outputSync();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/**
+ * The C floors of the restore rows: the same syscalls per fd
+ * (scripts/bench/syscall_floor.c), and what the safe open of a regular file
+ * costs against a plain one (scripts/bench/open_probe.c).
+ */
 function syscallFloor(limit: number): void {
   const dir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-floor-" });
   try {
-    const exe = join(dir, "syscall_floor");
-    const src = join(REPO, "scripts", "bench", "syscall_floor.c");
-    const cc = new Deno.Command("gcc", { args: ["-O2", "-o", exe, src], stderr: "null" });
-    let built = false;
-    try {
-      built = cc.outputSync().success;
-    } catch {
-      // no gcc
-    }
-    if (!built) return row("the same syscalls from C", "skipped: gcc could not build it");
-    const cells = [3_000, 9_000, 19_000].filter((n) => n + 200 <= limit).map((n) => {
-      const out = new Deno.Command(exe, { args: [String(n)], stdout: "piped" }).outputSync();
-      return `${n.toLocaleString("en")}: ${new TextDecoder().decode(out.stdout).trim()} µs/fd`;
-    });
+    const floor = buildC("syscall_floor", dir);
+    const probe = buildC("open_probe", dir);
+    if (!floor || !probe) return row("the same syscalls from C", "skipped: gcc could not build it");
+    const cells = [3_000, 9_000, 19_000].filter((n) => n + 200 <= limit)
+      .map((n) => `${n.toLocaleString("en")}: ${output(floor, [String(n)])} µs/fd`);
     row("the same syscalls from C (scripts/bench/syscall_floor.c)", ...cells);
+    const [plain, probed] = output(probe, ["/etc/hostname", "3000"]).split(" ");
+    row(
+      "open a regular file from C: plain open / O_PATH probe + fstat + /proc reopen",
+      `${plain} µs / ${probed} µs per file`,
+    );
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
