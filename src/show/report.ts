@@ -11,7 +11,6 @@ import {
   type FdEntry,
   fdTypeName,
   type FileDesc,
-  type FileOf,
   ptyPair,
   type RegFile,
   type Task,
@@ -109,6 +108,9 @@ export function buildReport(cp: Checkpoint, opts: ReportOptions = {}): ShowRepor
   return { images: cp.dir, tasks, needs: ctx.needs };
 }
 
+/** 1 for a pipe's write end (opened for writing), 0 for its read end. */
+const isWriteEnd = (flags: number) => (flags & 3) !== 0 ? 1 : 0;
+
 const isRegular = (st: Stat) => (st.mode & S_IF.MT) === S_IF.REG;
 
 const where = (from: Task, e: FdEntry) => e.task === from ? `fd ${e.fd}` : `${e.task.pid}:${e.fd}`;
@@ -121,7 +123,8 @@ const where = (from: Task, e: FdEntry) => e.task === from ? `fd ${e.fd}` : `${e.
  */
 export class ReportContext {
   needs: ShowNeed[] = [];
-  #pipes = new Map<number, FileOf<typeof FD_TYPE.PIPE>[]>();
+  /** Pipe ends by pipe_id: [read ends, write ends]. */
+  #pipes = new Map<number, [FileDesc[], FileDesc[]]>();
   #sockets = new Map<number, FileDesc>();
   /** Descriptions of files with fds still to be made, and how many. */
   #described = new Map<FileDesc, Described>();
@@ -130,10 +133,10 @@ export class ReportContext {
     // One pass over the files: pipe ends by pipe_id, unix sockets by inode.
     for (const f of cp.files.values()) {
       if (f.type === FD_TYPE.PIPE) {
-        const id = f.payload.pipe_id;
-        const list = this.#pipes.get(id);
-        if (list) list.push(f);
-        else this.#pipes.set(id, [f]);
+        const p = f.payload;
+        let ends = this.#pipes.get(p.pipe_id);
+        if (!ends) this.#pipes.set(p.pipe_id, ends = [[], []]);
+        ends[isWriteEnd(p.flags)].push(f);
       } else if (f.type === FD_TYPE.UNIXSK) {
         this.#sockets.set(f.payload.ino, f);
       }
@@ -225,10 +228,10 @@ export class ReportContext {
   peer(t: Task, e: FdEntry): string[] | undefined {
     const file = e.file;
     if (file.type === FD_TYPE.PIPE) {
-      const write = (file.payload.flags & 3) !== 0;
+      const p = file.payload;
       const out: string[] = [];
-      for (const f of this.#pipes.get(file.payload.pipe_id) ?? []) {
-        if (((f.payload.flags & 3) !== 0) === write) continue;
+      const ends = this.#pipes.get(p.pipe_id);
+      for (const f of ends ? ends[1 - isWriteEnd(p.flags)] : []) {
         for (const o of f.fds) out.push(where(t, o));
       }
       return out;
