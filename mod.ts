@@ -26,7 +26,7 @@ export {
   loadCheckpoint,
   type Task,
 } from "./src/model/mod.ts";
-export { inheritKeyOf } from "./src/model/inherit_key.ts";
+export { inheritKeyOf } from "./src/fdtypes/mod.ts";
 export { buildReport, renderReport, type ShowReport } from "./src/show/mod.ts";
 export { InheritFdError, InheritFdTable } from "./src/inherit/mod.ts";
 export { RestoreError } from "./src/restore_error.ts";

@@ -11,7 +11,7 @@ import { writeStdout } from "./output.ts";
 import { checkInheritKeys } from "../inherit/mod.ts";
 import { buildCheckpoint, type Checkpoint, FD_TYPE, type Task, TASK_STATE } from "../model/mod.ts";
 import { type OpenedImages, openImages } from "../archive/open.ts";
-import { inheritKeyOf } from "../model/inherit_key.ts";
+import { inheritKeyOf } from "../fdtypes/mod.ts";
 import { RestoreError } from "../restore_error.ts";
 import { openFiles, type RestoreSession } from "../restore/open_files.ts";
 import { joinCallerGroup, liveChildren, planTree } from "../restore/plan.ts";

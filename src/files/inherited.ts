@@ -1,8 +1,8 @@
 /**
  * criu's inherited-fd lookup for one file, keyed by its type's `--inherit-fd`
- * key (model/inherit_key.ts): openers never derive a key themselves.
+ * key (its descriptor in src/fdtypes/): openers never derive a key themselves.
  */
-import { inheritKeyOf } from "../model/inherit_key.ts";
+import { inheritKeyOf } from "../fdtypes/mod.ts";
 import type { FileDesc } from "../model/mod.ts";
 import type { TakenFd } from "../inherit/mod.ts";
 import type { OpenContext } from "./opener.ts";

@@ -1,5 +1,8 @@
-/** The opener of each fd type; a type without one cannot be restored. */
-import { fdTypeName, type FileDesc } from "../model/mod.ts";
+/**
+ * The opener of each fd type, by FD_TYPE: the one list besides the
+ * descriptors (src/fdtypes/mod.ts); a type without one cannot be restored.
+ */
+import { FD_TYPE, fdTypeName, type FileDesc, type FileType } from "../model/mod.ts";
 import type { FileOpener } from "./opener.ts";
 import { RestoreError } from "../restore_error.ts";
 import { regOpener } from "./reg.ts";
@@ -19,40 +22,33 @@ import { ttyOpener } from "./tty.ts";
 import { pidfdOpener } from "./pidfd.ts";
 import { nsFileOpener } from "./nsfile.ts";
 
-const OPENERS = new Map<number, FileOpener>();
-
-export function registerOpener(opener: FileOpener): void {
-  OPENERS.set(opener.type, opener);
-}
-
-for (
-  const o of [
-    regOpener,
-    pipeOpener,
-    fifoOpener,
-    eventfdOpener,
-    signalfdOpener,
-    timerfdOpener,
-    epollOpener,
-    inotifyOpener,
-    unixSocketOpener,
-    inetSocketOpener,
-    netlinkSocketOpener,
-    packetSocketOpener,
-    memfdOpener,
-    ttyOpener,
-    pidfdOpener,
-    nsFileOpener,
-  ]
-) registerOpener(o);
+/** Typed by FD_TYPE: an opener listed under another type's number does not compile. */
+export const OPENERS: { readonly [T in FileType]?: FileOpener<T> } = {
+  [FD_TYPE.REG]: regOpener,
+  [FD_TYPE.PIPE]: pipeOpener,
+  [FD_TYPE.FIFO]: fifoOpener,
+  [FD_TYPE.EVENTFD]: eventfdOpener,
+  [FD_TYPE.SIGNALFD]: signalfdOpener,
+  [FD_TYPE.TIMERFD]: timerfdOpener,
+  [FD_TYPE.EVENTPOLL]: epollOpener,
+  [FD_TYPE.INOTIFY]: inotifyOpener,
+  [FD_TYPE.UNIXSK]: unixSocketOpener,
+  [FD_TYPE.INETSK]: inetSocketOpener,
+  [FD_TYPE.NETLINKSK]: netlinkSocketOpener,
+  [FD_TYPE.PACKETSK]: packetSocketOpener,
+  [FD_TYPE.MEMFD]: memfdOpener,
+  [FD_TYPE.TTY]: ttyOpener,
+  [FD_TYPE.PIDFD]: pidfdOpener,
+  [FD_TYPE.NS]: nsFileOpener,
+};
 
 /** The opener of `type`, if fdrestore has one. */
 export function openerOf(type: number): FileOpener | undefined {
-  return OPENERS.get(type);
+  return Object.hasOwn(OPENERS, type) ? OPENERS[type as FileType] : undefined;
 }
 
 export function openerFor(file: FileDesc): FileOpener {
-  const opener = OPENERS.get(file.type);
+  const opener = openerOf(file.type);
   if (!opener) {
     const m = file.fds[0];
     throw new RestoreError(

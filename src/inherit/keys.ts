@@ -8,16 +8,6 @@
  * @module
  */
 
-/** File types (files.img `type` names) that have a key; the others can never be inherited. */
-export const INHERITABLE_FILE_TYPES: readonly string[] = [
-  "REG",
-  "FIFO",
-  "PIPE",
-  "UNIXSK",
-  "TTY",
-  "MEMFD",
-];
-
 /** A u32 field as C's `%u` prints it: images may come back as signed int32 or as bigint. */
 function u32(value: number | bigint): bigint {
   return BigInt.asUintN(32, BigInt(value));

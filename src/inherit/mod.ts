@@ -28,7 +28,6 @@ export {
 export {
   externalFileKey,
   fifoKey,
-  INHERITABLE_FILE_TYPES,
   makeDev,
   memfdKey,
   pipeKey,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { haveCorpus, imagesOf, readScenario, scenarios } from "../../tests/support/corpus.ts";
 import { FD_TYPE, fdTypeName, fileKey, loadCheckpoint } from "./mod.ts";
 import { readEntries } from "../image/mod.ts";
-import { inheritKeyOf } from "./inherit_key.ts";
+import { inheritKeyOf } from "../fdtypes/mod.ts";
 
 Deno.test("every corpus fd maps to the file id, type and inherit key real criu reported", () => {
   if (!haveCorpus("model vs fd_ids")) return;

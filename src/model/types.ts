@@ -18,7 +18,13 @@ import type { ImageSource } from "./source.ts";
 /** CRIU's fd_types enum and task states, as the image reader defines them. */
 export { FD_TYPE, TASK_STATE };
 
-/** file_entry's payload field for each fd type (the one fact; payload types follow from it). */
+/**
+ * file_entry's payload field for each fd type; payload types follow from it.
+ * It stays here, not derived from the descriptors (src/fdtypes/): the model
+ * decodes files.img with it and the descriptors are typed by `FileOf<T>`, so
+ * deriving it would make model and descriptors import each other. Each
+ * descriptor names its field again, checked against this map at compile time.
+ */
 export const PAYLOAD_FIELD = {
   [FD_TYPE.REG]: "reg",
   [FD_TYPE.INETSK]: "isk",

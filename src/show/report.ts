@@ -16,7 +16,7 @@ import {
   type Task,
   TASK_STATE,
 } from "../model/mod.ts";
-import { inheritKeyOf } from "../model/inherit_key.ts";
+import { inheritKeyOf } from "../fdtypes/mod.ts";
 import { describeFile, type FileDescription } from "./describe.ts";
 import { accessMode, statusFlagNames } from "./open_flags.ts";
 import { doubtText, execHint, judgeTask, refused } from "../program/mod.ts";
