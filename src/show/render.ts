@@ -171,7 +171,7 @@ function renderFd(fd: ShowFd, paint: Paint, out: (line: string) => void): void {
   // Facts share a line, separated by "; ", while they fit; a long one wraps under WHAT.
   // Each fact is one string of words; a space inside a word is glued (NUL) until output.
   const facts = new FactLines(out);
-  if (fd.pos !== undefined && fd.pos !== "0") facts.add(glue(`pos ${fd.pos}`));
+  if (fd.pos !== undefined && fd.pos !== "0") facts.add(`pos\0${glue(fd.pos)}`);
   if (fd.peer) {
     const label = fd.type === "PIPE" ? "other\0end" : "peer";
     facts.add(
@@ -181,7 +181,9 @@ function renderFd(fd: ShowFd, paint: Paint, out: (line: string) => void): void {
     );
   }
   if (fd.shares.length) facts.add(`same\0description\0as ${commaText(fd.shares)}`);
-  if (fd.inherit_key !== undefined) facts.add(glue(`${paint("dim", "key")} ${fd.inherit_key}`));
+  if (fd.inherit_key !== undefined) {
+    facts.add(`${paint("dim", "key")}\0${glue(fd.inherit_key)}`);
+  }
   facts.end();
 }
 
