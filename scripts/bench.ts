@@ -7,58 +7,13 @@
 import { join } from "node:path";
 import { makeCheckpoint } from "./bench/synthetic.ts";
 import { readEntries } from "../src/image/mod.ts";
+import { fdrestoreUnderTest } from "./bench/under_test.ts";
+import { exists, fmt, peakRss, row, RUNS, timeCmd } from "./bench/measure.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
-const FDRESTORE = Deno.env.get("FDRESTORE_BIN") ?? join(REPO, "scripts", "fdrestore-dev");
+const UNDER_TEST = fdrestoreUnderTest();
+const FDRESTORE = UNDER_TEST.bin;
 const CRIT = Deno.env.get("CRIT") ?? "/opt/criu4/bin/crit";
-const CRIU = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
-const CORPUS = join(REPO, "..", "shared", "criu-corpus");
-const RUNS = 3;
-const PAIRS = 7;
-
-const exists = (p: string) => {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Best wall time of RUNS runs of a command, in ms; stdout discarded. */
-function timeCmd(cmd: string, args: string[], runs = RUNS): number {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    const out = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).outputSync();
-    const ms = performance.now() - t;
-    if (!out.success) {
-      throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    best = Math.min(best, ms);
-  }
-  return best;
-}
-
-/** Peak RSS in MB of one run (GNU time). */
-function peakRss(cmd: string, args: string[]): number | undefined {
-  if (!exists("/usr/bin/time")) return undefined;
-  const out = new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%M", cmd, ...args],
-    stdout: "null",
-    stderr: "piped",
-  })
-    .outputSync();
-  const kb = Number(new TextDecoder().decode(out.stderr).trim().split("\n").pop());
-  return kb > 0 ? Math.round(kb / 1024) : undefined;
-}
-
-const fmt = (ms: number) => ms < 10 ? ms.toFixed(2) : ms.toFixed(0);
-const rows: string[][] = [];
-const row = (...cells: string[]) => {
-  rows.push(cells);
-  console.log(cells.join("  |  "));
-};
 
 function synthetic(n: number): string {
   const dir = Deno.makeTempDirSync({ prefix: `fdrestore-bench-${n}-` });
@@ -67,6 +22,7 @@ function synthetic(n: number): string {
 }
 
 const dirs: string[] = [];
+console.log(`fdrestore: ${UNDER_TEST.label}`);
 try {
   // Decode: a 100,000-entry files.img.
   const big = synthetic(100_000);
@@ -159,6 +115,9 @@ try {
     );
   }
 
+  // The floor of those µs per fd: the same syscalls from C, with no runtime and no model.
+  syscallFloor(limit);
+
   // What a 100,000-fd restore holds (model, staged numbers, plan, spawn table), in a fresh process.
   {
     const args = [
@@ -181,103 +140,49 @@ try {
       peak === undefined ? "" : `peak RSS ${peak} MB`,
     );
   }
-
-  // many-fds of the corpus: ours against real criu (root, criu installed).
-  const many = join(CORPUS, "many-fds");
-  if (exists(many) && Deno.uid() === 0) {
-    const prepare = () =>
-      new Deno.Command(join(CORPUS, "prepare"), { args: ["many-fds"], stdout: "null" })
-        .outputSync();
-    prepare();
-    const ms = timeCmd(FDRESTORE, ["restore", "-D", join(many, "images"), "--", "/bin/true"]);
-    row("restore corpus many-fds (3,003 fds) + start, foreground", `${fmt(ms)} ms`);
-    if (exists(CRIU)) {
-      // Alternating pairs, both detached (-d): ours with a sleep as the program.
-      const ours: number[] = [];
-      const criu: number[] = [];
-      const ratios: number[] = [];
-      for (let i = 0; i < PAIRS; i++) {
-        const a = timeOursDetached(join(many, "images"));
-        const b = timeCriu(many, 1);
-        if (!Number.isFinite(b)) continue;
-        ours.push(a);
-        criu.push(b);
-        ratios.push(a / b);
-      }
-      const rss = peakRss(FDRESTORE, ["restore", "-D", join(many, "images"), "--", "/bin/true"]);
-      row(
-        "restore -d many-fds: fdrestore vs criu, median of A/B pairs",
-        `${fmt(median(ours))} ms vs ${fmt(median(criu))} ms`,
-        `ratio ${median(ratios).toFixed(2)}x`,
-        rss === undefined ? "" : `peak RSS ${rss} MB`,
-      );
-    } else {
-      row("criu restore many-fds", `skipped: no criu at ${CRIU}`);
-    }
-    prepare();
-  }
 } finally {
   for (const d of dirs) Deno.removeSync(d, { recursive: true });
+  UNDER_TEST.dispose();
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[s.length >> 1];
-}
-
-/** fdrestore restore -d with a sleep as the program, which is killed after. */
-function timeOursDetached(images: string): number {
-  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-d-" });
+/** Builds scripts/bench/NAME.c with gcc into `dir`; undefined when it cannot. */
+function buildC(name: string, dir: string): string | undefined {
+  const exe = join(dir, name);
+  const src = join(REPO, "scripts", "bench", `${name}.c`);
   try {
-    const pidfile = join(dir, "pid");
-    const args = ["restore", "-D", images, "-d", "--pidfile", pidfile, "--", "/bin/sleep", "1000"];
-    const ms = timeCmd(FDRESTORE, args, 1);
-    const pid = Number(Deno.readTextFileSync(pidfile));
-    Deno.kill(pid, "SIGKILL");
-    waitGone(pid);
-    return ms;
+    const cc = new Deno.Command("gcc", { args: ["-O2", "-o", exe, src], stderr: "null" });
+    return cc.outputSync().success ? exe : undefined;
+  } catch {
+    return undefined; // no gcc
+  }
+}
+
+/** stdout of a command, trimmed. */
+function output(cmd: string, args: string[]): string {
+  const out = new Deno.Command(cmd, { args, stdout: "piped" }).outputSync();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/**
+ * The C floors of the restore rows: the same syscalls per fd
+ * (scripts/bench/syscall_floor.c), and what the safe open of a regular file
+ * costs against a plain one (scripts/bench/open_probe.c).
+ */
+function syscallFloor(limit: number): void {
+  const dir = Deno.makeTempDirSync({ prefix: "fdrestore-bench-floor-" });
+  try {
+    const floor = buildC("syscall_floor", dir);
+    const probe = buildC("open_probe", dir);
+    if (!floor || !probe) return row("the same syscalls from C", "skipped: gcc could not build it");
+    const cells = [3_000, 9_000, 19_000].filter((n) => n + 200 <= limit)
+      .map((n) => `${n.toLocaleString("en")}: ${output(floor, [String(n)])} µs/fd`);
+    row("the same syscalls from C (scripts/bench/syscall_floor.c)", ...cells);
+    const [plain, probed] = output(probe, ["/etc/hostname", "3000"]).split(" ");
+    row(
+      "open a regular file from C: plain open / O_PATH probe + fstat + /proc reopen",
+      `${plain} µs / ${probed} µs per file`,
+    );
   } finally {
     Deno.removeSync(dir, { recursive: true });
-  }
-}
-
-/** criu restore -d of a copy of the images; the restored task is killed after. */
-function timeCriu(scenario: string, runs = RUNS): number {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const copy = Deno.makeTempDirSync({ prefix: "fdrestore-bench-criu-" });
-    for (const e of Deno.readDirSync(join(scenario, "images"))) {
-      Deno.copyFileSync(join(scenario, "images", e.name), join(copy, e.name));
-    }
-    const t = performance.now();
-    const out = new Deno.Command(CRIU, {
-      args: ["restore", "-D", copy, "-d", "--pidfile", join(copy, "pid"), "-o", "restore.log"],
-      // Without it criu 4.1.1 on this VM's kernel never returns from a -d restore either.
-      env: { CRIU_FAULT: "130" },
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    const ms = performance.now() - t;
-    if (out.success) {
-      best = Math.min(best, ms);
-      const pid = Number(Deno.readTextFileSync(join(copy, "pid")));
-      Deno.kill(pid, "SIGKILL");
-      waitGone(pid);
-    }
-    Deno.removeSync(copy, { recursive: true });
-  }
-  return best;
-}
-
-/** Waits (at most 2 s) until a killed pid is gone or a zombie, so the next run can reuse it. */
-function waitGone(pid: number): void {
-  const until = performance.now() + 2000;
-  while (performance.now() < until) {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
-    } catch {
-      return;
-    }
   }
 }

@@ -4,27 +4,11 @@
  * src/restore/. Fd type descriptors (src/fdtypes/) are what keeps it so.
  */
 import assert from "node:assert/strict";
-
-interface Dep {
-  code?: { specifier: string };
-}
-interface Module {
-  specifier: string;
-  dependencies?: Dep[];
-}
+import { infoModules } from "./support/import_graph.ts";
 
 /** The modules `entry` loads at run time, per `deno info --json`. */
 function runtimeModules(entry: URL): string[] {
-  const out = new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", entry.pathname],
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const modules = new Map<string, Module>();
-  for (const m of JSON.parse(new TextDecoder().decode(out.stdout)).modules as Module[]) {
-    modules.set(m.specifier, m);
-  }
+  const modules = infoModules(entry);
   const seen = new Set<string>([entry.href]);
   const todo = [entry.href];
   for (let s = todo.pop(); s !== undefined; s = todo.pop()) {

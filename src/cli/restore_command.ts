@@ -145,6 +145,7 @@ export async function runRestore(
     staged = undefined;
     outputs.close();
     started.splice(0); // from here the tasks are the user's
+    log.debug("restore finished: the tasks are the user's now");
     interrupts.stop();
     const settled = (ok: boolean) => {
       if (opts.statusFd !== undefined) signalStatus(opts.statusFd, ok, log);

@@ -40,7 +40,7 @@ import {
   placeFor,
   type Remapped,
   removeName,
-} from "./remap.ts";
+} from "./old_name.ts";
 
 /**
  * A recreated ghost: its descriptor, and the name its first file was opened

@@ -4,7 +4,7 @@
  */
 import { devText, DICT_TABLES, FLAG_TABLES, flagsText, ipText } from "./crit_tables.ts";
 import { decodeBody, readHeader } from "./framing.ts";
-import { type ImageKind, imageKind } from "./image_kinds.ts";
+import { type ImageKind, imageKind } from "./image_table.ts";
 import { undecodableError } from "./image_file.ts";
 import { readImageBytes } from "./image_open.ts";
 import { Base64Text, type JsonValue } from "./json_render.ts";

@@ -12,7 +12,7 @@
 import { devText, DICT_TABLES, FLAG_TABLES, flagsText, ipText } from "./crit_tables.ts";
 import { entryPlans, entryToJson } from "./crit_json.ts";
 import { checkFrames, decodeBody, decodeEntry, readHeader } from "./framing.ts";
-import { imageKind } from "./image_kinds.ts";
+import { imageKind } from "./image_table.ts";
 import { undecodableError } from "./image_file.ts";
 import { readImageBytes } from "./image_open.ts";
 import { HOLD_BYTES, indentBytes, JsonSink, PLAIN } from "./json_sink.ts";

@@ -4,15 +4,15 @@
  */
 import { basename } from "../sys/path.ts";
 import { hex, ImageError } from "./image_error.ts";
-import type { ImageKind } from "./image_kinds.ts";
 import {
-  byteSwapped,
+  hasHeadWord,
   HEAD_MAGIC_COMMON,
   HEAD_MAGIC_SERVICE,
   headMagicOf,
+  type ImageKind,
   magicName,
-  MAGICS,
-} from "./magic.ts";
+  magicOf,
+} from "./image_table.ts";
 import { messagePlan } from "./schema.ts";
 import { type Decoded, decodeMessage, WireError } from "./wire_decode.ts";
 import type { MessagePlan } from "./wire_plan.ts";
@@ -48,8 +48,8 @@ export function readHeader(bytes: Uint8Array, path: string, expected?: string): 
   const at = isHead ? 4 : 0;
   const name = magicName(magic);
   if (expected !== undefined) {
-    const want = MAGICS[expected];
-    if (expected !== "INVENTORY" && !isHead && first !== want) {
+    const want = magicOf(expected);
+    if (hasHeadWord(expected) && !isHead && first !== want) {
       throw magicError("Head magic", path, first, headMagicOf(expected), 0);
     }
     if (isHead && first !== headMagicOf(expected)) {
@@ -67,6 +67,12 @@ export function readHeader(bytes: Uint8Array, path: string, expected?: string): 
     head: isHead ? first : undefined,
     bodyStart: at + 4,
   };
+}
+
+/** The same 32-bit word with its bytes in the other order (big-endian dumps). */
+function byteSwapped(value: number): number {
+  return (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) |
+    (value >>> 24)) >>> 0;
 }
 
 function magicError(

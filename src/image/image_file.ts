@@ -1,7 +1,7 @@
 /** Reading one image file of any kind, as crit does. */
 import { basename } from "../sys/path.ts";
 import { hex, ImageError } from "./image_error.ts";
-import { imageKind } from "./image_kinds.ts";
+import { imageKind } from "./image_table.ts";
 import { decodeBody, readHeader } from "./framing.ts";
 import type { Decoded } from "./wire_decode.ts";
 import { readImageBytes } from "./image_open.ts";

@@ -7,9 +7,9 @@
  * memory). Only stdin, when asked for, may also be a pipe.
  */
 import { basename } from "../sys/path.ts";
-import { O, S_IF } from "../sys/consts.ts";
+import { AT_FDCWD, O, S_IF } from "../sys/consts.ts";
 import { ERRNO, SysError } from "../sys/errno.ts";
-import { close, fstat, open, read } from "../sys/fd.ts";
+import { close, fstat, read, tryOpenat } from "../sys/fd.ts";
 import { ImageError } from "./image_error.ts";
 
 /** The input name that means stdin (`decode -i -`, or no -i at all). */
@@ -51,12 +51,11 @@ export function openImage(
   path: string,
   missingOk = false,
 ): { fd: number; size: number } | undefined {
-  let fd: number;
-  try {
-    fd = open(path, O.RDONLY | O.NOFOLLOW | O.NONBLOCK | O.CLOEXEC);
-  } catch (e) {
-    if (!(e instanceof SysError)) throw e;
-    if (missingOk && (e.errno === ERRNO.ENOENT || absent(path))) return undefined;
+  // An optional image that is absent is an answer, not an exception.
+  const fd = tryOpenat(AT_FDCWD, path, O.RDONLY | O.NOFOLLOW | O.NONBLOCK | O.CLOEXEC);
+  if (fd < 0) {
+    if (missingOk && (fd === -ERRNO.ENOENT || absent(path))) return undefined;
+    const e = new SysError("open", -fd, [path]);
     // ELOOP: the last component is a symlink (O_NOFOLLOW).
     if (e.errno === ERRNO.ELOOP) throw imageReadError(path, notRegular(path, S_IF.LNK), e);
     throw imageOrSysError(path, e);

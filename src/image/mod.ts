@@ -19,7 +19,13 @@ export { decodeImageToJsonText, imageBytesToJsonText, writeImageJsonText } from 
 export { type JsonValue, renderJson } from "./json_render.ts";
 export { messagePlan } from "./schema.ts";
 export { decodeMessage, fieldSpan } from "./wire_decode.ts";
-export { HEAD_MAGIC_COMMON, HEAD_MAGIC_SERVICE, magicName, MAGICS } from "./magic.ts";
+export {
+  HEAD_MAGIC_COMMON,
+  HEAD_MAGIC_SERVICE,
+  type ImageRow,
+  IMAGES,
+  magicName,
+} from "./image_table.ts";
 export {
   eachEntry,
   type EntryCallback,

@@ -5,130 +5,77 @@
 import { join } from "../sys/path.ts";
 import { decodeBody, readHeader } from "./framing.ts";
 import { readImageBytes } from "./image_open.ts";
-import { type ImageKind, imageKind } from "./image_kinds.ts";
+import { type ImageKind, imageKind, type ImageRow, IMAGES } from "./image_table.ts";
 import type {
-  CoreEntry,
-  EventfdFileEntry,
-  EventpollFileEntry,
-  EventpollTfdEntry,
-  FdinfoEntry,
-  FifoEntry,
-  FileEntry,
-  FileLockEntry,
-  FsEntry,
   GhostChunkEntry,
   GhostFileEntry,
-  InetSkEntry,
-  InotifyFileEntry,
-  InventoryEntry,
-  MemfdInodeEntry,
-  MmEntry,
+  Messages,
   PagemapEntry,
   PagemapHead,
-  PipeDataEntry,
-  PipeEntry,
-  PstreeEntry,
-  RegFileEntry,
-  RemapFilePathEntry,
-  SignalfdEntry,
-  SkPacketEntry,
-  TaskKobjIdsEntry,
-  TimerfdEntry,
-  TtyDataEntry,
-  TtyFileEntry,
-  TtyInfoEntry,
-  UnixSkEntry,
 } from "./entry_types.ts";
 
-/** An entry with the raw bytes that follow it in the image (image_kinds.ts `extra`). */
+/** An entry with the raw bytes that follow it in the image (the table's `extra`). */
 export type WithExtra<T> = T & { extra: Uint8Array };
 
-/** Entry type of each image, by the name the readers take. */
-export interface EntryTypes {
-  inventory: InventoryEntry;
-  pstree: PstreeEntry;
-  core: CoreEntry;
-  ids: TaskKobjIdsEntry;
-  fs: FsEntry;
-  mm: MmEntry;
-  /** The first entry is a {@link PagemapHead}; see {@link readPagemap}. */
-  pagemap: PagemapHead | PagemapEntry;
-  "pagemap-shmem": PagemapHead | PagemapEntry;
-  fdinfo: FdinfoEntry;
-  files: FileEntry;
-  /** `extra` is the queued data (`bytes` long). */
-  "pipes-data": WithExtra<PipeDataEntry>;
-  "fifo-data": WithExtra<PipeDataEntry>;
-  /** `extra` is the packet (`length` bytes). */
-  "sk-queues": WithExtra<SkPacketEntry>;
-  "remap-fpath": RemapFilePathEntry;
-  /**
-   * The first entry is a {@link GhostFileEntry}: without `chunks`, its `extra`
-   * is the whole content; with `chunks`, chunks (`len` bytes at `off`) follow.
-   */
-  "ghost-file": (GhostFileEntry & { extra?: Uint8Array }) | WithExtra<GhostChunkEntry>;
-  "tty-info": TtyInfoEntry;
-  "tty-data": TtyDataEntry;
-  memfd: MemfdInodeEntry;
-  filelocks: FileLockEntry;
-  // Per-type images of CRIU before files.img (read only when files.img is absent).
-  "reg-files": RegFileEntry;
-  pipes: PipeEntry;
-  fifo: FifoEntry;
-  unixsk: UnixSkEntry;
-  inetsk: InetSkEntry;
-  eventfd: EventfdFileEntry;
-  eventpoll: EventpollFileEntry;
-  "eventpoll-tfd": EventpollTfdEntry;
-  signalfd: SignalfdEntry;
-  timerfd: TimerfdEntry;
-  inotify: InotifyFileEntry;
-  tty: TtyFileEntry;
+type Rows = typeof IMAGES;
+/** "fdinfo-%d" → "fdinfo": a reader's name is its file name without the id. */
+type ReaderOf<P> = P extends `${infer Name}-%${"d" | "x"}` ? Name : P;
+type ReadersOf<R> = R extends { readonly files: readonly (infer P)[] } ? ReaderOf<P> : never;
+
+/** The images the readers take, by the names of their files ("fdinfo", "pipes-data"...). */
+export type ImageName = { [C in keyof Rows]: ReadersOf<Rows[C]> }[keyof Rows];
+
+type RowOf<K extends ImageName> = {
+  [C in keyof Rows]: K extends ReadersOf<Rows[C]> ? Rows[C] : never;
+}[keyof Rows];
+
+/** pagemap: the first entry is a {@link PagemapHead}; see {@link readPagemap}. */
+type PagemapEntries = PagemapHead | PagemapEntry;
+
+/**
+ * ghost-file: the first entry is a {@link GhostFileEntry}: without `chunks`,
+ * its `extra` is the whole content; with `chunks`, chunks (`len` bytes at
+ * `off`) follow.
+ */
+type GhostEntries = (GhostFileEntry & { extra?: Uint8Array }) | WithExtra<GhostChunkEntry>;
+
+/** The entries of an image, from its row; `extra` is the payload its extra fields size. */
+type EntryOf<R> = R extends { readonly layout: "pagemap" } ? PagemapEntries
+  : R extends { readonly layout: "ghost" } ? GhostEntries
+  : R extends
+    { readonly message: infer M extends keyof Messages; readonly extra: readonly string[] }
+    ? WithExtra<Messages[M]>
+  : R extends { readonly message: infer M extends keyof Messages } ? Messages[M]
+  : never;
+
+/** Entry type of each image, by the name the readers take: derived from the image table. */
+export type EntryTypes = { [K in ImageName]: EntryOf<RowOf<K>> };
+
+/** A reader's image, and how an id goes in its file name (decimal, hex), if it takes one. */
+interface Reader {
+  readonly kind: ImageKind;
+  readonly perId?: "d" | "x";
 }
 
-export type ImageName = keyof EntryTypes;
+const readers = new Map<string, Reader>();
+for (const [crit, row] of Object.entries(IMAGES) as [string, ImageRow][]) {
+  for (const file of row.files ?? []) {
+    const m = /^(.*)-%([dx])$/.exec(file);
+    readers.set(m ? m[1] : file, {
+      kind: imageKind(crit) as ImageKind,
+      perId: m ? m[2] as "d" | "x" : undefined,
+    });
+  }
+}
 
-/** CRIU's image name for each reader name; per-id images take the id in the file name. */
-const IMAGES: Record<ImageName, { magic: string; perId?: "dec" | "hex" }> = {
-  inventory: { magic: "INVENTORY" },
-  pstree: { magic: "PSTREE" },
-  core: { magic: "CORE", perId: "dec" },
-  ids: { magic: "IDS", perId: "dec" },
-  fs: { magic: "FS", perId: "dec" },
-  mm: { magic: "MM", perId: "dec" },
-  pagemap: { magic: "PAGEMAP", perId: "dec" },
-  "pagemap-shmem": { magic: "PAGEMAP", perId: "dec" },
-  fdinfo: { magic: "FDINFO", perId: "dec" },
-  files: { magic: "FILES" },
-  "pipes-data": { magic: "PIPES_DATA" },
-  "fifo-data": { magic: "FIFO_DATA" },
-  "sk-queues": { magic: "SK_QUEUES" },
-  "remap-fpath": { magic: "REMAP_FPATH" },
-  "ghost-file": { magic: "GHOST_FILE", perId: "hex" },
-  "tty-info": { magic: "TTY_INFO" },
-  "tty-data": { magic: "TTY_DATA" },
-  memfd: { magic: "MEMFD_INODE" },
-  filelocks: { magic: "FILE_LOCKS" },
-  "reg-files": { magic: "REG_FILES" },
-  pipes: { magic: "PIPES" },
-  fifo: { magic: "FIFO" },
-  unixsk: { magic: "UNIXSK" },
-  inetsk: { magic: "INETSK" },
-  eventfd: { magic: "EVENTFD_FILE" },
-  eventpoll: { magic: "EVENTPOLL_FILE" },
-  "eventpoll-tfd": { magic: "EVENTPOLL_TFD" },
-  signalfd: { magic: "SIGNALFD" },
-  timerfd: { magic: "TIMERFD" },
-  inotify: { magic: "INOTIFY_FILE" },
-  tty: { magic: "TTY_FILES" },
-};
+const readerOf = (image: ImageName): Reader => readers.get(image) as Reader;
 
 /** The file name of an image: `imageFileName("fdinfo", 2)` is "fdinfo-2.img". */
 export function imageFileName(image: ImageName, id?: number): string {
-  const desc = IMAGES[image];
-  if (desc.perId === undefined) return `${image}.img`;
+  const { perId } = readerOf(image);
+  if (perId === undefined) return `${image}.img`;
   if (id === undefined) throw new TypeError(`the ${image} image needs an id`);
-  return `${image}-${desc.perId === "hex" ? id.toString(16) : id}.img`;
+  return `${image}-${perId === "x" ? id.toString(16) : id}.img`;
 }
 
 /**
@@ -155,16 +102,15 @@ export function entriesOfBytes<K extends ImageName>(
   limit?: number,
 ): EntryTypes[K][] {
   if (bytes === undefined || bytes.length === 0) return [];
-  const magic = IMAGES[image].magic;
-  const header = readHeader(bytes, path, magic);
-  const kind = imageKind(magic) as ImageKind;
+  const { kind } = readerOf(image);
+  const header = readHeader(bytes, path, kind.name);
   const entries: object[] = decodeBody(bytes, header, kind, path, true, undefined, limit);
   return entries as EntryTypes[K][];
 }
 
 // The decoder's objects are the generated entry types: schema_json.ts and
 // entry_types.ts are generated together from proto/ (a test keeps both fresh),
-// and the image table names each image's message.
+// and the image table names each image's message (as a key of Messages).
 
 /** What {@link eachEntry} hands over: an entry, its index, and where its message lies. */
 export type EntryCallback<T> = (
@@ -198,9 +144,8 @@ export function eachEntryOfBytes<K extends ImageName>(
   fn: EntryCallback<EntryTypes[K]>,
 ): void {
   if (bytes === undefined || bytes.length === 0) return;
-  const magic = IMAGES[image].magic;
-  const header = readHeader(bytes, path, magic);
-  const kind = imageKind(magic) as ImageKind;
+  const { kind } = readerOf(image);
+  const header = readHeader(bytes, path, kind.name);
   decodeBody(bytes, header, kind, path, true, fn as EntryCallback<object>);
 }
 

@@ -3,7 +3,7 @@
  * an array indexed by field number, so the decoder does one array read per
  * field, with each field's display options read once.
  */
-import type { ProtoEnum, ProtoField, ProtoSchema } from "./schema.ts";
+import type { ProtoEnum, ProtoField, ProtoSchema } from "./schema_types.ts";
 
 /** How a field's value is read off the wire and represented in JS. */
 export enum Kind {

@@ -5,7 +5,7 @@
  * legacy per-type images), fd entries ordered by pid so that the master of a
  * file is its entry in the lowest pid, lowest fd.
  */
-import type { TaskKobjIdsEntry } from "../image/mod.ts";
+import { imageFileName, type TaskKobjIdsEntry } from "../image/mod.ts";
 import { SCM_RIGHTS } from "../sys/consts.ts";
 import type { ImageSource } from "./source.ts";
 import { readProcessArgs } from "./memory.ts";
@@ -160,7 +160,7 @@ function readFdTable(
   files: Map<FileKey, FileDesc>,
   nrOpen: number,
 ): void {
-  const image = `fdinfo-${task.filesId}.img`;
+  const image = imageFileName("fdinfo", task.filesId);
   src.each("fdinfo", task.filesId, (e, i) => {
     const { fd, id, type } = e;
     if (fd >= nrOpen) throw src.error(image, `Too big FD number to restore ${fd}`, i);
@@ -216,7 +216,7 @@ function readPipeData(src: ImageSource, image: "pipes-data" | "fifo-data"): Map<
     const e = entries[i];
     const pipeId = e.pipe_id;
     if (map.has(pipeId)) {
-      throw src.error(`${image}.img`, `Double data restore occurred on ${pipeId}`, i);
+      throw src.error(imageFileName(image), `Double data restore occurred on ${pipeId}`, i);
     }
     map.set(pipeId, {
       pipeId,

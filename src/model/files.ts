@@ -2,7 +2,13 @@
  * Collects the dump's files: files.img (one union entry per open file
  * description), or, when it is absent, the per-type images older CRIUs wrote.
  */
-import { decodeMessage, fieldSpan, type ImageName, messagePlan } from "../image/mod.ts";
+import {
+  decodeMessage,
+  fieldSpan,
+  imageFileName,
+  type ImageName,
+  messagePlan,
+} from "../image/mod.ts";
 import type { ImageSource } from "./source.ts";
 import {
   FD_TYPE,
@@ -66,7 +72,7 @@ function collectLegacy(src: ImageSource): Map<FileKey, FileDesc> {
     for (let i = 0; i < entries.length; i++) {
       const key = fileKey(type, entries[i].id);
       if (files.has(key)) {
-        throw src.error(`${image}.img`, `file id ${entries[i].id} is used twice`, i);
+        throw src.error(imageFileName(image), `file id ${entries[i].id} is used twice`, i);
       }
       files.set(key, fileDesc(entries[i].id, type, entries[i]));
     }

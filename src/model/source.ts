@@ -15,6 +15,7 @@ import {
   readEntries,
 } from "../image/mod.ts";
 import { close, lseek, read } from "../sys/fd.ts";
+import { existsNoFollow } from "../sys/dir_entry.ts";
 import { SEEK } from "../sys/consts.ts";
 
 export interface ImageSource {
@@ -63,15 +64,8 @@ export class EntryCache {
 /** An {@link ImageSource} over a directory; each image is decoded once. */
 export function directorySource(dir: string): ImageSource {
   const cache = new EntryCache();
-  const exists = (name: string) => {
-    try {
-      // Anything at the name counts: reading it says what is wrong with a FIFO or a symlink.
-      Deno.lstatSync(join(dir, name));
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  // Anything at the name counts: reading it says what is wrong with a FIFO or a symlink.
+  const exists = (name: string) => existsNoFollow(join(dir, name));
   const source: ImageSource = {
     dir,
     has: (image, id) => exists(imageFileName(image, id)),

@@ -22,6 +22,7 @@ import type { Logger } from "../log.ts";
 import { RestoreError } from "../restore_error.ts";
 import { readlink, readSmallFile } from "../sys/mod.ts";
 import type { TaskPlan } from "./plan.ts";
+import { pause } from "./pause.ts";
 
 /** How long a started task must live not to count as ending at once. */
 export const GRACE_MS = 200;
@@ -144,7 +145,7 @@ export async function watchFirstMoments(
   const deadline = performance.now() + ms;
   idle?.settled();
   while (performance.now() < deadline && !stop()) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await pause(POLL_MS);
     if (idle?.settled()) break;
   }
   return watch.ended();

@@ -7,6 +7,7 @@
  */
 import { RestoreError } from "../restore_error.ts";
 import type { IgnoredSignals } from "./ignored_signals.ts";
+import { loopTurn } from "./pause.ts";
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
@@ -67,22 +68,6 @@ export function watchInterrupts(ignored: IgnoredSignals): InterruptWatch {
       for (const [sig, fn] of listeners) Deno.removeSignalListener(sig, fn);
     },
   };
-}
-
-/**
- * One turn of the event loop through a message port (an async op, like a
- * signal's). Not setTimeout: the first timer of a Deno 2.9 process loads its
- * Node-style timers (~5 ms) and each 0 ms timer waits ~2 ms.
- */
-function loopTurn(): Promise<void> {
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(0);
-  });
 }
 
 /** TEST ONLY: FDRESTORE_TEST_PAUSE_MS holds the restore after its tasks started. */

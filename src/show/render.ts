@@ -65,15 +65,19 @@ export function renderTextTo(
   write: (text: string) => void,
 ): void {
   const paint: Paint = (style, s) => opts.color && s ? `\x1b[${SGR[style]}m${s}\x1b[0m` : s;
-  let buf = "";
-  const out = (...lines: string[]) => {
-    for (const line of lines) buf += line + "\n";
-    if (buf.length >= CHUNK) {
-      write(buf);
-      buf = "";
+  // Lines collect in a list joined once per piece: no string is rebuilt line by line.
+  let lines: string[] = [];
+  let size = 0;
+  const out = (line: string) => {
+    lines.push(line);
+    size += line.length + 1;
+    if (size >= CHUNK) {
+      write(lines.join("\n") + "\n");
+      [lines, size] = [[], 0];
     }
   };
-  if (src.container) out(...renderContainer(src.container, paint), "");
+  const outAll = (all: string[]) => all.forEach((line) => out(line));
+  if (src.container) outAll([...renderContainer(src.container, paint), ""]);
   for (const { task, fds } of src.tasks) {
     renderTask(task, fds, paint, out);
     out("");
@@ -85,13 +89,13 @@ export function renderTextTo(
     out(paint("bold", "What a restore needs from the caller:"));
     for (const n of needs) {
       const fd = n.fd === undefined ? "" : ` fd ${n.fd}`;
-      out(...wrap(`task ${n.pid}${fd}: ${paint("yellow", n.reason)}`, "  ", "    "));
+      outAll(wrap(`task ${n.pid}${fd}: ${paint("yellow", n.reason)}`, "  ", "    "));
       const pass = n.inherit_arg ?? n.exec_arg;
-      if (pass) out(...wrap(`pass ${pass}`, "      ", "        "));
+      if (pass) outAll(wrap(`pass ${pass}`, "      ", "        "));
     }
     if (hidden) out(`  and ${hidden} more for fds not shown (without --fd/--kind/--pid)`);
   }
-  if (buf) write(buf);
+  if (lines.length) write(lines.join("\n") + "\n");
 }
 
 const CHUNK = 64 * 1024;
@@ -121,7 +125,7 @@ function renderTask(
   t: ShowTask,
   fds: Iterable<ShowFd>,
   paint: Paint,
-  out: (...lines: string[]) => void,
+  out: (line: string) => void,
 ): void {
   const lines = [
     paint("bold", `task ${t.pid} ${t.comm}`) +
@@ -136,63 +140,125 @@ function renderTask(
   lines.push(...wrap(fs.join("   "), "  ", "  "));
   if (t.fd_table !== t.pid) {
     lines.push(`  shares the fd table of task ${t.fd_table} (listed there)`);
-    return out(...lines);
   }
-  out(...lines);
+  for (const line of lines) out(line);
+  if (t.fd_table !== t.pid) return;
   let none = true;
   for (const fd of fds) {
     if (none) out(paint("bold", TABLE_HEADER));
     none = false;
-    out(...renderFd(fd, paint));
+    renderFd(fd, paint, out);
   }
   if (none) out(t.fds_total ? `  no fds of ${t.fds_total} match` : "  no fds");
 }
 
-function renderFd(fd: ShowFd, paint: Paint): string[] {
-  const flags = [...fd.flags.filter((f) => f !== "largefile"), ...(fd.cloexec ? ["cloexec"] : [])];
-  const flagText = flags.join(",") || "-";
+/**
+ * An fd's lines. Most fit in 80 columns as they are: those are written
+ * without splitting them into words (100,000 fds made ~3 KB of short-lived
+ * arrays and strings each); a line that does not fit is wrapped by
+ * {@link wrapWords} exactly as the whole text would be.
+ */
+function renderFd(fd: ShowFd, paint: Paint, out: (line: string) => void): void {
+  const flagText = flagsText(fd.flags, fd.cloexec);
   const row = `${paint("cyan", String(fd.fd).padStart(7))} ${(fd.access ?? "-").padEnd(4)} `;
   // Flags wider than their column get the row to themselves: WHAT stays aligned.
-  const lines: string[] = [];
   let head = row + flagText.padEnd(FLAGS_WIDTH) + " ";
   if (flagText.length > FLAGS_WIDTH) {
-    lines.push(row + flagText);
+    out(row + flagText);
     head = UNDER_WHAT;
   }
-  // A path is one word: it overflows rather than wrapping inside a name.
-  const path = [fd.details.path, fd.details.name].find((p): p is string =>
-    typeof p === "string" && p.startsWith("/") && fd.what.startsWith(p)
-  );
-  const what = path
-    ? [glue(path), ...fd.what.slice(path.length).split(" ").filter((w) => w)]
-    : fd.what.split(" ");
-  lines.push(...wrapWords(what, head, UNDER_WHAT));
-  const facts: string[][] = [];
-  if (fd.pos !== undefined && fd.pos !== "0") facts.push([glue(`pos ${fd.pos}`)]);
+  renderWhat(fd, head, out);
+  // Facts share a line, separated by "; ", while they fit; a long one wraps under WHAT.
+  // Each fact is one string of words; a space inside a word is glued (NUL) until output.
+  const facts = new FactLines(out);
+  if (fd.pos !== undefined && fd.pos !== "0") facts.add(`pos\0${glue(fd.pos)}`);
   if (fd.peer) {
-    const label = fd.type === "PIPE" ? "other end" : "peer";
-    facts.push(
+    const label = fd.type === "PIPE" ? "other\0end" : "peer";
+    facts.add(
       fd.peer.length
-        ? [label, ...commaList(fd.peer)]
-        : [label, glue(paint("yellow", "outside the dump"))],
+        ? `${label} ${commaText(fd.peer)}`
+        : `${label} ${glue(paint("yellow", "outside the dump"))}`,
     );
   }
-  if (fd.shares.length) facts.push(["same description as", ...commaList(fd.shares)]);
-  if (fd.inherit_key !== undefined) facts.push([glue(`${paint("dim", "key")} ${fd.inherit_key}`)]);
-  // Facts share a line, separated by "; ", while they fit; a long one wraps under WHAT.
-  let line: string[] = [];
-  for (const fact of facts) {
-    const joined = [...line, ...fact];
-    if (line.length && visible(UNDER_WHAT + joined.join(" ")) > WIDTH) {
-      lines.push(...wrapWords(line, UNDER_WHAT, UNDER_WHAT));
-      line = [...fact];
+  if (fd.shares.length) facts.add(`same\0description\0as ${commaText(fd.shares)}`);
+  if (fd.inherit_key !== undefined) {
+    facts.add(`${paint("dim", "key")}\0${glue(fd.inherit_key)}`);
+  }
+  facts.end();
+}
+
+/** The status flags shown (largefile is implied on x86-64), then cloexec; "-" for none. */
+function flagsText(flags: readonly string[], cloexec: boolean): string {
+  let text = "";
+  let n = 0;
+  for (const f of flags) {
+    if (f === "largefile") continue;
+    text = n++ ? `${text},${f}` : f;
+  }
+  if (cloexec) text = n++ ? `${text},cloexec` : "cloexec";
+  return n ? text : "-";
+}
+
+/** The WHAT text after `head`: a path is one word, it overflows rather than wrapping inside a name. */
+function renderWhat(fd: ShowFd, head: string, out: (line: string) => void): void {
+  const what = fd.what;
+  const path = pathOf(fd);
+  // The words joined again give `what` itself unless spaces after the path collapse.
+  const rest = path === undefined ? what : what.slice(path.length);
+  const same = path === undefined || rest === "" ||
+    (rest[0] === " " && !rest.endsWith(" ") && !rest.includes("  "));
+  if (same) {
+    const oneWord = path === undefined ? !what.includes(" ") : rest === "";
+    if (oneWord || visible(head) + visible(what) <= WIDTH) return out(unglue(head + what));
+  }
+  const words = path ? [glue(path), ...rest.split(" ").filter((w) => w)] : what.split(" ");
+  for (const line of wrapWords(words, head, UNDER_WHAT)) out(line);
+}
+
+/** The path `what` starts with (details.path, or details.name), if there is one. */
+function pathOf(fd: ShowFd): string | undefined {
+  for (const p of [fd.details.path, fd.details.name]) {
+    if (typeof p === "string" && p.startsWith("/") && fd.what.startsWith(p)) return p;
+  }
+  return undefined;
+}
+
+/**
+ * Packs facts into lines under WHAT: a fact joins the line (after "; ") when
+ * the line without that ";" still fits. A line that then does not fit, or a
+ * fact too long alone, is wrapped between its words.
+ */
+class FactLines {
+  #line = "";
+  #width = 0;
+
+  constructor(private readonly out: (line: string) => void) {}
+
+  add(fact: string): void {
+    const width = visible(fact);
+    if (this.#line === "") {
+      [this.#line, this.#width] = [fact, width];
+    } else if (WHAT_COL + this.#width + 1 + width > WIDTH) {
+      this.end();
+      [this.#line, this.#width] = [fact, width];
     } else {
-      if (line.length) line[line.length - 1] += ";";
-      line = [...line, ...fact];
+      this.#line += "; " + fact;
+      this.#width += 2 + width;
     }
   }
-  if (line.length) lines.push(...wrapWords(line, UNDER_WHAT, UNDER_WHAT));
-  return lines;
+
+  /** Writes the line being packed. */
+  end(): void {
+    const line = this.#line;
+    if (line === "") return;
+    if (WHAT_COL + this.#width <= WIDTH || !line.includes(" ")) {
+      this.out(unglue(UNDER_WHAT + line));
+    } else {
+      for (const l of wrapWords(line.split(" "), UNDER_WHAT, UNDER_WHAT)) this.out(l);
+    }
+    this.#line = "";
+    this.#width = 0;
+  }
 }
 
 /** A title's padding is counted, not printed: `'nginx: worker process' and 49 empty strings`. */
@@ -203,13 +269,16 @@ function argvText(argv: string[]): string {
   return n >= 2 ? `${shown} and ${n} empty strings` : shown;
 }
 
-/** `["a", "b", "c"]` → `["a,", "b,", "c"]`: words that break only after a comma. */
-function commaList(items: string[]): string[] {
-  return items.map((s, i) => glue(i < items.length - 1 ? `${s},` : s));
+/** `["a b", "c"]` → `"a\0b, c"`: items that break only after a comma. */
+function commaText(items: readonly string[]): string {
+  let text = "";
+  for (let i = 0; i < items.length; i++) text += (i ? ", " : "") + glue(items[i]);
+  return text;
 }
 
 /** Keeps a phrase on one line: its spaces become NUL (never in a path) until output. */
-const glue = (s: string) => s.replaceAll(" ", "\0");
+const glue = (s: string) => s.includes(" ") ? s.replaceAll(" ", "\0") : s;
+const unglue = (s: string) => s.includes("\0") ? s.replaceAll("\0", " ") : s;
 
 /** Columns a string takes on a terminal: SGR codes take none. */
 function visible(s: string): number {
@@ -234,7 +303,7 @@ export function wrapWords(words: string[], first: string, rest: string): string[
   for (const word of words) {
     const w = visible(word);
     if (!empty && width + 1 + w > WIDTH) {
-      lines.push(line.replaceAll("\0", " "));
+      lines.push(unglue(line));
       line = rest;
       width = visible(rest);
       empty = true;
@@ -243,7 +312,7 @@ export function wrapWords(words: string[], first: string, rest: string): string[
     width += (empty ? 0 : 1) + w;
     empty = false;
   }
-  lines.push(line.replaceAll("\0", " "));
+  lines.push(unglue(line));
   return lines;
 }
 

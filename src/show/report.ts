@@ -11,7 +11,6 @@ import {
   type FdEntry,
   fdTypeName,
   type FileDesc,
-  type FileOf,
   ptyPair,
   type RegFile,
   type Task,
@@ -87,6 +86,15 @@ export interface ShowReport {
 }
 
 const STATE = ["unknown", "alive", "dead", "stopped"];
+
+/** What the fds of one file show alike, and how many of them are still to be made. */
+interface Described {
+  d: FileDescription;
+  key?: string;
+  /** The fd type's name (REG, PIPE, ...). */
+  type: string;
+  left: number;
+}
 const MAX_SHARES = 8;
 
 export interface ReportOptions {
@@ -100,25 +108,35 @@ export function buildReport(cp: Checkpoint, opts: ReportOptions = {}): ShowRepor
   return { images: cp.dir, tasks, needs: ctx.needs };
 }
 
+/** 1 for a pipe's write end (opened for writing), 0 for its read end. */
+const isWriteEnd = (flags: number) => (flags & 3) !== 0 ? 1 : 0;
+
 const isRegular = (st: Stat) => (st.mode & S_IF.MT) === S_IF.REG;
 
 const where = (from: Task, e: FdEntry) => e.task === from ? `fd ${e.fd}` : `${e.task.pid}:${e.fd}`;
 
-/** Builds the report's parts; needs collect as tasks and fds are made. */
+/**
+ * Builds the report's parts; needs collect as tasks and fds are made. Each fd
+ * entry is made once ({@link fd}), in table order: a file is described and its
+ * needs checked at its first fd, and its description is kept only until its
+ * last fd is made (100,000 descriptions alive at once held ~20 MB).
+ */
 export class ReportContext {
   needs: ShowNeed[] = [];
-  #pipes = new Map<number, FileOf<typeof FD_TYPE.PIPE>[]>();
+  /** Pipe ends by pipe_id: [read ends, write ends]. */
+  #pipes = new Map<number, [FileDesc[], FileDesc[]]>();
   #sockets = new Map<number, FileDesc>();
-  #checked = new Set<FileDesc>();
+  /** Descriptions of files with fds still to be made, and how many. */
+  #described = new Map<FileDesc, Described>();
 
   constructor(readonly cp: Checkpoint, readonly root: string) {
     // One pass over the files: pipe ends by pipe_id, unix sockets by inode.
     for (const f of cp.files.values()) {
       if (f.type === FD_TYPE.PIPE) {
-        const id = f.payload.pipe_id;
-        const list = this.#pipes.get(id);
-        if (list) list.push(f);
-        else this.#pipes.set(id, [f]);
+        const p = f.payload;
+        let ends = this.#pipes.get(p.pipe_id);
+        if (!ends) this.#pipes.set(p.pipe_id, ends = [[], []]);
+        ends[isWriteEnd(p.flags)].push(f);
       } else if (f.type === FD_TYPE.UNIXSK) {
         this.#sockets.set(f.payload.ino, f);
       }
@@ -156,37 +174,41 @@ export class ReportContext {
     };
   }
 
-  #described = new Map<FileDesc, { d: FileDescription; key?: string }>();
-
-  /** Per file, not per fd: dups share the description and the key. */
-  describe(file: FileDesc): { d: FileDescription; key?: string } {
-    let got = this.#described.get(file);
-    if (!got) {
-      const d = describeFile(this.cp, file);
-      d.access = d.flags === undefined ? undefined : accessMode(d.flags);
-      d.flagNames = d.flags === undefined ? [] : statusFlagNames(d.flags);
-      got = { d, key: inheritKeyOf(this.cp, file) };
-      this.#described.set(file, got);
-    }
-    return got;
+  /** What every fd of `file` shows alike: dups share the description and the key. */
+  describe(file: FileDesc): Described {
+    const d = describeFile(this.cp, file);
+    d.access = d.flags === undefined ? undefined : accessMode(d.flags);
+    d.flagNames = d.flags === undefined ? [] : statusFlagNames(d.flags);
+    return { d, key: inheritKeyOf(this.cp, file), type: fdTypeName(file.type), left: 0 };
   }
 
+  /** The report entry of fd entry `e` of task `t`; call once per entry. */
   fd(t: Task, e: FdEntry): ShowFd {
-    const { d, key } = this.describe(e.file);
+    const file = e.file;
+    let got = this.#described.get(file);
+    const first = got === undefined;
+    if (got === undefined) {
+      got = this.describe(file);
+      got.left = file.fds.length - 1;
+      if (got.left > 0) this.#described.set(file, got);
+    } else if (--got.left === 0) {
+      this.#described.delete(file);
+    }
+    const { d, key } = got;
     const shares: string[] = [];
-    for (const o of e.file.fds) {
+    for (const o of file.fds) {
       if (o === e) continue;
       if (shares.length === MAX_SHARES) {
-        shares.push(`+${e.file.fds.length - 1 - MAX_SHARES} more`);
+        shares.push(`+${file.fds.length - 1 - MAX_SHARES} more`);
         break;
       }
       shares.push(where(t, o));
     }
     const out: ShowFd = {
       fd: e.fd,
-      type: fdTypeName(e.file.type),
+      type: got.type,
       kind: d.kind,
-      file_id: e.file.id,
+      file_id: file.id,
       what: d.what,
       access: d.access,
       flags: d.flagNames ?? [],
@@ -198,10 +220,7 @@ export class ReportContext {
     };
     const peer = this.peer(t, e);
     if (peer) out.peer = peer;
-    if (!this.#checked.has(e.file)) {
-      this.#checked.add(e.file);
-      this.checkNeeds(e, out);
-    }
+    if (first) this.checkNeeds(e, out);
     return out;
   }
 
@@ -209,10 +228,13 @@ export class ReportContext {
   peer(t: Task, e: FdEntry): string[] | undefined {
     const file = e.file;
     if (file.type === FD_TYPE.PIPE) {
-      const write = (file.payload.flags & 3) !== 0;
-      const ends = this.#pipes.get(file.payload.pipe_id) ?? [];
-      const other = ends.filter((f) => ((f.payload.flags & 3) !== 0) !== write);
-      return other.flatMap((f) => f.fds.map((o) => where(t, o)));
+      const p = file.payload;
+      const out: string[] = [];
+      const ends = this.#pipes.get(p.pipe_id);
+      for (const f of ends ? ends[1 - isWriteEnd(p.flags)] : []) {
+        for (const o of f.fds) out.push(where(t, o));
+      }
+      return out;
     }
     if (file.type === FD_TYPE.UNIXSK && file.payload.peer) {
       const peer = this.#sockets.get(file.payload.peer);

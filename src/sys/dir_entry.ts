@@ -6,21 +6,35 @@
  * @module
  */
 
-import { O } from "./consts.ts";
+import { AT_FDCWD, O } from "./consts.ts";
 import { check, ERRNO, SysError } from "./errno.ts";
-import { close, fstat, openat, type Stat } from "./fd.ts";
+import { close, fstat, type Stat, tryOpenat } from "./fd.ts";
 import { libc } from "./libc.ts";
 import { cstr, cstrTemp } from "./structs.ts";
 
+/**
+ * True when something (a symlink too: not followed) is at `path`. No exception
+ * when nothing is: probing optional images with one took ~4 ms per restore.
+ */
+export function existsNoFollow(path: string): boolean {
+  const fd = tryOpenat(AT_FDCWD, path, O.PATH | O.NOFOLLOW | O.CLOEXEC);
+  if (fd >= 0) close(fd);
+  if (fd >= 0 || fd === -ERRNO.ENOENT) return fd >= 0;
+  // Any other errno (or a stale one: the FFI errno is not always this call's),
+  // the runtime's own look decides.
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What `name` in `dirfd` is, without following a symlink; undefined when absent. */
 export function statAt(dirfd: number, name: string): Stat | undefined {
-  let fd: number;
-  try {
-    fd = openat(dirfd, name, O.PATH | O.NOFOLLOW | O.CLOEXEC);
-  } catch (e) {
-    if (e instanceof SysError && e.errno === ERRNO.ENOENT) return undefined;
-    throw e;
-  }
+  const fd = tryOpenat(dirfd, name, O.PATH | O.NOFOLLOW | O.CLOEXEC);
+  if (fd === -ERRNO.ENOENT) return undefined;
+  if (fd < 0) throw new SysError("openat", -fd, [dirfd, name]);
   try {
     return fstat(fd);
   } finally {

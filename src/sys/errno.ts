@@ -164,6 +164,18 @@ export function check(call: string, fn: () => number | bigint, ...args: CallArg[
 }
 
 /**
+ * Like {@link check} but returns `-errno` instead of throwing: for a failure
+ * that is an answer (ENOENT of an optional image), not an error. An exception
+ * costs a stack and, the first time, binding libc's errno names.
+ */
+export function tryCall(call: string, fn: () => number | bigint, ...args: CallArg[]): number {
+  for (;;) {
+    const r = attempt(call, fn, args);
+    if (r >= 0 || -r !== ERRNO.EINTR) return r;
+  }
+}
+
+/**
  * Like {@link check} but never retries: for `close`, where Linux has released the
  * fd even when it reports EINTR, so a retry could close someone else's new fd.
  */

@@ -6,7 +6,7 @@
  */
 
 import { AT_FDCWD, F, FD_CLOEXEC, O } from "./consts.ts";
-import { check, checkOnce, SysError } from "./errno.ts";
+import { check, checkOnce, SysError, tryCall } from "./errno.ts";
 import { libc } from "./libc.ts";
 import {
   alloc,
@@ -34,6 +34,15 @@ export function openat(dirfd: number, path: string, flags: number, mode = 0o666)
   return dirfd === AT_FDCWD
     ? check("open", () => c.open(p, flags, mode), path)
     : check("openat", () => c.openat(dirfd, p, flags, mode), dirfd, path);
+}
+
+/** openat(2) that returns `-errno` instead of throwing ({@link tryCall}). */
+export function tryOpenat(dirfd: number, path: string, flags: number, mode = 0o666): number {
+  const c = libc();
+  const p = cstrTemp(path);
+  return dirfd === AT_FDCWD
+    ? tryCall("open", () => c.open(p, flags, mode), path)
+    : tryCall("openat", () => c.openat(dirfd, p, flags, mode), dirfd, path);
 }
 
 /** close(2). EINTR counts as closed (Linux always releases the fd). */

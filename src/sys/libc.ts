@@ -189,6 +189,7 @@ export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 const RESTORE_CORE: readonly (keyof typeof SYMBOLS)[] = [
   "__errno_location",
   "open",
+  "openat",
   "close",
   "dup",
   "fcntl_int",
@@ -216,6 +217,13 @@ const RESTORE_CORE: readonly (keyof typeof SYMBOLS)[] = [
   "posix_spawnattr_setsigmask",
   "posix_spawnattr_setpgroup",
   "close_range",
+  // Every restore also reads its signal dispositions, its euid, a link or two
+  // and renames its --pidfile into place: one dlopen instead of six.
+  "sigaction",
+  "signal",
+  "geteuid",
+  "readlink",
+  "renameat",
 ];
 
 /**

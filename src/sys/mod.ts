@@ -24,7 +24,16 @@ export {
   SysError,
 } from "./errno.ts";
 export * from "./fd.ts";
-export { mkdirAt, mknodAt, renameAt, rmdirAt, statAt, symlinkAt, unlinkAt } from "./dir_entry.ts";
+export {
+  existsNoFollow,
+  mkdirAt,
+  mknodAt,
+  renameAt,
+  rmdirAt,
+  statAt,
+  symlinkAt,
+  unlinkAt,
+} from "./dir_entry.ts";
 export { openInRoot, openInRootFd, openParentInRoot, realPathInRoot } from "./in_root.ts";
 export * from "./place.ts";
 export * from "./kinds.ts";

@@ -45,25 +45,43 @@ export function planPlacement(map: ReadonlyMap<number, number>): PlaceStep[] {
   }
   const uses = new Map<number, number>();
   for (const from of pending.values()) uses.set(from, (uses.get(from) ?? 0) + 1);
+  // Targets that hold no needed source; writing one may free the next (a
+  // worklist: one pass per chain link would be quadratic on long chains).
+  const ready: number[] = [];
+  for (const to of pending.keys()) if (!uses.get(to)) ready.push(to);
+  let readers: Map<number, number[]> | undefined; // source → its pending targets, for cycles
   while (pending.size > 0) {
-    let progressed = false;
-    for (const [to, from] of pending) {
-      if ((uses.get(to) ?? 0) > 0) continue; // `to` still holds a needed source
+    const to = ready.pop();
+    if (to !== undefined) {
+      const from = pending.get(to)!;
       steps.push({ op: "dup2", from, to });
       pending.delete(to);
-      uses.set(from, uses.get(from)! - 1);
-      progressed = true;
+      const left = uses.get(from)! - 1;
+      uses.set(from, left);
+      if (left === 0 && pending.has(from)) ready.push(from);
+      continue;
     }
-    if (progressed) continue;
     // Only cycles remain: stage a source that is itself a pending target.
     const from = [...pending.values()].find((f) => pending.has(f))!;
     steps.push({ op: "stage", from });
     const staged = -1 - steps.length; // placeholder id, resolved by placeFds
-    for (const [to, f] of pending) if (f === from) pending.set(to, staged);
+    readers ??= targetsBySource(pending);
+    for (const t of readers.get(from) ?? []) if (pending.get(t) === from) pending.set(t, staged);
     uses.set(staged, uses.get(from)!);
     uses.set(from, 0);
+    ready.push(from);
   }
   return steps;
+}
+
+function targetsBySource(pending: ReadonlyMap<number, number>): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const [to, from] of pending) {
+    const list = out.get(from);
+    if (list) list.push(to);
+    else out.set(from, [to]);
+  }
+  return out;
 }
 
 /**

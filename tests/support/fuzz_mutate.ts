@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeBody, readHeader } from "../../src/image/framing.ts";
-import { imageKind } from "../../src/image/image_kinds.ts";
+import { imageKind } from "../../src/image/image_table.ts";
 import { encodeImage } from "./image_writer.ts";
 import { CORPUS } from "./corpus.ts";
 

@@ -7,18 +7,19 @@
  */
 import protobuf from "protobufjs";
 import { protoRoot } from "../../scripts/compile_schema.ts";
-import { imageKind } from "../../src/image/image_kinds.ts";
 import {
+  hasHeadWord,
   HEAD_MAGIC_COMMON,
   HEAD_MAGIC_SERVICE,
   headMagicOf,
-  MAGICS,
-} from "../../src/image/magic.ts";
+  imageKind,
+  magicOf,
+} from "../../src/image/image_table.ts";
 
 export interface ImageWriteOptions {
   /**
-   * The head word: "auto" (none for INVENTORY, service for STATS and
-   * IRMAP_CACHE, common otherwise), "none" (a v1 image) or a number.
+   * The head word: "auto" (the image table's: none for INVENTORY, service
+   * for STATS and IRMAP_CACHE, common otherwise), "none" (a v1 image) or a number.
    */
   readonly head?: "auto" | "none" | number;
   /** Override the image magic (to make wrong-magic fixtures). */
@@ -120,9 +121,11 @@ export function frameImage(
   const head = options.head ?? "auto";
   const words: number[] = [];
   if (head === "auto") {
-    if (name !== "INVENTORY") words.push(headMagicOf(name));
+    if (hasHeadWord(name)) words.push(headMagicOf(name));
   } else if (head !== "none") words.push(head);
-  words.push(options.magic ?? MAGICS[name]);
+  const magic = options.magic ?? magicOf(name);
+  if (magic === undefined) throw new TypeError(`no magic for ${name} images`);
+  words.push(magic);
   let size = words.length * 4;
   const extras = (e: FramedEntry): readonly Uint8Array[] =>
     e.extra === undefined ? [] : e.extra instanceof Uint8Array ? [e.extra] : e.extra;
