@@ -382,8 +382,7 @@ function sendPlan(
   try {
     sendMessage(sock, { plan: remap(plan), known: Object.fromEntries(known) }, sub);
   } catch (e) {
-    // A helper started early may have failed already: its own error says why.
-    finish();
+    close(sock); // the caller kills the helper, which may still wait for its plan
     throw e;
   }
   return finish;
