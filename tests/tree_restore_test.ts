@@ -3,6 +3,7 @@ import {
   killAll,
   marker,
   processesWith,
+  processesWithEnv,
   procInfo,
   restoreTree,
   type TaskSpec,
@@ -82,6 +83,28 @@ Deno.test("a task that cannot start deep in the tree fails the restore and leave
   assert.equal(pids.size, 0, "no pid map is written for a failed restore");
   // Every task started before the failure was killed and reaped.
   assert.deepEqual(processesWith(program[1]), []);
+});
+
+Deno.test("a restore that fails once a tree's helpers have started leaves none of them behind", async () => {
+  // 300 and 301 have children: their helpers start as soon as the tree is read,
+  // before the unmatched key (checked after the images) fails the restore.
+  const tasks: TaskSpec[] = [
+    { pid: 300, ppid: 0, fds: { 0: "null" } },
+    { pid: 301, ppid: 300, fds: { 0: "null" } },
+    { pid: 302, ppid: 301, fds: { 0: "null" } },
+  ];
+  const tag = `${crypto.getRandomValues(new Uint32Array(1))[0]}`;
+  const { code, stderr, pids } = await restoreTree(tasks, { null: { null: "r" } }, marker(), {
+    args: ["-v4", "--inherit-fd-strict", "--inherit-fd", "fd[0]:no/such/key"],
+    env: { FDRESTORE_TREE_TEST: tag },
+  });
+  killAll(pids.values());
+  assert.notEqual(code, 0, stderr);
+  assert.match(stderr, /task 300: its tree's helpers start before the files are read/);
+  assert.match(stderr, /no\/such\/key/);
+  assert.equal(pids.size, 0, "no pid map is written for a failed restore");
+  // The helpers (started with fdrestore's environment) were killed and reaped.
+  assert.deepEqual(processesWithEnv(`FDRESTORE_TREE_TEST=${tag}`), []);
 });
 
 Deno.test("a tree of 200 tasks is restored with every parent in place", async () => {

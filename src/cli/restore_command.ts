@@ -9,13 +9,20 @@ import { noSuchTask } from "../errors.ts";
 import type { CheckOptions, RestoreOptions } from "./options.ts";
 import { writeStdout } from "./output.ts";
 import { checkInheritKeys } from "../inherit/mod.ts";
-import { buildCheckpoint, type Checkpoint, FD_TYPE, type Task, TASK_STATE } from "../model/mod.ts";
+import {
+  buildCheckpoint,
+  type Checkpoint,
+  FD_TYPE,
+  type ImageSource,
+  type Task,
+  TASK_STATE,
+} from "../model/mod.ts";
 import { type OpenedImages, openImages } from "../archive/open.ts";
 import { inheritKeyOf } from "../fdtypes/mod.ts";
 import { RestoreError } from "../restore_error.ts";
 import { openFiles, type RestoreSession } from "../restore/open_files.ts";
-import { joinCallerGroup, liveChildren, planTree } from "../restore/plan.ts";
-import { startChild } from "../restore/helper.ts";
+import { joinCallerGroup, liveChildren, planEarly, planTree } from "../restore/plan.ts";
+import { type EarlyHelpers, startChild, startEarly } from "../restore/helper.ts";
 import { takeFileLocks } from "../restore/file_locks.ts";
 import { makeGhostCwds } from "../restore/ghost_cwd.ts";
 import { waitForeground } from "../restore/wait.ts";
@@ -26,7 +33,7 @@ import { ensureFdLimit, growFdTableEarly } from "../restore/fd_limit.ts";
 import { applyHandoff, planHandoff } from "../handoff/mod.ts";
 import { FirstMoments } from "../restore/early_exit.ts";
 import { signalStatus } from "../restore/status_fd.ts";
-import { kill, prctl, waitpid } from "../sys/mod.ts";
+import { closeQuietly, kill, prctl, waitpid } from "../sys/mod.ts";
 import { checkPrograms, doubtedTasks, doubtText, execHint } from "../program/mod.ts";
 
 const SIGKILL = 9;
@@ -45,6 +52,8 @@ export async function runRestore(
   let outputs: RestoreOutputs | undefined;
   let images: OpenedImages | undefined;
   const started: number[] = [];
+  const pids = new Map<number, number>();
+  const early: EarlyHelpers = new Map();
   const ownChildren = new Set(childrenOfThisProcess());
   const ignored = new IgnoredSignals(inheritedIgnores);
   const interrupts = watchInterrupts(ignored);
@@ -56,7 +65,18 @@ export async function runRestore(
     opts.inherit.log(log);
     const growth = growFdTableEarly(); // its wait overlaps the reading of the images
     images = await openImages(opts.imagesDir);
-    const cp = buildCheckpoint(images.source);
+    const source = images.source;
+    const cp = buildCheckpoint(source, {
+      // The helpers' runtimes start while the rest is read and the files open.
+      afterTasks: (all) => {
+        if (!startsEarly(all, source, opts)) return;
+        setChildSubreaper();
+        const top = opts.pid === undefined ? all[0] : all.find((t) => t.pid === opts.pid)!;
+        log.debug(`task ${top.pid}: its tree's helpers start before the files are read`);
+        ignored.reassert(); // the event loop turned: a helper inherits what is ignored now
+        startEarly([planEarly(top, ignored.inherited)], pids, undefined, started, early);
+      },
+    });
     log.info(`images read: ${cp.tasks.length} task(s), ${cp.files.size} files`);
     await interrupts.checkpoint();
     const tasks = selectTasks(cp, opts);
@@ -105,9 +125,8 @@ export async function runRestore(
     // A shell job that did not lead its session joins ours: the terminal's keys reach it.
     const shellGroup = opts.shellJob && !plan.setsid;
     if (shellGroup) joinCallerGroup(plan, plan.pgid);
-    const pids = new Map<number, number>();
     log.info(`starting ${live.length} task(s)`);
-    startChild(plan, batch, pids, undefined, started)?.();
+    startChild(plan, batch, pids, undefined, started, early)?.();
     const rootPid = pids.get(plan.pid)!;
     staged.closeDescriptors(); // the tasks hold them now
     await testPause(interrupts);
@@ -142,11 +161,28 @@ export async function runRestore(
     outputs?.discard();
     throw e;
   } finally {
+    for (const sock of early.values()) closeQuietly(sock);
     interrupts.stop();
     staged?.release();
     images?.close();
     opts.inherit.finish();
   }
+}
+
+/**
+ * Whether the helpers of a tree start before the files are read: a restore of
+ * a top task with children, and no terminal in the images (a helper takes its
+ * session's terminal before it starts children, and needs its fds for that).
+ */
+function startsEarly(
+  all: readonly Task[],
+  source: ImageSource,
+  opts: RestoreOptions | CheckOptions,
+): boolean {
+  if (opts.command !== "restore" || opts.noChildren || opts.shellJob) return false;
+  const top = opts.pid === undefined ? all[0] : all.find((t) => t.pid === opts.pid);
+  if (!top || liveChildren(top).length === 0) return false;
+  return source.entries("tty-info").length === 0;
 }
 
 /** The whole tree, or the subtree of `--pid`; with `noChildren`, only its top. */

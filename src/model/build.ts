@@ -44,11 +44,17 @@ export interface BuildOptions {
    * times; a restore of 100,000 fds would hold 11 MB more.
    */
   readonly decodedPayloads?: boolean;
+  /**
+   * Called with the task tree (pids, sessions, groups, states; no fds yet)
+   * before the rest is read: a restore starts its helpers from it.
+   */
+  readonly afterTasks?: (tasks: readonly Task[]) => void;
 }
 
 export function buildCheckpoint(src: ImageSource, opts: BuildOptions = {}): Checkpoint {
   checkInventory(src);
   const tasks = readTasks(src);
+  opts.afterTasks?.(tasks);
   const root = tasks.find((t) => t.ppid === 0) ?? tasks[0];
   const files = collectFiles(src, opts.decodedPayloads ?? false);
   const nrOpen = opts.nrOpen ?? readNrOpen();

@@ -87,6 +87,7 @@ export class IdleWatch {
   readonly #last = new Map<number, string>(); // pid → CPU time at the last look
   readonly #quiet = new Map<number, number>(); // pid → idle looks in a row
   readonly #self = ownExe();
+  readonly #exec = new Set<number>(); // pids seen running their own program: exec is one-way
 
   constructor(readonly pids: Iterable<number>) {}
 
@@ -98,13 +99,21 @@ export class IdleWatch {
       if (st === undefined || st.state === "Z") continue; // ended: the report tells
       const cpu = readSmallFile(`/proc/${pid}/schedstat`)?.split(" ")[0];
       const idle = st.state === "S" && cpu !== undefined && cpu === this.#last.get(pid) &&
-        exeOf(pid) !== this.#self;
+        this.#ownProgram(pid);
       if (cpu !== undefined) this.#last.set(pid, cpu);
       const quiet = idle ? (this.#quiet.get(pid) ?? 0) + 1 : 0;
       this.#quiet.set(pid, quiet);
       if (quiet < IDLE_POLLS) all = false;
     }
     return all;
+  }
+
+  /** Whether `pid` runs its own program, no longer our helper. */
+  #ownProgram(pid: number): boolean {
+    if (this.#exec.has(pid)) return true;
+    if (exeOf(pid) === this.#self) return false;
+    this.#exec.add(pid);
+    return true;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   errnoText,
   execWithFds,
   getpgid,
+  ignoreSignal,
   kill,
   O,
   open,
@@ -28,7 +29,7 @@ import {
 import { programError, programExit, RestoreError } from "../restore_error.ts";
 import { EXIT, FdrestoreError } from "../errors.ts";
 import { frameMessage, recvMessage, sendMessage } from "./transport.ts";
-import { cwdProblem, type TaskPlan } from "./plan.ts";
+import { cwdProblem, type EarlyPlan, type TaskPlan } from "./plan.ts";
 import { HELPER_COMMAND, selfCommand } from "./self_exec.ts";
 
 const SIGKILL = 9;
@@ -36,24 +37,36 @@ const SIGKILL = 9;
 /** Runs the helper; only returns (with an exit code) when it failed. */
 export function runHelper(transport: number): number {
   const started: number[] = [];
+  const early: EarlyHelpers = new Map();
   try {
-    const got = recvMessage(transport);
+    let got = recvMessage(transport);
     if (!got) return 1;
+    const known = new Map<number, number>();
+    if (got.msg.early) {
+      // Started before the files were open: start the helpers below now, then wait for the plan.
+      const ahead = got.msg.early as EarlyPlan;
+      addKnown(known, got.msg.known);
+      known.set(ahead.pid, Deno.pid);
+      startEarly(ahead.children, known, transport, started, early);
+      got = recvMessage(transport);
+      if (!got) return 1;
+    }
+    const batch = got.fds;
     const plan = got.msg.plan as TaskPlan;
-    const known = new Map<number, number>(
-      Object.entries(got.msg.known as Record<string, number>)
-        .map(([k, v]) => [Number(k), v]),
-    );
+    addKnown(known, got.msg.known);
     known.set(plan.pid, Deno.pid);
     // The terminal first: children started after it share it as theirs.
-    const ctty = plan.tty?.ctty === undefined ? undefined : got.fds[plan.tty.ctty];
+    const ctty = plan.tty?.ctty === undefined ? undefined : batch[plan.tty.ctty];
     if (ctty !== undefined) setControllingTerminal(ctty, true);
+    // A child inherits the caller's ignores from us: set them again (the runtime may have replaced them).
+    for (const sig of plan.keepIgnored ?? []) ignoreSignal(sig);
     // Every child first (nested helpers start in parallel), then their reports.
     const pending = plan.children.map((child) =>
-      startChild(child, got.fds, known, transport, started)
+      startChild(child, batch, known, transport, started, early)
     );
+    if (early.size > 0) throw new RestoreError(`tasks ${[...early.keys()]} got no plan`);
     for (const finish of pending) finish?.();
-    const fds = tableOf(plan, got.fds);
+    const fds = tableOf(plan, batch);
     if (plan.tty) applyTty(plan, ctty, known, fds);
     if (plan.pidfds) openPidfds(plan, known, fds);
     execWithFds({
@@ -63,13 +76,13 @@ export function runHelper(transport: number): number {
       env: plan.listenPid ? [...plan.env, `LISTEN_PID=${Deno.pid}`] : plan.env,
       fds,
       cwd: plan.cwd,
-      rootDir: plan.rootDir === undefined ? undefined : got.fds[plan.rootDir],
-      cwdDir: plan.cwdDir === undefined ? undefined : got.fds[plan.cwdDir],
+      rootDir: plan.rootDir === undefined ? undefined : batch[plan.rootDir],
+      cwdDir: plan.cwdDir === undefined ? undefined : batch[plan.cwdDir],
       umask: plan.umask,
       keepIgnored: plan.keepIgnored,
       reportFd: transport,
       locks: plan.locks?.map((l) => ({ ...l, start: BigInt(l.start), len: BigInt(l.len) })),
-      received: got.fds,
+      received: batch,
       encodeReport: (text, execErrno) =>
         frameMessage({
           error: `task ${plan.pid}: ${text}`,
@@ -93,6 +106,13 @@ export function runHelper(transport: number): number {
       // the parent is gone: nothing to tell
     }
     return 1;
+  }
+}
+
+/** The pids (dump → now) a parent sent, into `known`. */
+function addKnown(known: Map<number, number>, sent: unknown): void {
+  for (const [k, v] of Object.entries((sent ?? {}) as Record<string, number>)) {
+    known.set(Number(k), v);
   }
 }
 
@@ -162,7 +182,10 @@ function tableOf(plan: TaskPlan, batch: readonly number[]): Map<number, number> 
 }
 
 /** Session and group of a task started by this process. */
-export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
+export function spawnAttrs(
+  plan: Pick<TaskPlan, "pid" | "setsid" | "pgid" | "joinCallerGroup">,
+  known: ReadonlyMap<number, number>,
+) {
   if (plan.setsid) return { setsid: true };
   if (plan.joinCallerGroup) return {};
   if (plan.pgid === plan.pid) return { setpgroup: 0 };
@@ -171,10 +194,51 @@ export function spawnAttrs(plan: TaskPlan, known: ReadonlyMap<number, number>) {
 }
 
 /**
+ * Helpers started from an {@link EarlyPlan}, by pid in the dump: the socket
+ * their plan goes to once the files are open.
+ */
+export type EarlyHelpers = Map<number, number>;
+
+/**
+ * Starts a helper for each of `plans` (tasks with children) before their fds
+ * are known, and sends each its early plan, so that the runtime starts while
+ * the files are still being opened; its children that have children start
+ * the same way from there. A task whose process group leader has not started
+ * yet waits for its plan, to start in the usual order.
+ */
+export function startEarly(
+  plans: readonly EarlyPlan[],
+  known: Map<number, number>,
+  report: number | undefined,
+  started: number[],
+  early: EarlyHelpers,
+): void {
+  const tell = teller(known, report);
+  for (const p of plans) {
+    if (!p.setsid && p.pgid !== p.pid && !known.has(p.pgid)) continue;
+    const sock = spawnHelper(p, known, tell, started);
+    early.set(p.pid, sock);
+    sendMessage(sock, { early: p, known: Object.fromEntries(known) });
+  }
+}
+
+/** Records a started task's pid and reports it to the parent helper, if any. */
+function teller(
+  known: Map<number, number>,
+  report: number | undefined,
+): (old: number, pid: number) => void {
+  return (old, pid) => {
+    known.set(old, pid);
+    if (report !== undefined) sendMessage(report, { started: old, pid });
+  };
+}
+
+/**
  * Starts one child of this process: directly when it is a leaf, through a
- * nested helper otherwise, or when its environment needs its own pid
- * (LISTEN_PID). Reports `{started, pid}` for it and its subtree to `report`,
- * and records the pids in `known` and `started`.
+ * nested helper otherwise (one already started from `early`, or a new one),
+ * or when its environment needs its own pid (LISTEN_PID). Reports
+ * `{started, pid}` for it and its subtree to `report`, and records the pids
+ * in `known` and `started`.
  */
 export function startChild(
   plan: TaskPlan,
@@ -182,11 +246,14 @@ export function startChild(
   known: Map<number, number>,
   report: number | undefined,
   started: number[],
+  early?: EarlyHelpers,
 ): (() => void) | undefined {
-  const tell = (old: number, pid: number) => {
-    known.set(old, pid);
-    if (report !== undefined) sendMessage(report, { started: old, pid });
-  };
+  const tell = teller(known, report);
+  const waiting = early?.get(plan.pid);
+  if (waiting !== undefined) {
+    early!.delete(plan.pid);
+    return sendPlan(waiting, plan, batch, known, tell, started);
+  }
   // posix_spawn cannot chroot nor fchdir: a task entering a root starts through a helper.
   if (
     plan.children.length === 0 && !plan.tty && !plan.pidfds && !plan.listenPid && !plan.locks &&
@@ -222,23 +289,18 @@ export function startChild(
     tell(plan.pid, pid);
     return undefined;
   }
-  return startHelper(plan, batch, known, tell, started);
+  const sock = spawnHelper(plan, known, tell, started);
+  return sendPlan(sock, plan, batch, known, tell, started);
 }
 
-/**
- * Starts a nested helper for `plan` and sends it its subtree. Returns the
- * function that waits for it: it relays the helper's reports until the
- * helper's exec closes the channel (or throws the error the helper sent).
- */
-function startHelper(
-  plan: TaskPlan,
-  batch: readonly number[],
-  known: Map<number, number>,
+/** Spawns a helper for task `p` in its session and group; returns our end of its channel. */
+function spawnHelper(
+  p: EarlyPlan | TaskPlan,
+  known: ReadonlyMap<number, number>,
   tell: (old: number, pid: number) => void,
   started: number[],
-): () => void {
+): number {
   const [mine, theirs] = socketpair(AF.UNIX, SOCK.STREAM | SOCK.CLOEXEC, 0);
-  let waiting = false;
   try {
     const self = selfCommand([HELPER_COMMAND, "3"]);
     const pid = spawn({
@@ -246,41 +308,37 @@ function startHelper(
       argv: self.argv,
       env: Deno.env.toObject(),
       fds: new Map([[0, 0], [1, 1], [2, 2], [3, theirs]]),
-      keepIgnored: plan.keepIgnored,
-      ...spawnAttrs(plan, known),
+      keepIgnored: p.keepIgnored,
+      ...spawnAttrs(p, known),
     });
-    close(theirs);
     started.push(pid);
-    tell(plan.pid, pid);
-    // The helper gets only its subtree's fds, re-indexed.
-    const sub: number[] = [];
-    const reindex = new Map<number, number>();
-    const at = (i: number): number => {
-      let j = reindex.get(i);
-      if (j === undefined) {
-        j = sub.push(batch[i]) - 1;
-        reindex.set(i, j);
-      }
-      return j;
-    };
-    const remap = (p: TaskPlan): TaskPlan => ({
-      ...p,
-      fds: p.fds.map((v, k) => k % 2 === 0 ? v : at(v)),
-      ...(p.rootDir === undefined ? {} : { rootDir: at(p.rootDir) }),
-      ...(p.cwdDir === undefined ? {} : { cwdDir: at(p.cwdDir) }),
-      ...(p.tty?.ctty === undefined ? {} : { tty: { ...p.tty, ctty: at(p.tty.ctty) } }),
-      children: p.children.map(remap),
-    });
-    const mapped = remap(plan);
-    sendMessage(mine, { plan: mapped, known: Object.fromEntries(known) }, sub);
-    waiting = true;
+    tell(p.pid, pid);
+    return mine;
+  } catch (e) {
+    close(mine);
+    throw e;
   } finally {
-    if (!waiting) close(mine);
+    close(theirs);
   }
-  return () => {
+}
+
+/**
+ * Sends a helper its subtree's plan and fds. Returns the function that waits
+ * for it: it relays the helper's reports until the helper's exec closes the
+ * channel (or throws the error the helper sent). The channel is closed by then.
+ */
+function sendPlan(
+  sock: number,
+  plan: TaskPlan,
+  batch: readonly number[],
+  known: Map<number, number>,
+  tell: (old: number, pid: number) => void,
+  started: number[],
+): () => void {
+  const finish = () => {
     try {
       for (;;) {
-        const got = recvMessage(mine);
+        const got = recvMessage(sock);
         if (!got) break; // closed by its exec: the helper became its task
         if (typeof got.msg.error === "string") {
           const code = got.msg.exitCode;
@@ -299,7 +357,33 @@ function startHelper(
         }
       }
     } finally {
-      close(mine);
+      close(sock);
     }
   };
+  // The helper gets only its subtree's fds, re-indexed.
+  const sub: number[] = [];
+  const reindex = new Map<number, number>();
+  const at = (i: number): number => {
+    let j = reindex.get(i);
+    if (j === undefined) {
+      j = sub.push(batch[i]) - 1;
+      reindex.set(i, j);
+    }
+    return j;
+  };
+  const remap = (p: TaskPlan): TaskPlan => ({
+    ...p,
+    fds: p.fds.map((v, k) => k % 2 === 0 ? v : at(v)),
+    ...(p.rootDir === undefined ? {} : { rootDir: at(p.rootDir) }),
+    ...(p.cwdDir === undefined ? {} : { cwdDir: at(p.cwdDir) }),
+    ...(p.tty?.ctty === undefined ? {} : { tty: { ...p.tty, ctty: at(p.tty.ctty) } }),
+    children: p.children.map(remap),
+  });
+  try {
+    sendMessage(sock, { plan: remap(plan), known: Object.fromEntries(known) }, sub);
+  } catch (e) {
+    close(sock); // the caller kills the helper, which may still wait for its plan
+    throw e;
+  }
+  return finish;
 }

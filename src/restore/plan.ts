@@ -53,6 +53,31 @@ export interface TaskTty {
   opens: [number[], string, number][];
 }
 
+/**
+ * What a helper needs before its fds are known: its task's session and group,
+ * and its children that have children (helpers too). A helper starts from it
+ * while fdrestore still opens the files, then gets its {@link TaskPlan}.
+ */
+export interface EarlyPlan {
+  pid: number;
+  setsid: boolean;
+  pgid: number;
+  keepIgnored?: number[];
+  children: EarlyPlan[];
+}
+
+/** The early plan of `task` (which has live children) and of its descendants that have some. */
+export function planEarly(task: Task, keepIgnored: readonly number[] = []): EarlyPlan {
+  return {
+    pid: task.pid,
+    setsid: task.sid === task.pid,
+    pgid: task.pgid,
+    ...(keepIgnored.length ? { keepIgnored: [...keepIgnored] } : {}),
+    children: liveChildren(task).filter((c) => liveChildren(c).length > 0)
+      .map((c) => planEarly(c, keepIgnored)),
+  };
+}
+
 /** Plans `task` and its subtree; `batch` collects the distinct staged fds. */
 export function planTree(
   task: Task,

@@ -4,7 +4,15 @@
  * that many descriptors in SCM_RIGHTS. Blocking: a helper has nothing else to
  * do, and the main process waits for its helpers anyway.
  */
-import { read, recvFds, sendFds, writeAll } from "../sys/mod.ts";
+import {
+  getrlimit,
+  read,
+  recvFds,
+  RLIMIT_NOFILE,
+  sendFds,
+  setrlimit,
+  writeAll,
+} from "../sys/mod.ts";
 import { RestoreError } from "../restore_error.ts";
 
 export interface Message {
@@ -27,7 +35,10 @@ export function frameMessage(msg: Message): Uint8Array {
 }
 
 export function sendMessage(sock: number, msg: Message, fds: readonly number[] = []): void {
-  writeAll(sock, frameMessage({ ...msg, fdCount: fds.length }));
+  // A helper started before the sender raised its RLIMIT_NOFILE takes it on to fit the fds.
+  const nofile = fds.length > 0 ? getrlimit(RLIMIT_NOFILE) : undefined;
+  const limit = nofile ? { nofile: [String(nofile.cur), String(nofile.max)] } : {};
+  writeAll(sock, frameMessage({ ...msg, ...limit, fdCount: fds.length }));
   if (fds.length > 0) sendFds(sock, fds);
 }
 
@@ -55,10 +66,19 @@ export function recvMessage(sock: number): { msg: Message; fds: number[] } | und
   const msg = JSON.parse(decoder.decode(readExactly(sock, len) ?? new Uint8Array())) as Message;
   const fds: number[] = [];
   const want = msg.fdCount ?? 0;
+  if (Array.isArray(msg.nofile)) raiseNofile(msg.nofile.map((v) => BigInt(v as string)));
   while (fds.length < want) {
     const got = recvFds(sock, want - fds.length, 1);
     if (!got || got.fds.length === 0) throw new RestoreError(`helper channel lost fds`);
     for (const fd of got.fds) fds.push(fd);
   }
   return { msg, fds };
+}
+
+/** Raises this process's RLIMIT_NOFILE to the sender's where it is lower (never lowers it). */
+function raiseNofile([cur, max]: bigint[]): void {
+  const now = getrlimit(RLIMIT_NOFILE);
+  if (now.cur >= cur && now.max >= max) return;
+  const hard = now.max > max ? now.max : max;
+  setrlimit(RLIMIT_NOFILE, { cur: now.cur > cur ? now.cur : cur, max: hard });
 }

@@ -257,14 +257,22 @@ export function readSmallFile(path: string, limit = 64 * 1024): string | undefin
     return undefined;
   }
   try {
-    const buf = new Uint8Array(limit);
-    const chunk = new Uint8Array(4096);
+    // A /proc file fits one page: the buffer grows only for a longer file (a
+    // watch reads ~100 files every 10 ms, and a 64 KiB buffer each fed the GC).
+    let buf = new Uint8Array(Math.min(limit, 4096));
     let len = 0;
-    for (let n = read(fd, chunk); n > 0 && len < limit; n = read(fd, chunk)) {
-      buf.set(chunk.subarray(0, Math.min(n, limit - len)), len);
+    for (;;) {
+      if (len === buf.length) {
+        if (len >= limit) break;
+        const more = new Uint8Array(Math.min(limit, 2 * len));
+        more.set(buf);
+        buf = more;
+      }
+      const n = read(fd, buf.subarray(len));
+      if (n <= 0) break;
       len += n;
     }
-    return new TextDecoder().decode(buf.subarray(0, Math.min(len, limit)));
+    return decoder.decode(buf.subarray(0, len));
   } catch {
     return undefined;
   } finally {

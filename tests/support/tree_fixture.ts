@@ -160,6 +160,24 @@ export function processesWith(marker: string): number[] {
   return found;
 }
 
+/** Pids of live (non-zombie) processes whose environment holds `entry` (NAME=value). */
+export function processesWithEnv(entry: string): number[] {
+  const found: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      if (env.includes(entry) && !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) {
+        found.push(Number(e.name));
+      }
+    } catch {
+      // gone while we looked, or not ours to read
+    }
+  }
+  return found;
+}
+
 /** A unique sleep so the started tasks can be found (and killed) by command line. */
 export function marker(): string[] {
   return ["/bin/sleep", `1000.${crypto.getRandomValues(new Uint32Array(1))[0]}`];
@@ -179,12 +197,14 @@ export async function restoreTree(
   tasks: TaskSpec[],
   files: Parameters<typeof writeTreeCheckpoint>[2],
   program: string[],
+  more: { args?: string[]; env?: Record<string, string> } = {},
 ): Promise<{ code: number; stderr: string; pids: Map<number, number> }> {
   const dir = Deno.makeTempDirSync({ prefix: "fdrestore-tree-" });
   try {
     writeTreeCheckpoint(dir, tasks, files);
     const map = join(dir, "pids.json");
-    const r = await runCli(["restore", "-D", dir, "-d", "--pid-map", map, "--", ...program]);
+    const args = ["restore", "-D", dir, "-d", "--pid-map", map, ...more.args ?? []];
+    const r = await runCli([...args, "--", ...program], { env: more.env });
     let pids = new Map<number, number>();
     try {
       pids = new Map(
