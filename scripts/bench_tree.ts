@@ -2,13 +2,14 @@
  * Part of `deno task bench`: a real 50-task tree with 100 fds per task
  * (scripts/bench/tree50.c, dumped by real criu), restored by fdrestore and by
  * criu from the same images: wall time and peak RSS. Needs root, gcc and
- * criu (CRIU, default /opt/criu4/bin/criu); prints "skipped: ..." otherwise.
+ * criu (CRIU, default /opt/criu4/bin/criu); measures the bundle unless FDRESTORE_BIN
+ * names another build (scripts/bench/under_test.ts); prints "skipped: ..." otherwise.
  */
 import { join } from "node:path";
 import { prctl, waitpid } from "../src/sys/mod.ts";
+import { fdrestoreUnderTest } from "./bench/under_test.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
-const FDRESTORE = Deno.env.get("FDRESTORE_BIN") ?? join(REPO, "scripts", "fdrestore-dev");
 const CRIU = Deno.env.get("CRIU") ?? "/opt/criu4/bin/criu";
 /** Runs per side; the medians are compared (this VM is shared: single runs vary by 2x). */
 const RUNS = Number(Deno.env.get("RUNS") ?? 5);
@@ -93,6 +94,8 @@ if (!exists(CRIU)) skip(`no criu at ${CRIU}`);
 if (!exists("/usr/bin/time")) skip("no GNU time");
 prctl(36, 1n); // PR_SET_CHILD_SUBREAPER
 const images = Deno.makeTempDirSync({ prefix: "fdrestore-bench-tree50-" });
+const underTest = fdrestoreUnderTest();
+const FDRESTORE = underTest.bin;
 try {
   const made = new Deno.Command(join(REPO, "scripts", "bench", "make_tree50.sh"), {
     args: [images, CRIU],
@@ -160,4 +163,5 @@ try {
   );
 } finally {
   Deno.removeSync(images, { recursive: true });
+  underTest.dispose();
 }
