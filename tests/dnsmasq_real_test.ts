@@ -92,7 +92,9 @@ function netlinkOf(pid: number): string[] {
   }
   const out: string[] = [];
   for (const e of Deno.readDirSync(`/proc/${pid}/fd`)) {
-    const m = /^socket:\[(\d+)\]$/.exec(Deno.readLinkSync(`/proc/${pid}/fd/${e.name}`));
+    // dnsmasq closes its inherited fds while it starts: one listed may be gone.
+    const link = linkOf(`/proc/${pid}/fd/${e.name}`);
+    const m = link === undefined ? null : /^socket:\[(\d+)\]$/.exec(link);
     const f = m && byInode.get(m[1]);
     if (f) out.push(`${e.name} ${f[1]} ${f[2]} ${f[3]}`);
   }
@@ -158,4 +160,13 @@ async function killAndWait(pid: number): Promise<void> {
       return true;
     }
   });
+}
+
+function linkOf(path: string): string | undefined {
+  try {
+    return Deno.readLinkSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
 }
