@@ -29,11 +29,11 @@ export function open(path: string, flags: number, mode = 0o666): number {
 
 /** openat(2). */
 export function openat(dirfd: number, path: string, flags: number, mode = 0o666): number {
-  const c = libc();
-  const p = cstrTemp(path);
-  return dirfd === AT_FDCWD
-    ? check("open", () => c.open(p, flags, mode), path)
-    : check("openat", () => c.openat(dirfd, p, flags, mode), dirfd, path);
+  const fd = tryOpenat(dirfd, path, flags, mode);
+  if (fd >= 0) return fd;
+  throw dirfd === AT_FDCWD
+    ? new SysError("open", -fd, [path])
+    : new SysError("openat", -fd, [dirfd, path]);
 }
 
 /** openat(2) that returns `-errno` instead of throwing ({@link tryCall}). */
